@@ -1,0 +1,17 @@
+//! flowsim: a discrete-event Monte Carlo simulator comparing push, pull and flow ways of working.
+//!
+//! The library is the whole product; `main.rs` only parses arguments and calls it. See
+//! `ARCHITECTURE.md` for the map of modules and their invariants.
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod dist;
+pub mod engine;
+pub mod experiment;
+pub mod metrics;
+pub mod model;
+pub mod policy;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod stats;

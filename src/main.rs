@@ -1,0 +1,18 @@
+//! The `flowsim` binary: parse arguments, call the library, turn failures into exit codes.
+
+use clap::Parser;
+use flowsim::cli::{self, Cli, Command};
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Run(args) => cli::run(args),
+    };
+    if let Err(f) = result {
+        eprint!("{}", f.message);
+        if !f.message.ends_with('\n') {
+            eprintln!();
+        }
+        std::process::exit(f.code);
+    }
+}

@@ -1,0 +1,376 @@
+//! What one replication measures: the metric catalogue, the time histogram with censoring, and
+//! the per-replication result the engine hands to experiments.
+//!
+//! Metric names are stable snake_case identifiers; units are part of the catalogue.
+
+use crate::model::Model;
+
+/// One metric's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricInfo {
+    /// Stable snake_case identifier.
+    pub name: String,
+    /// Unit, e.g. `cards/week`, `h`, `share`.
+    pub unit: &'static str,
+    /// One line for humans.
+    pub description: String,
+}
+
+/// Fixed metrics, in catalogue order. Per-stage WIP follows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+#[allow(missing_docs)]
+pub enum M {
+    ThroughputPerWeek,
+    CardsFinished,
+    LeadTimeMean,
+    LeadTimeP50,
+    LeadTimeP85,
+    LeadTimeP95,
+    CycleTimeMean,
+    CycleTimeP50,
+    CycleTimeP85,
+    CycleTimeP95,
+    WipMean,
+    BacklogMean,
+    Utilisation,
+    FlowEfficiency,
+    StarvedH,
+    BlockedH,
+    SkillMismatchH,
+    UnfinishedCards,
+    UnfinishedAgeMean,
+    UnfinishedAgeMax,
+    ArrivalsDeclined,
+}
+
+const FIXED: [(&str, &str, &str); 21] = [
+    (
+        "throughput_per_week",
+        "cards/week",
+        "cards finished per week after warm-up",
+    ),
+    ("cards_finished", "cards", "cards finished after warm-up"),
+    (
+        "lead_time_mean_h",
+        "h",
+        "mean arrival-to-done time of finished cards",
+    ),
+    (
+        "lead_time_p50_h",
+        "h",
+        "median lead time (Kaplan-Meier, unfinished cards censored)",
+    ),
+    (
+        "lead_time_p85_h",
+        "h",
+        "85th percentile lead time (Kaplan-Meier)",
+    ),
+    (
+        "lead_time_p95_h",
+        "h",
+        "95th percentile lead time (Kaplan-Meier)",
+    ),
+    (
+        "cycle_time_mean_h",
+        "h",
+        "mean commit-to-done time of finished cards",
+    ),
+    (
+        "cycle_time_p50_h",
+        "h",
+        "median cycle time (Kaplan-Meier, unfinished cards censored)",
+    ),
+    (
+        "cycle_time_p85_h",
+        "h",
+        "85th percentile cycle time (Kaplan-Meier)",
+    ),
+    (
+        "cycle_time_p95_h",
+        "h",
+        "95th percentile cycle time (Kaplan-Meier)",
+    ),
+    (
+        "wip_mean",
+        "cards",
+        "time-average committed cards not yet done",
+    ),
+    (
+        "backlog_mean",
+        "cards",
+        "time-average cards arrived but not committed",
+    ),
+    ("utilisation", "share", "hours worked / hours present"),
+    (
+        "flow_efficiency",
+        "share",
+        "touch time / lead time, summed over finished cards",
+    ),
+    (
+        "starved_h_per_person_week",
+        "h/person/week",
+        "idle: nothing upstream for the person's skills",
+    ),
+    (
+        "blocked_h_per_person_week",
+        "h/person/week",
+        "idle: work exists but the stage has no room",
+    ),
+    (
+        "skill_mismatch_h_per_person_week",
+        "h/person/week",
+        "idle: work waits, but none the person can do",
+    ),
+    (
+        "unfinished_cards",
+        "cards",
+        "cards arrived but not done at the horizon",
+    ),
+    (
+        "unfinished_age_mean_h",
+        "h",
+        "mean age since arrival of cards not done at the horizon",
+    ),
+    (
+        "unfinished_age_max_h",
+        "h",
+        "oldest card not done at the horizon (age since arrival)",
+    ),
+    (
+        "arrivals_declined",
+        "cards",
+        "arrivals refused because the backlog was at its cap",
+    ),
+];
+
+/// Number of fixed metrics.
+pub const N_FIXED: usize = FIXED.len();
+
+/// The metric catalogue for a model: the fixed metrics, then `wip_mean_<stage>` per stage.
+pub fn catalogue(model: &Model) -> Vec<MetricInfo> {
+    let mut v: Vec<MetricInfo> = FIXED
+        .iter()
+        .map(|(n, u, d)| MetricInfo {
+            name: n.to_string(),
+            unit: u,
+            description: d.to_string(),
+        })
+        .collect();
+    for s in &model.stages {
+        v.push(MetricInfo {
+            name: format!("wip_mean_{}", s.name),
+            unit: "cards",
+            description: format!(
+                "time-average cards in stage {} (in progress or done-waiting)",
+                s.name
+            ),
+        });
+    }
+    v
+}
+
+/// Weekly series, in order; per-stage card counts follow them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+#[allow(missing_docs)]
+pub enum W {
+    Throughput,
+    WipMean,
+    Backlog,
+    StarvedH,
+    BlockedH,
+    SkillMismatchH,
+    Utilisation,
+    Arrived,
+    Done,
+}
+
+const WEEKLY_FIXED: [(&str, &str); 9] = [
+    ("throughput", "cards/week"),
+    ("wip_mean", "cards"),
+    ("backlog", "cards"),
+    ("starved_h_per_person", "h/person"),
+    ("blocked_h_per_person", "h/person"),
+    ("skill_mismatch_h_per_person", "h/person"),
+    ("utilisation", "share"),
+    ("arrived_total", "cards"),
+    ("done_total", "cards"),
+];
+
+/// Number of fixed weekly series.
+pub const N_WEEKLY_FIXED: usize = WEEKLY_FIXED.len();
+
+/// Weekly series catalogue: fixed series, then `cards_<stage>` (count at the week's end, for a
+/// cumulative flow diagram).
+pub fn weekly_catalogue(model: &Model) -> Vec<(String, &'static str)> {
+    let mut v: Vec<(String, &'static str)> = WEEKLY_FIXED
+        .iter()
+        .map(|(n, u)| (n.to_string(), *u))
+        .collect();
+    for s in &model.stages {
+        v.push((format!("cards_{}", s.name), "cards"));
+    }
+    v
+}
+
+/// The outcome of one replication under one policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepResult {
+    /// One value per catalogue entry; `None` where undefined (e.g. no card finished).
+    pub values: Vec<Option<f64>>,
+    /// Weekly series, week-major: `weekly[week * n_series + series]`.
+    pub weekly: Vec<f64>,
+    /// Events processed (for benchmarks).
+    pub events: u64,
+}
+
+impl RepResult {
+    /// A metric's value.
+    pub fn get(&self, m: M) -> Option<f64> {
+        self.values[m as usize]
+    }
+}
+
+/// Relative width of a histogram bucket.
+const RATIO: f64 = 1.01;
+/// Lower edge of the first bucket (hours); smaller values fall into it.
+const MIN_H: f64 = 1e-3;
+const N_BUCKETS: usize = 2100; // covers up to about 1.2e6 hours
+
+/// Log-bucketed histogram of durations (hours) with right-censored observations, for
+/// percentiles that do not suffer survivor bias (Kaplan-Meier). Relative resolution 1%.
+#[derive(Debug, Clone)]
+pub struct Histogram {
+    done: Vec<u32>,
+    censored: Vec<u32>,
+    n_done: u64,
+    n_censored: u64,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            done: vec![0; N_BUCKETS],
+            censored: vec![0; N_BUCKETS],
+            n_done: 0,
+            n_censored: 0,
+        }
+    }
+}
+
+#[inline]
+fn bucket(x: f64) -> usize {
+    if x <= MIN_H {
+        return 0;
+    }
+    let i = ((x / MIN_H).ln() / RATIO.ln()) as usize + 1;
+    i.min(N_BUCKETS - 1)
+}
+
+/// Geometric middle of bucket `i` (hours).
+fn bucket_value(i: usize) -> f64 {
+    if i == 0 {
+        MIN_H
+    } else {
+        MIN_H * RATIO.powf(i as f64 - 0.5)
+    }
+}
+
+impl Histogram {
+    /// Forgets every observation.
+    pub fn clear(&mut self) {
+        if self.n_done + self.n_censored > 0 {
+            self.done.iter_mut().for_each(|c| *c = 0);
+            self.censored.iter_mut().for_each(|c| *c = 0);
+        }
+        self.n_done = 0;
+        self.n_censored = 0;
+    }
+
+    /// Records a completed duration.
+    #[inline]
+    pub fn record(&mut self, x: f64) {
+        self.done[bucket(x)] += 1;
+        self.n_done += 1;
+    }
+
+    /// Records a duration known only to exceed `x` (the card was unfinished at the horizon).
+    pub fn censor(&mut self, x: f64) {
+        self.censored[bucket(x)] += 1;
+        self.n_censored += 1;
+    }
+
+    /// Completed observations.
+    pub fn completed(&self) -> u64 {
+        self.n_done
+    }
+
+    /// The `p`-quantile (0 < p < 1) of the Kaplan-Meier estimate; `None` when the estimated
+    /// survival never falls to `1 - p` (too many cards unfinished to know) or nothing finished.
+    pub fn quantile(&self, p: f64) -> Option<f64> {
+        if self.n_done == 0 {
+            return None;
+        }
+        let mut at_risk = (self.n_done + self.n_censored) as f64;
+        let mut survival = 1.0;
+        for i in 0..N_BUCKETS {
+            let d = self.done[i] as f64;
+            if d > 0.0 {
+                survival *= 1.0 - d / at_risk;
+                if survival <= 1.0 - p + 1e-12 {
+                    return Some(bucket_value(i));
+                }
+            }
+            at_risk -= d + self.censored[i] as f64;
+            if at_risk <= 0.0 {
+                break;
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_without_censoring_match_empirical() {
+        let mut h = Histogram::default();
+        for i in 1..=1000 {
+            h.record(i as f64);
+        }
+        let q = h.quantile(0.5).unwrap();
+        assert!((q / 500.0 - 1.0).abs() < 0.011, "{q}");
+        let q = h.quantile(0.95).unwrap();
+        assert!((q / 950.0 - 1.0).abs() < 0.011, "{q}");
+    }
+
+    #[test]
+    fn censoring_raises_quantiles() {
+        let mut a = Histogram::default();
+        let mut b = Histogram::default();
+        for i in 1..=100 {
+            a.record(i as f64);
+            b.record(i as f64);
+        }
+        // 100 cards still open at age 50: they will finish later than 50.
+        for _ in 0..100 {
+            b.censor(50.0);
+        }
+        assert!(b.quantile(0.5).unwrap() > a.quantile(0.5).unwrap() * 1.2);
+        // 100 cards open at age 150, beyond every finished one: the survival estimate stops at
+        // one half, so the 95th percentile is unknown, not made up.
+        let mut c = a.clone();
+        for _ in 0..100 {
+            c.censor(150.0);
+        }
+        assert_eq!(c.quantile(0.95), None);
+    }
+
+    #[test]
+    fn empty_is_undefined() {
+        assert_eq!(Histogram::default().quantile(0.5), None);
+    }
+}

@@ -1,0 +1,847 @@
+//! Scenario files: TOML text -> plain serde structs -> checked `Model` and `Policy` values.
+//!
+//! Parsing is strict (unknown fields are errors) and validation collects every problem it finds
+//! before failing, each with the field's path and, where the text has it, its line and column.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+
+use crate::dist::Dist;
+use crate::model::{ArrivalProcess, Arrivals, Calendar, HOURS_PER_WEEK, Model, Person, Stage};
+use crate::policy::{PRESETS, Policy, Release, Selection, Swarming};
+
+/// The reference scenario shipped in the binary (`flowsim run` with no file runs it).
+pub const REFERENCE: &str = include_str!("../scenarios/small-team.toml");
+/// The reference scenario's file name, for messages.
+pub const REFERENCE_NAME: &str = "scenarios/small-team.toml";
+
+// ----- the file format ------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    name: Option<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    run: RunFile,
+    #[serde(default)]
+    calendar: CalendarFile,
+    arrivals: ArrivalsFile,
+    stages: Vec<StageFile>,
+    team: BTreeMap<String, RoleFile>,
+    #[serde(default)]
+    policies: BTreeMap<String, PolicyFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RunFile {
+    horizon_weeks: f64,
+    warmup_weeks: f64,
+    replications: u32,
+    seed: u64,
+    policies: Option<Vec<String>>,
+}
+
+impl Default for RunFile {
+    fn default() -> Self {
+        RunFile {
+            horizon_weeks: 52.0,
+            warmup_weeks: 0.0,
+            replications: 100,
+            seed: 1,
+            policies: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+enum CalendarMode {
+    #[serde(rename = "working")]
+    Working,
+    #[serde(rename = "24/7")]
+    AlwaysOn,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct CalendarFile {
+    mode: CalendarMode,
+    hours_per_day: f64,
+    days_per_week: u32,
+    day_start_h: f64,
+}
+
+impl Default for CalendarFile {
+    fn default() -> Self {
+        CalendarFile {
+            mode: CalendarMode::Working,
+            hours_per_day: 8.0,
+            days_per_week: 5,
+            day_start_h: 9.0,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum ProcessKind {
+    Poisson,
+    Batch,
+    None,
+    Unlimited,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArrivalsFile {
+    process: ProcessKind,
+    rate_per_week: Option<f64>,
+    rate_per_hour: Option<f64>,
+    batch_size: Option<u32>,
+    period_weeks: Option<f64>,
+    #[serde(default)]
+    initial_backlog: u32,
+    max_backlog: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StageFile {
+    name: String,
+    effort: EffortFile,
+    wip_limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+enum EffortFile {
+    Constant { value: f64 },
+    Uniform { min: f64, max: f64 },
+    Triangular { min: f64, mode: f64, max: f64 },
+    Exponential { mean: f64 },
+    Lognormal { mean: f64, sd: f64 },
+    Gamma { shape: f64, mean: f64 },
+    Erlang { k: u32, mean: f64 },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleFile {
+    #[serde(default = "one")]
+    count: u32,
+    skills: BTreeMap<String, f64>,
+    hours_per_day: Option<f64>,
+    #[serde(default = "one")]
+    wip_limit: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum ReleaseKind {
+    OnPull,
+    Cadence,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum SelectionKind {
+    OldestFirst,
+    RightmostFirst,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    preset: Option<String>,
+    release: Option<ReleaseKind>,
+    replenish_every_hours: Option<f64>,
+    system_wip_limit: Option<u32>,
+    no_system_wip_limit: Option<bool>,
+    stage_limits: Option<bool>,
+    selection: Option<SelectionKind>,
+    swarming: Option<bool>,
+    pairing_efficiency: Option<f64>,
+    max_per_card: Option<u32>,
+}
+
+// ----- what loading produces -------------------------------------------------------------------
+
+/// Experiment settings from the `[run]` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSettings {
+    /// Replications per policy.
+    pub replications: u32,
+    /// Master seed.
+    pub seed: u64,
+}
+
+/// A loaded, validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The model.
+    pub model: Model,
+    /// The policies to compare, in the order listed (the first is the baseline).
+    pub policies: Vec<Policy>,
+    /// Replications and seed.
+    pub settings: RunSettings,
+    /// The scenario text as loaded.
+    pub source: String,
+    /// Where it came from (a path, or the reference scenario's name).
+    pub origin: String,
+}
+
+/// One problem in a scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Dotted path of the field, e.g. `stages[1].wip_limit` (empty for the whole file).
+    pub path: String,
+    /// 1-based line and column in the file, where known.
+    pub at: Option<(usize, usize)>,
+    /// What is wrong and what would be right.
+    pub message: String,
+}
+
+/// Everything wrong with a scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioError {
+    /// The file.
+    pub origin: String,
+    /// The problems, in file order where known.
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        writeln!(
+            f,
+            "{}: {n} problem{} in this scenario:",
+            self.origin,
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.problems {
+            let at = p.at.map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
+            let path = if p.path.is_empty() {
+                String::new()
+            } else {
+                format!(" `{}`:", p.path)
+            };
+            writeln!(f, "  {}{at}:{path} {}", self.origin, p.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// 1-based line and column of byte offset `pos` in `text`.
+fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let pos = pos.min(text.len());
+    let before = &text[..pos];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(pos, |i| pos - i - 1) + 1;
+    (line, col)
+}
+
+/// Finds the span of a dotted path (`stages[1].wip_limit`, `team.dev.skills`) in the text.
+fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+    use toml::de::{DeTable, DeValue};
+    let doc = DeTable::parse(text).ok()?;
+    let mut span = doc.span();
+    let root = DeValue::Table(doc.into_inner());
+    let mut cur = &root;
+    for seg in path.split('.') {
+        let (key, index) = match seg.find('[') {
+            Some(i) => (&seg[..i], seg[i + 1..seg.len() - 1].parse::<usize>().ok()),
+            None => (seg, None),
+        };
+        let DeValue::Table(t) = cur else { break };
+        let (_, v) = t.iter().find(|(k, _)| k.get_ref().as_ref() == key)?;
+        span = v.span();
+        cur = v.get_ref();
+        if let Some(i) = index {
+            let DeValue::Array(a) = cur else { break };
+            let item = a.get(i)?;
+            span = item.span();
+            cur = item.get_ref();
+        }
+    }
+    Some(line_col(text, span.start))
+}
+
+struct Checker<'t> {
+    text: &'t str,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn fail(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        let path = path.into();
+        let at = locate(self.text, &path);
+        self.problems.push(Problem {
+            path,
+            at,
+            message: message.into(),
+        });
+    }
+
+    fn positive(&mut self, path: &str, v: f64, unit: &str) -> bool {
+        if !v.is_finite() || v <= 0.0 {
+            self.fail(path, format!("must be a number above 0 ({unit}); got {v}"));
+            return false;
+        }
+        true
+    }
+}
+
+fn suggest(word: &str, options: &[&str]) -> String {
+    let best = options
+        .iter()
+        .map(|o| (strsim::jaro_winkler(word, o), *o))
+        .filter(|(s, _)| *s > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((_, o)) => format!(" (did you mean `{o}`?)"),
+        None => String::new(),
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Loads and validates scenario text. `origin` names it in messages.
+///
+/// # Errors
+/// Every problem found, with paths and positions.
+pub fn load_str(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+    let file: ScenarioFile = toml::from_str(text).map_err(|e| ScenarioError {
+        origin: origin.to_string(),
+        problems: vec![Problem {
+            path: String::new(),
+            at: e.span().map(|s| line_col(text, s.start)),
+            message: e.message().trim().to_string(),
+        }],
+    })?;
+    let mut ck = Checker {
+        text,
+        problems: Vec::new(),
+    };
+    let scenario = build(file, &mut ck, text, origin);
+    if ck.problems.is_empty() {
+        Ok(scenario.expect("no problems means a scenario"))
+    } else {
+        let mut problems = ck.problems;
+        problems.sort_by_key(|p| p.at.unwrap_or((usize::MAX, 0)));
+        Err(ScenarioError {
+            origin: origin.to_string(),
+            problems,
+        })
+    }
+}
+
+/// Loads and validates a scenario file.
+///
+/// # Errors
+/// The file cannot be read, or has problems.
+pub fn load_file(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        origin: origin.clone(),
+        problems: vec![Problem {
+            path: String::new(),
+            at: None,
+            message: format!("cannot read the file: {e}"),
+        }],
+    })?;
+    load_str(&text, &origin)
+}
+
+fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<Scenario> {
+    // Run settings.
+    let r = &f.run;
+    ck.positive("run.horizon_weeks", r.horizon_weeks, "weeks");
+    if !(r.warmup_weeks.is_finite() && r.warmup_weeks >= 0.0 && r.warmup_weeks < r.horizon_weeks) {
+        ck.fail(
+            "run.warmup_weeks",
+            format!(
+                "must be at least 0 and below run.horizon_weeks ({}); got {}",
+                r.horizon_weeks, r.warmup_weeks
+            ),
+        );
+    }
+    if r.horizon_weeks > 100_000.0 {
+        ck.fail("run.horizon_weeks", "must be at most 100000 weeks");
+    }
+    if r.replications == 0 {
+        ck.fail("run.replications", "must be at least 1");
+    }
+
+    // Calendar.
+    let c = &f.calendar;
+    let calendar = match c.mode {
+        CalendarMode::AlwaysOn => Calendar::AlwaysOn,
+        CalendarMode::Working => {
+            if !(c.hours_per_day > 0.0 && c.hours_per_day <= 24.0) {
+                ck.fail(
+                    "calendar.hours_per_day",
+                    format!(
+                        "must be above 0 and at most 24 hours; got {}",
+                        c.hours_per_day
+                    ),
+                );
+            }
+            if !(1..=7).contains(&c.days_per_week) {
+                ck.fail(
+                    "calendar.days_per_week",
+                    format!("must be 1 to 7; got {}", c.days_per_week),
+                );
+            }
+            if !(c.day_start_h >= 0.0 && c.day_start_h < 24.0) {
+                ck.fail(
+                    "calendar.day_start_h",
+                    format!(
+                        "must be 0 or more and below 24 (hours after midnight); got {}",
+                        c.day_start_h
+                    ),
+                );
+            }
+            Calendar::Working {
+                hours_per_day: c.hours_per_day,
+                days_per_week: c.days_per_week,
+                day_start_h: c.day_start_h,
+            }
+        }
+    };
+
+    // Arrivals.
+    let a = &f.arrivals;
+    let process = match a.process {
+        ProcessKind::Poisson => {
+            let rate = match (a.rate_per_week, a.rate_per_hour) {
+                (Some(w), None) => ck
+                    .positive("arrivals.rate_per_week", w, "cards per week")
+                    .then(|| w / HOURS_PER_WEEK),
+                (None, Some(h)) => ck
+                    .positive("arrivals.rate_per_hour", h, "cards per hour")
+                    .then_some(h),
+                _ => {
+                    ck.fail(
+                        "arrivals",
+                        "a poisson process needs exactly one of rate_per_week or rate_per_hour",
+                    );
+                    None
+                }
+            };
+            ArrivalProcess::Poisson {
+                rate_per_h: rate.unwrap_or(1.0),
+            }
+        }
+        ProcessKind::Batch => {
+            let size = a.batch_size.unwrap_or(0);
+            if size == 0 {
+                ck.fail("arrivals", "a batch process needs batch_size of at least 1");
+            }
+            let period = a.period_weeks.unwrap_or(1.0);
+            ck.positive("arrivals.period_weeks", period, "weeks");
+            ArrivalProcess::Batch {
+                size,
+                period_h: period * HOURS_PER_WEEK,
+            }
+        }
+        ProcessKind::None => ArrivalProcess::None,
+        ProcessKind::Unlimited => ArrivalProcess::Unlimited,
+    };
+    if a.max_backlog == Some(0) && a.process != ProcessKind::Unlimited {
+        // A cap of 0 is legitimate (loss system), nothing to check.
+    }
+
+    // Stages.
+    if f.stages.is_empty() {
+        ck.fail(
+            "stages",
+            "needs at least one stage, e.g. [[stages]] name = \"work\"",
+        );
+    }
+    if f.stages.len() > 64 {
+        ck.fail("stages", "at most 64 stages are supported");
+    }
+    let mut stages = Vec::new();
+    for (i, s) in f.stages.iter().enumerate() {
+        let p = format!("stages[{i}]");
+        if !valid_name(&s.name) {
+            ck.fail(
+                format!("{p}.name"),
+                format!(
+                    "`{}` is not a usable name: use 1-64 letters, digits, `_` or `-`",
+                    s.name
+                ),
+            );
+        }
+        if f.stages[..i].iter().any(|o| o.name == s.name) {
+            ck.fail(
+                format!("{p}.name"),
+                format!(
+                    "stage `{}` is listed twice; stage names must be unique",
+                    s.name
+                ),
+            );
+        }
+        if s.wip_limit == Some(0) {
+            ck.fail(
+                format!("{p}.wip_limit"),
+                "must be at least 1 (leave it out for no limit)",
+            );
+        }
+        let effort = match s.effort {
+            EffortFile::Constant { value } => Dist::constant(value),
+            EffortFile::Uniform { min, max } => Dist::uniform(min, max),
+            EffortFile::Triangular { min, mode, max } => Dist::triangular(min, mode, max),
+            EffortFile::Exponential { mean } => Dist::exponential(mean),
+            EffortFile::Lognormal { mean, sd } => Dist::lognormal(mean, sd),
+            EffortFile::Gamma { shape, mean } => Dist::gamma(shape, mean),
+            EffortFile::Erlang { k, mean } => Dist::gamma(k as f64, mean),
+        };
+        let effort = effort.unwrap_or_else(|e| {
+            ck.fail(format!("{p}.effort"), e);
+            Dist::Constant(1.0)
+        });
+        stages.push(Stage {
+            name: s.name.clone(),
+            effort,
+            wip_limit: s.wip_limit,
+        });
+    }
+    let stage_names: Vec<&str> = f.stages.iter().map(|s| s.name.as_str()).collect();
+
+    // Team.
+    if f.team.is_empty() {
+        ck.fail(
+            "team",
+            "needs at least one role, e.g. [team.dev] count = 2, skills = { work = 1.0 }",
+        );
+    }
+    let mut people = Vec::new();
+    let mut total: u64 = 0;
+    for (role, rf) in &f.team {
+        let p = format!("team.{role}");
+        if !valid_name(role) {
+            ck.fail(
+                &p,
+                format!("`{role}` is not a usable role name: use letters, digits, `_` or `-`"),
+            );
+        }
+        total += rf.count as u64;
+        if rf.count > 10_000 || total > 10_000 {
+            ck.fail(
+                format!("{p}.count"),
+                "a team of more than 10000 people is not supported",
+            );
+            continue;
+        }
+        if rf.wip_limit == 0 {
+            ck.fail(format!("{p}.wip_limit"), "must be at least 1 card");
+        }
+        let hours = rf.hours_per_day.unwrap_or(c.hours_per_day);
+        if !(hours > 0.0 && hours <= 24.0) {
+            ck.fail(
+                format!("{p}.hours_per_day"),
+                format!("must be above 0 and at most 24; got {hours}"),
+            );
+        }
+        let mut speed = vec![0.0; stage_names.len()];
+        if rf.skills.is_empty() {
+            ck.fail(
+                format!("{p}.skills"),
+                "needs at least one skill, e.g. skills = { work = 1.0 }",
+            );
+        }
+        for (skill, &v) in &rf.skills {
+            match stage_names.iter().position(|n| n == skill) {
+                Some(k) => {
+                    if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+                        ck.fail(
+                            format!("{p}.skills.{skill}"),
+                            format!("speed factor must be above 0 and at most 100; got {v}"),
+                        );
+                    } else {
+                        speed[k] = v;
+                    }
+                }
+                None => ck.fail(
+                    format!("{p}.skills.{skill}"),
+                    format!(
+                        "skill `{skill}` names no stage{}; stages are: {}",
+                        suggest(skill, &stage_names),
+                        stage_names.join(", ")
+                    ),
+                ),
+            }
+        }
+        for k in 0..rf.count {
+            let name = if rf.count == 1 {
+                role.clone()
+            } else {
+                format!("{role}-{}", k + 1)
+            };
+            people.push(Person {
+                name,
+                role: role.clone(),
+                speed: speed.clone(),
+                hours_per_day: if calendar == Calendar::AlwaysOn {
+                    24.0
+                } else {
+                    hours
+                },
+                wip_limit: rf.wip_limit,
+            });
+        }
+    }
+    for (k, name) in stage_names.iter().enumerate() {
+        if !people.is_empty()
+            && !people
+                .iter()
+                .any(|p| p.speed.get(k).is_some_and(|&v| v > 0.0))
+        {
+            ck.fail(
+                format!("stages[{k}]"),
+                format!("nobody on the team can work stage `{name}`: add it to some role's skills"),
+            );
+        }
+    }
+
+    // Policies.
+    let team_size = people.len();
+    let listed: Vec<String> = match &r.policies {
+        Some(l) => l.clone(),
+        None => {
+            let mut l: Vec<String> = PRESETS.iter().map(|s| s.to_string()).collect();
+            l.extend(
+                f.policies
+                    .keys()
+                    .filter(|k| !PRESETS.contains(&k.as_str()))
+                    .cloned(),
+            );
+            l
+        }
+    };
+    if listed.is_empty() {
+        ck.fail(
+            "run.policies",
+            "needs at least one policy, e.g. [\"pull\", \"flow\"]",
+        );
+    }
+    let mut policies = Vec::new();
+    for (i, name) in listed.iter().enumerate() {
+        if listed[..i].contains(name) {
+            ck.fail(
+                format!("run.policies[{i}]"),
+                format!("policy `{name}` is listed twice"),
+            );
+            continue;
+        }
+        if !valid_name(name) {
+            ck.fail(
+                format!("run.policies[{i}]"),
+                format!("`{name}` is not a usable policy name"),
+            );
+            continue;
+        }
+        let pf = f.policies.get(name);
+        let preset = pf
+            .and_then(|p| p.preset.clone())
+            .unwrap_or_else(|| name.clone());
+        let Some(mut pol) = Policy::preset(&preset, team_size) else {
+            let path = if pf.is_some() {
+                format!("policies.{name}.preset")
+            } else {
+                format!("run.policies[{i}]")
+            };
+            ck.fail(
+                path,
+                format!(
+                    "`{preset}` is not a preset{}; presets are: {} (define [policies.{name}] with preset = \"...\" for a custom policy)",
+                    suggest(&preset, &PRESETS),
+                    PRESETS.join(", ")
+                ),
+            );
+            continue;
+        };
+        pol.name = name.clone();
+        if let Some(pf) = pf {
+            apply_policy_file(&mut pol, pf, &format!("policies.{name}"), ck);
+        }
+        if let Release::Cadence { .. } = pol.release
+            && pol.system_wip_limit.is_none()
+            && matches!(process, ArrivalProcess::Unlimited)
+        {
+            ck.fail(
+                format!("policies.{name}"),
+                "a cadence release from an unlimited backlog needs a system_wip_limit",
+            );
+        }
+        policies.push(pol);
+    }
+    for key in f.policies.keys() {
+        if !listed.contains(key) {
+            ck.fail(
+                format!("policies.{key}"),
+                format!("policy `{key}` is defined but not in run.policies"),
+            );
+        }
+    }
+
+    let model = Model {
+        name: f.name.clone().unwrap_or_else(|| {
+            std::path::Path::new(origin)
+                .file_stem()
+                .map_or("scenario".into(), |s| s.to_string_lossy().into_owned())
+        }),
+        description: f.description.trim().to_string(),
+        calendar,
+        horizon_h: r.horizon_weeks * HOURS_PER_WEEK,
+        warmup_h: r.warmup_weeks * HOURS_PER_WEEK,
+        arrivals: Arrivals {
+            process,
+            initial_backlog: a.initial_backlog,
+            max_backlog: a.max_backlog,
+        },
+        stages,
+        people,
+    };
+    if !valid_name(&model.name) {
+        ck.fail(
+            "name",
+            format!(
+                "`{}` is not a usable scenario name: use letters, digits, `_` or `-`",
+                model.name
+            ),
+        );
+    }
+    Some(Scenario {
+        model,
+        policies,
+        settings: RunSettings {
+            replications: r.replications,
+            seed: r.seed,
+        },
+        source: text.to_string(),
+        origin: origin.to_string(),
+    })
+}
+
+fn apply_policy_file(pol: &mut Policy, pf: &PolicyFile, p: &str, ck: &mut Checker) {
+    if let Some(r) = pf.release {
+        pol.release = match r {
+            ReleaseKind::OnPull => Release::OnPull,
+            ReleaseKind::Cadence => Release::Cadence { every_h: 24.0 },
+        };
+    }
+    if let Some(h) = pf.replenish_every_hours {
+        if !(h.is_finite() && h >= 0.0) {
+            ck.fail(
+                format!("{p}.replenish_every_hours"),
+                format!("must be 0 (continuous) or more hours; got {h}"),
+            );
+        }
+        match &mut pol.release {
+            Release::Cadence { every_h } => *every_h = h,
+            Release::OnPull => ck.fail(
+                format!("{p}.replenish_every_hours"),
+                "only applies with release = \"cadence\"",
+            ),
+        }
+    }
+    if let Some(l) = pf.system_wip_limit {
+        if l == 0 {
+            ck.fail(
+                format!("{p}.system_wip_limit"),
+                "must be at least 1 card (set no_system_wip_limit = true for none)",
+            );
+        }
+        pol.system_wip_limit = Some(l);
+    }
+    if pf.no_system_wip_limit == Some(true) {
+        pol.system_wip_limit = None;
+    }
+    if let Some(b) = pf.stage_limits {
+        pol.stage_limits = b;
+    }
+    if let Some(s) = pf.selection {
+        pol.selection = match s {
+            SelectionKind::OldestFirst => Selection::OldestFirst,
+            SelectionKind::RightmostFirst => Selection::RightmostFirst,
+        };
+    }
+    let mut sw = pol.swarming.unwrap_or(Swarming {
+        pairing_efficiency: 0.7,
+        max_per_card: 2,
+    });
+    if let Some(e) = pf.pairing_efficiency {
+        if !(e > 0.0 && e <= 1.0) {
+            ck.fail(
+                format!("{p}.pairing_efficiency"),
+                format!("must be above 0 and at most 1; got {e}"),
+            );
+        }
+        sw.pairing_efficiency = e;
+    }
+    if let Some(n) = pf.max_per_card {
+        if !(2..=crate::engine::MAX_SWARM as u32).contains(&n) {
+            ck.fail(
+                format!("{p}.max_per_card"),
+                format!("must be 2 to {} people; got {n}", crate::engine::MAX_SWARM),
+            );
+        }
+        sw.max_per_card = n;
+    }
+    match pf.swarming {
+        Some(true) => pol.swarming = Some(sw),
+        Some(false) => pol.swarming = None,
+        None => {
+            if pol.swarming.is_some() {
+                pol.swarming = Some(sw);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_scenario_loads() {
+        let s = load_str(REFERENCE, REFERENCE_NAME).unwrap();
+        assert!(s.model.people.len() >= 6 && s.model.people.len() <= 8);
+        assert!(s.model.stages.len() >= 3 && s.model.stages.len() <= 4);
+    }
+
+    #[test]
+    fn problems_carry_path_and_position() {
+        let text = "[arrivals]\nprocess = \"poisson\"\nrate_per_week = -2\n[[stages]]\nname = \"a\"\neffort = { dist = \"constant\", value = 1 }\n[team.x]\nskills = { b = 1.0 }\n";
+        let e = load_str(text, "t.toml").unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("t.toml:3:17: `arrivals.rate_per_week`"),
+            "{msg}"
+        );
+        assert!(msg.contains("skill `b` names no stage"), "{msg}");
+        assert!(
+            msg.contains("nobody on the team can work stage `a`"),
+            "{msg}"
+        );
+    }
+}

@@ -37,7 +37,7 @@ preset = "pull"
 "#;
 
 /// One simulated year (52 weeks) of the reference scenario under each preset.
-#[divan::bench(args = ["pull", "flow"])]
+#[divan::bench(args = ["push", "pull", "flow"])]
 fn reference_year(bencher: divan::Bencher, policy: &str) {
     let sc = reference();
     let p = sc
@@ -64,10 +64,8 @@ fn mm1_customers(bencher: divan::Bencher) {
         .get(flowsim::metrics::M::CardsFinished)
         .unwrap_or(0.0) as usize;
     let mut rep = 0u64;
-    bencher
-        .counter(ItemsCount::new(customers))
-        .bench_local(|| {
-            rep += 1;
-            simulate(&sc.model, &p, Streams::new(1, rep), &mut ws)
-        });
+    bencher.counter(ItemsCount::new(customers)).bench_local(|| {
+        rep += 1;
+        simulate(&sc.model, &p, Streams::new(1, rep), &mut ws)
+    });
 }

@@ -13,6 +13,18 @@ pub enum Event {
     Arrival,
     /// A batch of cards arrives.
     Batch,
+    /// An expedite card arrives.
+    Expedite,
+    /// A blocked card's input or blocker clears (or a card in clarification gets its input).
+    Unblock {
+        /// Card slot.
+        card: u32,
+    },
+    /// A periodic pull: `stage` looks for new work now.
+    Poll {
+        /// Stage index.
+        stage: u32,
+    },
     /// The work on `card` at its current stage completes, unless `version` is stale.
     StageDone {
         /// Card slot.

@@ -166,6 +166,50 @@ struct Tally {
     due_hits: u64,
 }
 
+/// One step of a replication's history, recorded when `Workspace::trace` is set (for tests
+/// and debugging; off in normal runs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Trace {
+    /// A planner assigned stage `stage` of card `card` to `person` (push).
+    Assign {
+        /// Time (hours).
+        t: f64,
+        /// Card id (arrival order).
+        card: u64,
+        /// Stage index.
+        stage: usize,
+        /// Person index.
+        person: usize,
+    },
+    /// `person` took card `card` to work at `stage`.
+    Hold {
+        /// Time (hours).
+        t: f64,
+        /// Card id.
+        card: u64,
+        /// Stage index.
+        stage: usize,
+        /// Person index.
+        person: usize,
+    },
+    /// A card blocked while `person` held it.
+    Block {
+        /// Time (hours).
+        t: f64,
+        /// Card id.
+        card: u64,
+        /// Holder (person index).
+        person: usize,
+    },
+    /// `person` is absent today (sick or scheduled).
+    Absent {
+        /// Time (hours).
+        t: f64,
+        /// Person index.
+        person: usize,
+    },
+}
+
 /// Reusable memory for replications: keep one per worker thread.
 #[derive(Debug, Default)]
 pub struct Workspace {
@@ -193,6 +237,8 @@ pub struct Workspace {
     scratch: Vec<(bool, bool)>,
     /// When set, every event is followed by a full check of the engine's invariants.
     pub audit: bool,
+    /// When set, the replication's history is appended here.
+    pub trace: Option<Vec<Trace>>,
 }
 
 /// Runs one replication and returns its metrics.
@@ -950,6 +996,14 @@ impl<'a> Sim<'a> {
         let ps = &mut self.ws.people[person];
         ps.held[ps.n_held as usize] = slot;
         ps.n_held += 1;
+        if let Some(tr) = &mut self.ws.trace {
+            tr.push(Trace::Hold {
+                t: self.now,
+                card: self.ws.cards[slot as usize].id,
+                stage: s,
+                person,
+            });
+        }
     }
 
     /// The card leaves its holder (finished, orphaned or reassigned).
@@ -1026,6 +1080,14 @@ impl<'a> Sim<'a> {
 
     fn block(&mut self, slot: u32) {
         self.deactivate(slot);
+        if let Some(tr) = &mut self.ws.trace {
+            let c = &self.ws.cards[slot as usize];
+            tr.push(Trace::Block {
+                t: self.now,
+                card: c.id,
+                person: c.holder as usize,
+            });
+        }
         let c = &mut self.ws.cards[slot as usize];
         c.blocked = true;
         c.block_since = self.now;
@@ -1362,6 +1424,12 @@ impl<'a> Sim<'a> {
                     self.go_home(i);
                 }
                 self.ws.people[i].absent_days += 1;
+                if let Some(tr) = &mut self.ws.trace {
+                    tr.push(Trace::Absent {
+                        t: self.now,
+                        person: i,
+                    });
+                }
                 self.absent_today(i);
             }
         }
@@ -1453,7 +1521,7 @@ impl<'a> Sim<'a> {
     /// hours (at speed 1) of stage `s`, preferring people present.
     fn least_loaded(&self, s: usize, work: f64, load: &[f64], exclude: usize) -> Option<usize> {
         let mut best: Option<(bool, f64, usize)> = None;
-                for (i, &l) in load.iter().enumerate() {
+        for (i, &l) in load.iter().enumerate() {
             if i == exclude || self.speed(i, s) <= 0.0 {
                 continue;
             }
@@ -1466,14 +1534,28 @@ impl<'a> Sim<'a> {
         best.map(|b| b.2)
     }
 
-    /// Assigns every stage of a card to the least-loaded skilled person, adding its
-    /// estimates to `load`.
-    fn assign_card(&mut self, slot: u32, load: &mut [f64]) {
+    fn set_assign(&mut self, slot: u32, s: usize, who: usize) {
+        self.ws.assign[slot as usize * self.n_stages + s] = who as u32;
+        if let Some(tr) = &mut self.ws.trace {
+            tr.push(Trace::Assign {
+                t: self.now,
+                card: self.ws.cards[slot as usize].id,
+                stage: s,
+                person: who,
+            });
+        }
+    }
+
+    /// Assigns every stage of a card to the skilled person who ends with the least load,
+    /// adding its estimates to `load`; with `commit` false, only tries (nothing is recorded).
+    fn assign_card(&mut self, slot: u32, load: &mut [f64], commit: bool) {
         let n = self.n_stages;
         for s in 0..n {
             let est = self.ws.estimates[slot as usize * n + s];
             if let Some(who) = self.least_loaded(s, est, load, usize::MAX) {
-                self.ws.assign[slot as usize * n + s] = who as u32;
+                if commit {
+                    self.set_assign(slot, s, who);
+                }
                 load[who] += est / self.speed(who, s);
             }
         }
@@ -1528,7 +1610,7 @@ impl<'a> Sim<'a> {
         let mut taken = Vec::new();
         for (k, &slot) in order.iter().enumerate() {
             trial.copy_from_slice(&load);
-            self.assign_card(slot, &mut trial);
+            self.assign_card(slot, &mut trial, false);
             let fits = (0..self.m.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9);
             if fits || (k == 0 && !any && load.iter().all(|&l| l <= 0.0)) {
                 taken.push(slot);
@@ -1543,7 +1625,7 @@ impl<'a> Sim<'a> {
                 let slot = self.new_card(id, STANDARD);
                 self.next_card_id += 1;
                 trial.copy_from_slice(&load);
-                self.assign_card(slot, &mut trial);
+                self.assign_card(slot, &mut trial, false);
                 let fits = (0..self.m.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9);
                 if !fits && any {
                     // Not planned this time: it waits at the head of the backlog.
@@ -1564,7 +1646,7 @@ impl<'a> Sim<'a> {
     }
 
     fn commit_planned(&mut self, slot: u32, load: &mut [f64], plan_end: f64) {
-        self.assign_card(slot, load);
+        self.assign_card(slot, load, true);
         self.commit(slot);
         self.ws.cards[slot as usize].plan_end = plan_end;
         if self.warm && plan_end.is_finite() {
@@ -1629,10 +1711,9 @@ impl<'a> Sim<'a> {
     }
 
     fn reassign_stage(&mut self, slot: u32, s: usize, from: usize, load: &mut [f64]) {
-        let n = self.n_stages;
         let work = self.visible_remaining(slot, s);
         if let Some(who) = self.least_loaded(s, work, load, from) {
-            self.ws.assign[slot as usize * n + s] = who as u32;
+            self.set_assign(slot, s, who);
             load[who] += work / self.speed(who, s);
         }
     }

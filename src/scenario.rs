@@ -878,6 +878,16 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
         }
     }
 
+    if people.len() > crate::engine::MAX_TEAM {
+        ck.fail(
+            "team",
+            format!(
+                "has {} people; flowsim models one team of at most {} (split larger organisations into teams and run them as separate scenarios)",
+                people.len(),
+                crate::engine::MAX_TEAM
+            ),
+        );
+    }
     for (i, a) in f.absences.iter().enumerate() {
         let p = format!("absences[{i}]");
         let names: Vec<&str> = people.iter().map(|x| x.name.as_str()).collect();

@@ -36,6 +36,8 @@ const NONE: u32 = u32::MAX;
 pub const MAX_SWARM: usize = 4;
 /// Most cards one person may hold at once (personal WIP limit).
 pub const MAX_HELD: usize = 8;
+/// Most people in one team (the dispatcher keeps who is free as a 128-bit set).
+pub const MAX_TEAM: usize = 128;
 
 /// Why a present person is not working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,6 +223,9 @@ pub struct Workspace {
     assign: Vec<u32>,
     speed: Vec<f64>,
     n_skills: Vec<u32>,
+    skill_mask: Vec<u128>,
+    /// Per person: the stages they can work, as a bit set.
+    stage_bits: Vec<u64>,
     backlog: VecDeque<u32>,
     ready: VecDeque<u32>,
     done: Vec<VecDeque<u32>>,
@@ -228,13 +233,14 @@ pub struct Workspace {
     orphans: Vec<VecDeque<u32>>,
     rework: Vec<VecDeque<u32>>,
     todo: Vec<VecDeque<u32>>,
+    /// Cards waiting in people's queues, per stage.
+    todo_n: Vec<u32>,
     doing: Vec<Vec<u32>>,
     people: Vec<PersonState>,
     load: Vec<f64>,
     ot_ring: Vec<f64>,
     lead: Histogram,
     cycle: Histogram,
-    scratch: Vec<(bool, bool)>,
     /// When set, every event is followed by a full check of the engine's invariants.
     pub audit: bool,
     /// When set, the replication's history is appended here.
@@ -331,15 +337,30 @@ impl<'a> Sim<'a> {
         reset(&mut ws.orphans, s);
         reset(&mut ws.rework, s);
         reset(&mut ws.todo, np);
+        ws.todo_n.clear();
+        ws.todo_n.resize(s, 0);
         ws.doing.resize_with(s, Vec::new);
         ws.doing.truncate(s);
         ws.doing.iter_mut().for_each(Vec::clear);
         ws.speed.clear();
         ws.n_skills.clear();
-        for person in &m.people {
+        ws.skill_mask.clear();
+        ws.skill_mask.resize(s, 0);
+        ws.stage_bits.clear();
+        assert!(s <= 64, "validated board size");
+        assert!(np <= MAX_TEAM, "validated team size");
+        for (i, person) in m.people.iter().enumerate() {
             ws.speed.extend_from_slice(&person.speed);
             ws.n_skills
                 .push(person.speed.iter().filter(|&&v| v > 0.0).count() as u32);
+            let mut bits = 0u64;
+            for (k, &v) in person.speed.iter().enumerate() {
+                if v > 0.0 {
+                    ws.skill_mask[k] |= 1u128 << i;
+                    bits |= 1 << k;
+                }
+            }
+            ws.stage_bits.push(bits);
         }
         ws.people.clear();
         for i in 0..np {
@@ -574,10 +595,17 @@ impl<'a> Sim<'a> {
                 self.dispatch();
             }
             Event::DayStart => self.day_start(),
-            Event::DayEnd { person } => {
-                let ps = &self.ws.people[person as usize];
-                if ps.present && self.now >= ps.day_end - 1e-9 {
-                    self.go_home(person as usize);
+            Event::DayEnd => {
+                // Everybody whose day ends now goes home (one event per distinct end time).
+                let mut any = false;
+                for i in 0..self.m.people.len() {
+                    let ps = &self.ws.people[i];
+                    if ps.present && self.now >= ps.day_end - 1e-9 {
+                        self.go_home(i);
+                        any = true;
+                    }
+                }
+                if any {
                     self.dispatch();
                 }
             }
@@ -869,11 +897,12 @@ impl<'a> Sim<'a> {
     /// Whether stage `s` has a card to take, and whether it may be taken now.
     fn input(&self, s: usize) -> (bool, bool) {
         let ws = &self.ws;
-        let has_orphan = ws.orphans[s].iter().any(|&c| !ws.cards[c as usize].blocked);
-        if has_orphan || !ws.pool[s].is_empty() {
+        // Cards already on the board (orphaned, pushed into a pool, or sent back) need no room.
+        if !ws.pool[s].is_empty() || !ws.rework[s].is_empty() {
             return (true, true);
         }
-        if !ws.rework[s].is_empty() {
+        if !ws.orphans[s].is_empty() && ws.orphans[s].iter().any(|&c| !ws.cards[c as usize].blocked)
+        {
             return (true, true);
         }
         if s > 0 {
@@ -1229,6 +1258,7 @@ impl<'a> Sim<'a> {
         let q = if who == NONE {
             &mut self.ws.pool[s]
         } else {
+            self.ws.todo_n[s] += 1;
             &mut self.ws.todo[who as usize]
         };
         if front || c.class == EXPEDITE {
@@ -1378,6 +1408,10 @@ impl<'a> Sim<'a> {
     fn decide_presence(&mut self, person: usize) -> bool {
         let m = self.m;
         let pm = &m.people[person];
+        if pm.sick_chance_per_day <= 0.0 {
+            // Nobody with a zero chance falls sick, whatever the policy: no draws needed.
+            return pm.absences.is_empty() || !self.scheduled_absent(person, self.now);
+        }
         let window = m.disruptions.fatigue_window_days.max(1) as usize;
         let day = self.day_index;
         // Fatigue: overtime in the trailing window, kept as a ring of daily values.
@@ -1442,11 +1476,23 @@ impl<'a> Sim<'a> {
         self.draw_blockers();
         if working {
             self.decide_overtime();
+            // One DayEnd event per distinct end time (usually one for the whole team).
+            let mut ends: [f64; 8] = [f64::NAN; 8];
+            let mut n_ends = 0;
             for i in 0..np {
-                if self.ws.people[i].present {
-                    let end = self.ws.people[i].day_end;
-                    self.ws.q.push(end, Event::DayEnd { person: i as u32 });
+                let ps = &self.ws.people[i];
+                if !ps.present {
+                    continue;
                 }
+                let end = ps.day_end;
+                if ends[..n_ends].contains(&end) {
+                    continue;
+                }
+                if n_ends < ends.len() {
+                    ends[n_ends] = end;
+                    n_ends += 1;
+                }
+                self.ws.q.push(end, Event::DayEnd);
             }
         }
         self.day_index += 1;
@@ -1691,6 +1737,9 @@ impl<'a> Sim<'a> {
             self.push_to_queue(slot, s, true);
         }
         let queued: Vec<u32> = self.ws.todo[person].drain(..).collect();
+        for &slot in &queued {
+            self.ws.todo_n[self.ws.cards[slot as usize].stage as usize] -= 1;
+        }
         for slot in queued {
             let s = self.ws.cards[slot as usize].stage as usize;
             self.reassign_stage(slot, s, person, &mut load);
@@ -1810,12 +1859,12 @@ impl<'a> Sim<'a> {
 
     /// The best free present person for stage `s` who may take a new card: fastest, then
     /// the most specialised, then the lowest index.
-    fn best_free(&self, s: usize) -> Option<usize> {
+    fn best_free(&self, s: usize, takers: u128) -> Option<usize> {
         let mut best: Option<usize> = None;
-        for i in 0..self.m.people.len() {
-            if !self.may_take_new(i) || self.speed(i, s) <= 0.0 {
-                continue;
-            }
+        let mut cand = takers & self.ws.skill_mask[s];
+        while cand != 0 {
+            let i = cand.trailing_zeros() as usize;
+            cand &= cand - 1;
             best = match best {
                 None => Some(i),
                 Some(b) => {
@@ -1862,38 +1911,49 @@ impl<'a> Sim<'a> {
         if self.n_free == 0 {
             return;
         }
-        // Own cards first: resume held work, then (push) the person's planned queue.
+        // Own cards first: resume held work, then (push) the person's planned queue. Collect
+        // who may take new work as a set.
+        let planned = self.p.planned();
+        let mut takers: u128 = 0;
         for i in 0..self.m.people.len() {
             let ps = &self.ws.people[i];
             if !ps.present || ps.active != NONE {
                 continue;
             }
-            if let Some(slot) = self.resumable(i) {
+            if ps.n_held > 0
+                && let Some(slot) = self.resumable(i)
+            {
                 self.activate(i, slot);
                 continue;
             }
-            if self.may_take_new(i)
+            if !self.may_take_new(i) {
+                continue;
+            }
+            if planned
                 && let Some(k) = self.ws.todo[i]
                     .iter()
                     .position(|&c| !self.ws.cards[c as usize].blocked)
             {
                 let slot = self.ws.todo[i].remove(k).expect("index in queue");
+                self.ws.todo_n[self.ws.cards[slot as usize].stage as usize] -= 1;
                 self.hold(i, slot);
                 self.activate(i, slot);
+                continue;
             }
+            takers |= 1u128 << i;
         }
-        loop {
-            if self.n_free == 0 {
-                return;
-            }
+        while takers != 0 {
             let mut choice: Option<(usize, Source, usize, usize)> = None;
             let mut choice_key = (u8::MAX, f64::INFINITY, f64::INFINITY);
             for s in (0..self.n_stages).rev() {
+                if takers & self.ws.skill_mask[s] == 0 {
+                    continue;
+                }
                 let (has, room) = self.input(s);
                 if !(has && room) {
                     continue;
                 }
-                let Some(person) = self.best_free(s) else {
+                let Some(person) = self.best_free(s, takers) else {
                     continue;
                 };
                 let Some((src, i)) = self.source(s) else {
@@ -1913,7 +1973,9 @@ impl<'a> Sim<'a> {
             let Some((s, src, i, person)) = choice else {
                 break;
             };
-            self.take(s, src, i, person);
+            if self.take(s, src, i, person) {
+                takers &= !(1u128 << person);
+            }
         }
         if self.p.swarming.is_some() {
             self.swarm();
@@ -1926,49 +1988,34 @@ impl<'a> Sim<'a> {
     /// Free people join a card in progress at the most loaded stage they can work.
     fn swarm(&mut self) {
         let max = self.p.swarming.map_or(1, |s| s.max_per_card as usize);
+        // Per stage, the active card a helper would join: fewest workers, then oldest.
+        let mut picks = [NONE; 64];
+        for (s, pick) in picks.iter_mut().enumerate().take(self.n_stages) {
+            *pick = self.swarm_pick(s, max);
+        }
         for person in 0..self.m.people.len() {
             let ps = &self.ws.people[person];
             if !ps.present || ps.active != NONE {
                 continue;
             }
-            let mut best: Option<(u32, u32)> = None; // (stage wip, card)
-            for s in 0..self.n_stages {
-                if self.speed(person, s) <= 0.0 {
-                    continue;
-                }
-                let load = self.stage_wip[s];
-                if best.is_some_and(|(l, _)| l >= load) {
-                    continue;
-                }
-                // An active card with the fewest workers, then the oldest.
-                let mut pick: Option<u32> = None;
-                for &c in &self.ws.doing[s] {
-                    let card = &self.ws.cards[c as usize];
-                    if card.n_workers == 0 || card.n_workers as usize >= max {
-                        continue;
-                    }
-                    pick = match pick {
-                        None => Some(c),
-                        Some(b) => {
-                            let cb = &self.ws.cards[b as usize];
-                            if (card.n_workers, card.arrived) < (cb.n_workers, cb.arrived) {
-                                Some(c)
-                            } else {
-                                Some(b)
-                            }
-                        }
-                    };
-                }
-                if let Some(c) = pick {
-                    best = Some((load, c));
+            // The most loaded stage the person can work that has a card to join.
+            let mut best: Option<(u32, usize)> = None;
+            let mut bits = self.ws.stage_bits[person];
+            while bits != 0 {
+                let s = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if picks[s] != NONE && best.is_none_or(|(l, _)| self.stage_wip[s] > l) {
+                    best = Some((self.stage_wip[s], s));
                 }
             }
-            if let Some((_, slot)) = best {
+            if let Some((_, s)) = best {
+                let slot = picks[s];
                 let c = &mut self.ws.cards[slot as usize];
                 c.workers[c.n_workers as usize] = person as u32;
                 c.n_workers += 1;
                 self.start_working(person, slot);
                 self.reschedule(slot);
+                picks[s] = self.swarm_pick(s, max);
             }
             if self.n_free == 0 {
                 break;
@@ -1976,59 +2023,63 @@ impl<'a> Sim<'a> {
         }
     }
 
+    fn swarm_pick(&self, s: usize, max: usize) -> u32 {
+        let mut pick = NONE;
+        for &c in &self.ws.doing[s] {
+            let card = &self.ws.cards[c as usize];
+            if card.n_workers == 0 || card.n_workers as usize >= max {
+                continue;
+            }
+            if pick == NONE || {
+                let cb = &self.ws.cards[pick as usize];
+                (card.n_workers, card.arrived) < (cb.n_workers, cb.arrived)
+            } {
+                pick = c;
+            }
+        }
+        pick
+    }
+
     /// Splits the idleness of free present people by cause; people in overtime with nothing
     /// to do go home.
     fn classify_idle(&mut self) {
-        let s_n = self.n_stages;
-        let mut any_waiting = false;
-        let mut state = std::mem::take(&mut self.ws.scratch);
-        state.clear();
-        for s in 0..s_n {
-            let mut st = self.input(s);
+        // Stages (as bit sets) with work waiting, and with work waiting but no room.
+        let mut has: u64 = 0;
+        let mut no_room: u64 = 0;
+        for s in 0..self.n_stages {
+            let (mut h, room) = self.input(s);
             // Planned work waiting in people's queues counts as work waiting at its stage.
-            if !st.0 && self.p.planned() {
-                st.0 = self.ws.todo.iter().any(|q| {
-                    q.iter()
-                        .any(|&c| self.ws.cards[c as usize].stage as usize == s)
-                });
+            if !h && self.ws.todo_n[s] > 0 {
+                h = true;
             }
-            any_waiting |= st.0;
-            state.push(st);
+            if h {
+                has |= 1 << s;
+                if !room {
+                    no_room |= 1 << s;
+                }
+            }
         }
-        let mut leave = Vec::new();
         for person in 0..self.m.people.len() {
             let ps = &self.ws.people[person];
             if !ps.present || ps.active != NONE {
                 continue;
             }
             if self.now >= ps.normal_end - 1e-9 {
-                leave.push(person);
+                // Overtime with nothing to do: go home.
+                self.go_home(person);
                 continue;
             }
+            let skills = self.ws.stage_bits[person];
             let cause = if ps.n_held > 0 {
                 IdleCause::Waiting
+            } else if skills & no_room != 0 {
+                IdleCause::Blocked
+            } else if has != 0 && skills & has == 0 {
+                IdleCause::SkillMismatch
             } else {
-                let mut blocked = false;
-                let mut own_work = false;
-                for (s, &(has, room)) in state.iter().enumerate() {
-                    if self.speed(person, s) > 0.0 && has {
-                        own_work = true;
-                        blocked |= !room;
-                    }
-                }
-                if blocked {
-                    IdleCause::Blocked
-                } else if any_waiting && !own_work {
-                    IdleCause::SkillMismatch
-                } else {
-                    IdleCause::Starved
-                }
+                IdleCause::Starved
             };
             self.set_idle(person, cause as u8);
-        }
-        self.ws.scratch = state;
-        for person in leave {
-            self.go_home(person);
         }
     }
 

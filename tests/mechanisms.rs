@@ -419,3 +419,32 @@ fn push_does_clearly_worse_on_volatile_work() {
     let ot = mean(&run(&sc, "push", reps, M::OvertimeH));
     assert!(ot > 1.0, "push hides the variance as overtime: {ot}");
 }
+
+const HYBRID: &str = include_str!("../scenarios/push-staging-pull-production.toml");
+
+#[test]
+fn a_polling_stage_takes_work_only_when_it_polls() {
+    let sc = load(HYBRID);
+    let production = 2;
+    for rep in 0..3 {
+        let trace = traced(&sc, "hybrid", rep);
+        let mut polled = 0;
+        for e in &trace {
+            if let Trace::Enter { t, stage, .. } = *e
+                && stage == production
+            {
+                // Polls happen every 24 h from t = 24 h.
+                let k = (t / 24.0).round();
+                assert!((t - 24.0 * k).abs() < 1e-6 && k >= 1.0, "entered at {t}");
+                polled += 1;
+            }
+        }
+        assert!(polled > 0);
+        // Pushed straight through, cards enter production whenever staging hands them on.
+        let trace = traced(&sc, "push-through", rep);
+        let off_poll = trace.iter().any(|e| {
+            matches!(*e, Trace::Enter { t, stage, .. } if stage == production && (t / 24.0).fract() > 1e-6)
+        });
+        assert!(off_poll);
+    }
+}

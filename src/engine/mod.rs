@@ -194,6 +194,15 @@ pub enum Trace {
         /// Person index.
         person: usize,
     },
+    /// A card entered stage `stage` (counted against its WIP from now).
+    Enter {
+        /// Time (hours).
+        t: f64,
+        /// Card id.
+        card: u64,
+        /// Stage index.
+        stage: usize,
+    },
     /// A card blocked while `person` held it.
     Block {
         /// Time (hours).
@@ -295,7 +304,7 @@ struct Sim<'a> {
     last: f64,
     next_card_id: u64,
     day_index: u64,
-    poll_open: Vec<bool>,
+
     // Counters.
     backlog_n: u32,
     clarify_n: u32,
@@ -396,11 +405,7 @@ impl<'a> Sim<'a> {
             ..Default::default()
         };
         let n_series = N_WEEKLY_FIXED + s;
-        let poll_open = p
-            .handoffs
-            .iter()
-            .map(|h| !matches!(h, Handoff::Pull { poll_every_h } if *poll_every_h > 0.0))
-            .collect();
+
         Sim {
             m,
             p,
@@ -423,7 +428,7 @@ impl<'a> Sim<'a> {
             last: 0.0,
             next_card_id: 0,
             day_index: 0,
-            poll_open,
+
             backlog_n: 0,
             clarify_n: 0,
             wip: 0,
@@ -625,9 +630,17 @@ impl<'a> Sim<'a> {
             }
             Event::Poll { stage } => {
                 let s = stage as usize;
-                self.poll_open[s] = true;
+                // Everything waiting upstream that fits is pulled into the stage at once; its
+                // people then work it whenever they are there.
+                while self.stage_room(s)
+                    && let Some(i) = self.best_in(&self.ws.done[s - 1])
+                {
+                    let slot = self.ws.done[s - 1].remove(i).expect("index in queue");
+                    let work = self.ws.efforts[slot as usize * self.n_stages + s];
+                    self.enter_stage(slot, s, work);
+                    self.push_to_queue(slot, s, false);
+                }
                 self.dispatch();
-                self.poll_open[s] = false;
                 if let Handoff::Pull { poll_every_h } = self.p.handoffs[s] {
                     self.ws
                         .q
@@ -882,6 +895,13 @@ impl<'a> Sim<'a> {
 
     /// The card enters stage `s` (counted against its WIP) with `work` to do there.
     fn enter_stage(&mut self, slot: u32, s: usize, work: f64) {
+        if let Some(tr) = &mut self.ws.trace {
+            tr.push(Trace::Enter {
+                t: self.now,
+                card: self.ws.cards[slot as usize].id,
+                stage: s,
+            });
+        }
         self.set_counted(slot, s as u32);
         self.set_work(slot, s, work);
     }
@@ -907,10 +927,9 @@ impl<'a> Sim<'a> {
         }
         if s > 0 {
             match self.p.handoffs[s] {
-                Handoff::Pull { .. } => (
-                    !ws.done[s - 1].is_empty(),
-                    self.stage_room(s) && self.poll_open[s],
-                ),
+                // A polling stage only pulls at its polls (see `Event::Poll`).
+                Handoff::Pull { poll_every_h } if poll_every_h > 0.0 => (false, true),
+                Handoff::Pull { .. } => (!ws.done[s - 1].is_empty(), self.stage_room(s)),
                 Handoff::Push => (false, true),
             }
         } else {

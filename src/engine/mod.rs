@@ -1677,7 +1677,14 @@ impl<'a> Sim<'a> {
             trial.copy_from_slice(&load);
             self.assign_card(slot, &mut trial, false);
             let fits = (0..self.m.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9);
-            if fits || (k == 0 && !any && load.iter().all(|&l| l <= 0.0)) {
+            // A card too big for anyone's period even on an empty plan would never fit: it is
+            // committed on its own when it reaches the head of the queue.
+            let oversized = !fits && {
+                trial.iter_mut().for_each(|l| *l = 0.0);
+                self.assign_card(slot, &mut trial, false);
+                !(0..self.m.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9)
+            };
+            if fits || (k == 0 && !any && oversized) {
                 taken.push(slot);
                 self.commit_planned(slot, &mut load, plan_end);
                 any = true;

@@ -91,3 +91,20 @@ fn closed_unbalanced() {
 fn two_stage_blocking() {
     case("two-stage-blocking");
 }
+
+#[test]
+fn csv_has_one_row_per_check() {
+    let case = CASES.iter().find(|c| c.name == "mm1k").unwrap();
+    let checks = case.checks().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("validation.csv");
+    flowsim::validate::write_csv(&checks, &path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "case,metric,analytic,simulated_mean,ci99_low,ci99_high,half_width_pct,replications,pass"
+    );
+    assert_eq!(lines.count(), checks.len());
+    assert!(table(&checks).contains("mm1k"));
+}

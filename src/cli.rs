@@ -22,6 +22,16 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario under each of its policies and print a side-by-side table.
     Run(RunArgs),
+    /// Check the engine against queueing theory; exit code 1 if any check fails.
+    Validate(ValidateArgs),
+}
+
+/// Arguments of `flowsim validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Folder for `validation.csv` (default: output/validation).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `flowsim run`.

@@ -7,6 +7,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => cli::run(args),
+        Command::Validate(args) => flowsim::validate::command(args.out.as_deref()),
     };
     if let Err(f) = result {
         eprint!("{}", f.message);

@@ -47,13 +47,17 @@ pub enum M {
     SickDays,
     ContextSwitches,
     DueDateHitRate,
+    DeploymentsPerWeek,
+    ChangeFailureRate,
+    TimeToRestoreMean,
+    DowntimeH,
     UnfinishedCards,
     UnfinishedAgeMean,
     UnfinishedAgeMax,
     ArrivalsDeclined,
 }
 
-const FIXED: [(&str, &str, &str); 30] = [
+const FIXED: [(&str, &str, &str); 34] = [
     (
         "throughput_per_week",
         "cards/week",
@@ -175,6 +179,26 @@ const FIXED: [(&str, &str, &str); 30] = [
         "due_date_hit_rate",
         "share",
         "share of fixed-date cards done by their due date",
+    ),
+    (
+        "deployments_per_week",
+        "deploys/week",
+        "successful deployments per week (stages with a deployment)",
+    ),
+    (
+        "change_failure_rate",
+        "share",
+        "share of deployments that failed",
+    ),
+    (
+        "time_to_restore_mean_h",
+        "h",
+        "mean time from a failed deployment to a restored environment (0 when the last good state is kept)",
+    ),
+    (
+        "environment_down_h",
+        "h",
+        "hours an environment was down after failed deployments",
     ),
     (
         "unfinished_cards",

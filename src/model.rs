@@ -98,6 +98,21 @@ pub struct Stage {
     pub wip_limit: Option<u32>,
     /// Failing this stage's check sends the card back, if set.
     pub rework: Option<Rework>,
+    /// Finishing this stage deploys the change, which may fail, if set.
+    pub deployment: Option<Deployment>,
+}
+
+/// A stage whose completion deploys a change to an environment.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    /// Chance that a deployment fails (0..=1).
+    pub failure_probability: f64,
+    /// The stage a failed change goes back to for a fix.
+    pub fix_in: usize,
+    /// The fix's effort as a share of the card's original effort at that stage.
+    pub fix_effort_share: f64,
+    /// Work to roll a broken environment back (hours at speed 1), under the `break` rule.
+    pub rollback_effort: Dist,
 }
 
 /// How estimates relate to true effort: estimate = effort x `bias` x a lognormal factor of

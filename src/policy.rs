@@ -49,6 +49,16 @@ pub enum Overtime {
     FixedDateAtRisk,
 }
 
+/// What a failed deployment does to its environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedDeploy {
+    /// The environment is broken until somebody rolls it back (an effort); no deployment
+    /// happens meanwhile.
+    Break,
+    /// The environment stays on its last good state; only the change goes back for a fix.
+    KeepLastGood,
+}
+
 /// What a person does when their card blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnBlock {
@@ -105,6 +115,8 @@ pub struct Policy {
     /// Under planned assignment: days a sick person's cards wait before emergency
     /// reassignment.
     pub emergency_after_days: u32,
+    /// What a failed deployment does to its environment.
+    pub failed_deploy: FailedDeploy,
 }
 
 /// Names of the built-in presets.
@@ -117,7 +129,8 @@ impl Policy {
     /// The `push` preset: weekly planning on estimates at 100% of normal hours, assignment to
     /// named people, no capacity checks (every hand-off pushes), overtime to meet the plan,
     /// no readiness check (blocked cards are started and block), switch on block, emergency
-    /// reassignment after 2 sick days.
+    /// reassignment after 2 sick days; a failed deployment breaks its environment until it is
+    /// rolled back (pull and flow keep the last good state).
     pub fn push(n_stages: usize) -> Self {
         Policy {
             name: "push".into(),
@@ -135,6 +148,7 @@ impl Policy {
             readiness_check: None,
             on_block: OnBlock::Switch,
             emergency_after_days: 2,
+            failed_deploy: FailedDeploy::Break,
         }
     }
 
@@ -155,6 +169,7 @@ impl Policy {
             readiness_check: Some(DEFAULT_DETECTION),
             on_block: OnBlock::Switch,
             emergency_after_days: 2,
+            failed_deploy: FailedDeploy::KeepLastGood,
         }
     }
 
@@ -179,6 +194,7 @@ impl Policy {
             readiness_check: Some(DEFAULT_DETECTION),
             on_block: OnBlock::Switch,
             emergency_after_days: 2,
+            failed_deploy: FailedDeploy::KeepLastGood,
         }
     }
 

@@ -10,10 +10,12 @@ use serde::Deserialize;
 
 use crate::dist::Dist;
 use crate::model::{
-    ArrivalProcess, Arrivals, Blockers, Calendar, Classes, Disruptions, Estimates, HOURS_PER_WEEK,
-    MissingInput, Model, Multitasking, Person, Rework, Stage,
+    ArrivalProcess, Arrivals, Blockers, Calendar, Classes, Deployment, Disruptions, Estimates,
+    HOURS_PER_WEEK, MissingInput, Model, Multitasking, Person, Rework, Stage,
 };
-use crate::policy::{Handoff, OnBlock, Overtime, PRESETS, Policy, Release, Selection, Swarming};
+use crate::policy::{
+    FailedDeploy, Handoff, OnBlock, Overtime, PRESETS, Policy, Release, Selection, Swarming,
+};
 
 /// The reference scenario shipped in the binary (`flowsim run` with no file runs it).
 pub const REFERENCE: &str = include_str!("../scenarios/small-team.toml");
@@ -228,6 +230,24 @@ struct StageFile {
     effort: EffortFile,
     wip_limit: Option<u32>,
     rework: Option<ReworkFile>,
+    deployment: Option<DeploymentFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeploymentFile {
+    failure_probability: f64,
+    fix_in: String,
+    #[serde(default = "half")]
+    fix_effort_share: f64,
+    rollback_effort: EffortFile,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum FailedDeployKind {
+    Break,
+    KeepLastGood,
 }
 
 #[derive(Debug, Deserialize)]
@@ -328,6 +348,7 @@ struct PolicyFile {
     detection_probability: Option<f64>,
     on_block: Option<OnBlockKind>,
     emergency_after_days: Option<u32>,
+    failed_deploy: Option<FailedDeployKind>,
     #[serde(default)]
     handoff: BTreeMap<String, HandoffKind>,
     #[serde(default)]
@@ -714,9 +735,45 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
             effort,
             wip_limit: s.wip_limit,
             rework: None,
+            deployment: None,
         });
     }
     let stage_names: Vec<&str> = f.stages.iter().map(|s| s.name.as_str()).collect();
+    for (i, s) in f.stages.iter().enumerate() {
+        let Some(dep) = &s.deployment else { continue };
+        let p = format!("stages[{i}].deployment");
+        ck.probability(&format!("{p}.failure_probability"), dep.failure_probability);
+        if !(dep.fix_effort_share.is_finite()
+            && dep.fix_effort_share > 0.0
+            && dep.fix_effort_share <= 10.0)
+        {
+            ck.fail(
+                format!("{p}.fix_effort_share"),
+                format!(
+                    "must be above 0 and at most 10; got {}",
+                    dep.fix_effort_share
+                ),
+            );
+        }
+        let rollback_effort = dist(
+            &dep.rollback_effort,
+            &format!("{p}.rollback_effort"),
+            1.0,
+            ck,
+        );
+        match stage_names.iter().position(|n| *n == dep.fix_in) {
+            Some(to) if to <= i => {
+                stages[i].deployment = Some(Deployment {
+                    failure_probability: dep.failure_probability,
+                    fix_in: to,
+                    fix_effort_share: dep.fix_effort_share,
+                    rollback_effort,
+                });
+            }
+            Some(_) => ck.fail(format!("{p}.fix_in"), format!("a failed change must go back to this stage or an earlier one, not forward to `{}`", dep.fix_in)),
+            None => ck.fail(format!("{p}.fix_in"), format!("`{}` names no stage{}; stages are: {}", dep.fix_in, suggest(&dep.fix_in, &stage_names), stage_names.join(", "))),
+        }
+    }
     for (i, s) in f.stages.iter().enumerate() {
         let Some(rw) = &s.rework else { continue };
         let p = format!("stages[{i}].rework");
@@ -1197,6 +1254,12 @@ fn apply_policy_file(
     }
     if let Some(d) = pf.emergency_after_days {
         pol.emergency_after_days = d;
+    }
+    if let Some(f) = pf.failed_deploy {
+        pol.failed_deploy = match f {
+            FailedDeployKind::Break => FailedDeploy::Break,
+            FailedDeployKind::KeepLastGood => FailedDeploy::KeepLastGood,
+        };
     }
     for (stage, kind) in &pf.handoff {
         match stages.iter().position(|n| n == stage) {

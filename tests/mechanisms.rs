@@ -448,3 +448,36 @@ fn a_polling_stage_takes_work_only_when_it_polls() {
         assert!(off_poll);
     }
 }
+
+const PIPELINE: &str = include_str!("../scenarios/deployment-pipeline.toml");
+
+#[test]
+fn failed_deployments_break_production_only_when_pushed_through() {
+    let sc = load(PIPELINE);
+    let reps = 12;
+    let down_push = run(&sc, "push-through", reps, M::DowntimeH);
+    let down_pull = run(&sc, "daily-pull", reps, M::DowntimeH);
+    for (a, b) in down_push.iter().zip(&down_pull) {
+        assert!(
+            a.unwrap() > 0.0,
+            "pushed through, a failure takes production down"
+        );
+        assert_eq!(*b, Some(0.0), "the daily pull keeps the last good state");
+    }
+    assert!(mean(&run(&sc, "push-through", reps, M::TimeToRestoreMean)) > 1.0);
+    for name in ["push-through", "daily-pull"] {
+        let cfr = mean(&run(&sc, name, reps, M::ChangeFailureRate));
+        assert!(
+            (0.08..0.22).contains(&cfr),
+            "{name}: change failure rate {cfr}"
+        );
+    }
+    let (d, lo, _) = paired(
+        &run(&sc, "daily-pull", reps, M::CycleTimeMean),
+        &run(&sc, "push-through", reps, M::CycleTimeMean),
+    );
+    assert!(
+        lo > 0.0,
+        "the daily pull adds lead time for changes: {d}, low {lo}"
+    );
+}

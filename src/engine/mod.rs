@@ -27,7 +27,7 @@ use std::collections::VecDeque;
 use crate::dist::Dist;
 use crate::metrics::{Histogram, M, N_FIXED, N_WEEKLY_FIXED, RepResult, W};
 use crate::model::{ArrivalProcess, Calendar, HOURS_PER_WEEK, Model, Multitasking};
-use crate::policy::{Handoff, OnBlock, Overtime, Policy, Release, Selection};
+use crate::policy::{FailedDeploy, Handoff, OnBlock, Overtime, Policy, Release, Selection};
 use crate::rng::{Stream, StreamKind, Streams};
 use rand::RngExt;
 
@@ -106,6 +106,12 @@ struct Card {
     handover_pending: bool,
     /// After rework: the stage whose check sent the card back (NONE otherwise).
     return_to: u32,
+    /// Share of its effort the card needs when it returns to `return_to`.
+    return_share: f64,
+    /// Share of its effort the fix needs at the stage it was sent back to.
+    fix_share: f64,
+    /// A rollback task, not a card.
+    rollback: bool,
     class: u8,
     due: f64,
     /// Under push: the end of the plan period this card was last committed in.
@@ -164,6 +170,11 @@ struct Tally {
     started_blocked: u64,
     sick_days: u64,
     switches: u64,
+    deployments: u64,
+    failed_deployments: u64,
+    restores: u64,
+    restore_h: f64,
+    downtime_h: f64,
     due_cards: u64,
     due_hits: u64,
 }
@@ -300,6 +311,8 @@ struct Sim<'a> {
     expedite_gap: Option<Dist>,
     n_stages: usize,
     days_per_week: u64,
+    /// Per stage: since when its environment is down (NaN while up).
+    down_since: Vec<f64>,
     now: f64,
     last: f64,
     next_card_id: u64,
@@ -424,6 +437,7 @@ impl<'a> Sim<'a> {
             }),
             n_stages: s,
             days_per_week: m.days_per_week() as u64,
+            down_since: vec![f64::NAN; s],
             now: 0.0,
             last: 0.0,
             next_card_id: 0,
@@ -712,6 +726,9 @@ impl<'a> Sim<'a> {
                     detect_u: 0.0,
                     handover_pending: false,
                     return_to: NONE,
+                    return_share: 1.0,
+                    fix_share: 1.0,
+                    rollback: false,
                     class: STANDARD,
                     due: f64::INFINITY,
                     plan_end: f64::INFINITY,
@@ -779,6 +796,7 @@ impl<'a> Sim<'a> {
         c.detect_u = detect_u;
         c.handover_pending = false;
         c.return_to = NONE;
+        c.rollback = false;
         c.class = class;
         c.due = due;
         c.plan_end = f64::INFINITY;
@@ -917,6 +935,13 @@ impl<'a> Sim<'a> {
     /// Whether stage `s` has a card to take, and whether it may be taken now.
     fn input(&self, s: usize) -> (bool, bool) {
         let ws = &self.ws;
+        if !self.down_since[s].is_nan() {
+            // Environment down: only its rollback can be worked.
+            return (
+                ws.pool[s].iter().any(|&c| ws.cards[c as usize].rollback),
+                true,
+            );
+        }
         // Cards already on the board (orphaned, pushed into a pool, or sent back) need no room.
         if !ws.pool[s].is_empty() || !ws.rework[s].is_empty() {
             return (true, true);
@@ -947,6 +972,12 @@ impl<'a> Sim<'a> {
     /// The queue stage `s` would take from next, and the position in it.
     fn source(&self, s: usize) -> Option<(Source, usize)> {
         let ws = &self.ws;
+        if !self.down_since[s].is_nan() {
+            return ws.pool[s]
+                .iter()
+                .position(|&c| ws.cards[c as usize].rollback)
+                .map(|i| (Source::Pool, i));
+        }
         if let Some(i) = self.best_in(&ws.orphans[s]) {
             return Some((Source::Orphan, i));
         }
@@ -992,11 +1023,7 @@ impl<'a> Sim<'a> {
             Source::Pool => self.ws.pool[s].remove(i).expect("pool"),
             Source::Rework => {
                 let slot = self.ws.rework[s].remove(i).expect("rework");
-                let from = self.ws.cards[slot as usize].stage as usize;
-                let share = self.m.stages[from]
-                    .rework
-                    .as_ref()
-                    .map_or(1.0, |r| r.effort_share);
+                let share = self.ws.cards[slot as usize].fix_share;
                 let work = self.ws.efforts[slot as usize * n + s] * share;
                 self.set_work(slot, s, work);
                 slot
@@ -1215,25 +1242,35 @@ impl<'a> Sim<'a> {
         self.deactivate(slot);
         self.unhold(slot);
         let s = self.ws.cards[slot as usize].stage as usize;
+        if self.ws.cards[slot as usize].rollback {
+            self.rollback_done(slot, s);
+            return;
+        }
         // The stage's check may send the card back.
         if let Some(rw) = &self.m.stages[s].rework {
             let u: f64 = self.ws.cards[slot as usize].rng.random();
             if u < rw.probability {
-                // Sent back: the card stays on this stage's WIP until it passes, so rework
-                // never needs room upstream (and cannot deadlock the board).
-                let to = rw.to;
-                let c = &mut self.ws.cards[slot as usize];
-                c.return_to = s as u32;
-                if self.p.planned() && (to == 0 || matches!(self.p.handoffs[to], Handoff::Push)) {
-                    // Back to the person planned for that stage, at once.
-                    let work =
-                        self.ws.efforts[slot as usize * self.n_stages + to] * rw.effort_share;
-                    self.set_work(slot, to, work);
-                    self.push_to_queue(slot, to, true);
-                } else {
-                    c.state = CardState::Rework;
-                    self.ws.rework[to].push_back(slot);
+                self.send_back(slot, s, rw.to, rw.effort_share, rw.effort_share);
+                return;
+            }
+        }
+        // A deployment may fail: the change goes back for a fix, and under the `break` rule
+        // the environment is down until somebody rolls it back.
+        if let Some(dep) = &self.m.stages[s].deployment {
+            let c = &mut self.ws.cards[slot as usize];
+            let u: f64 = c.rng.random();
+            let rollback = dep.rollback_effort.sample(&mut c.rng);
+            let failed = u < dep.failure_probability;
+            if self.warm {
+                self.t.deployments += 1;
+                self.t.failed_deployments += u64::from(failed);
+            }
+            if failed {
+                if self.p.failed_deploy == FailedDeploy::Break && self.down_since[s].is_nan() {
+                    self.down_since[s] = self.now;
+                    self.new_rollback(s, rollback);
                 }
+                self.send_back(slot, s, dep.fix_in, dep.fix_effort_share, 1.0);
                 return;
             }
         }
@@ -1241,11 +1278,9 @@ impl<'a> Sim<'a> {
         if back != NONE {
             // Fixed: straight back to the check that failed it.
             let back = back as usize;
-            self.ws.cards[slot as usize].return_to = NONE;
-            let share = self.m.stages[back]
-                .rework
-                .as_ref()
-                .map_or(1.0, |r| r.effort_share);
+            let c = &mut self.ws.cards[slot as usize];
+            c.return_to = NONE;
+            let share = c.return_share;
             let work = self.ws.efforts[slot as usize * self.n_stages + back] * share;
             self.set_work(slot, back, work);
             self.push_to_queue(slot, back, true);
@@ -1266,6 +1301,54 @@ impl<'a> Sim<'a> {
                 self.push_to_queue(slot, s + 1, false);
             }
         }
+    }
+
+    /// Sends a card that failed stage `s`'s check back to stage `to` for a fix (`fix_share` of
+    /// its effort there); it then returns straight to `s` (`again_share` of its effort). The
+    /// card stays on stage `s`'s WIP meanwhile, so a fix never needs room upstream (and
+    /// cannot deadlock the board).
+    fn send_back(&mut self, slot: u32, s: usize, to: usize, fix_share: f64, again_share: f64) {
+        let c = &mut self.ws.cards[slot as usize];
+        c.return_to = s as u32;
+        c.return_share = again_share;
+        if self.p.planned() && (to == 0 || matches!(self.p.handoffs[to], Handoff::Push)) {
+            // Back to the person planned for that stage, at once.
+            let work = self.ws.efforts[slot as usize * self.n_stages + to] * fix_share;
+            self.set_work(slot, to, work);
+            self.push_to_queue(slot, to, true);
+        } else {
+            c.state = CardState::Rework;
+            c.fix_share = fix_share;
+            self.ws.rework[to].push_back(slot);
+        }
+    }
+
+    /// A rollback task for the environment of stage `s`: a work item for anyone skilled there,
+    /// ahead of everything else. It is not a card: it never counts as arrived or finished.
+    fn new_rollback(&mut self, s: usize, work: f64) {
+        let slot = self.new_card(u64::MAX, EXPEDITE);
+        let c = &mut self.ws.cards[slot as usize];
+        c.rollback = true;
+        c.state = CardState::Todo;
+        c.arrived = self.now;
+        self.arrived_total -= 1;
+        self.set_work(slot, s, work);
+        self.ws.pool[s].push_front(slot);
+    }
+
+    fn rollback_done(&mut self, slot: u32, s: usize) {
+        let down = self.now - self.down_since[s];
+        if self.warm {
+            self.t.restores += 1;
+            self.t.downtime_h += self.now - self.down_since[s].max(self.m.warmup_h);
+            self.t.restore_h += down;
+        }
+        self.down_since[s] = f64::NAN;
+        let c = &mut self.ws.cards[slot as usize];
+        c.state = CardState::Free;
+        c.rollback = false;
+        self.prio_live -= 1;
+        self.ws.free_slots.push(slot);
     }
 
     /// Pushes a card (already in stage `s`) to its planned person, or to the stage's pool.
@@ -1956,9 +2039,10 @@ impl<'a> Sim<'a> {
                 continue;
             }
             if planned
-                && let Some(k) = self.ws.todo[i]
-                    .iter()
-                    .position(|&c| !self.ws.cards[c as usize].blocked)
+                && let Some(k) = self.ws.todo[i].iter().position(|&c| {
+                    let c = &self.ws.cards[c as usize];
+                    !c.blocked && self.down_since[c.stage as usize].is_nan()
+                })
             {
                 let slot = self.ws.todo[i].remove(k).expect("index in queue");
                 self.ws.todo_n[self.ws.cards[slot as usize].stage as usize] -= 1;
@@ -2184,8 +2268,13 @@ impl<'a> Sim<'a> {
         let mut age_sum = 0.0;
         let mut age_max: f64 = 0.0;
         let from_warm = self.m.warmup_h.min(now);
+        for &since in &self.down_since {
+            if !since.is_nan() {
+                self.t.downtime_h += now - since.max(from_warm);
+            }
+        }
         for c in &self.ws.cards {
-            if c.state == CardState::Free {
+            if c.state == CardState::Free || c.rollback {
                 continue;
             }
             let age = now - c.arrived;
@@ -2240,6 +2329,20 @@ impl<'a> Sim<'a> {
         v[M::SickDays as usize] = Some(t.sick_days as f64);
         v[M::ContextSwitches as usize] = Some(t.switches as f64);
         v[M::DueDateHitRate as usize] = ratio(t.due_hits, t.due_cards);
+        let deploys = self.m.stages.iter().any(|s| s.deployment.is_some());
+        if deploys {
+            v[M::DeploymentsPerWeek as usize] =
+                Some((t.deployments - t.failed_deployments) as f64 / weeks);
+            v[M::ChangeFailureRate as usize] = ratio(t.failed_deployments, t.deployments);
+            v[M::TimeToRestoreMean as usize] = if t.failed_deployments == 0 {
+                None
+            } else if self.p.failed_deploy == FailedDeploy::KeepLastGood {
+                Some(0.0)
+            } else {
+                (t.restores > 0).then(|| t.restore_h / t.restores as f64)
+            };
+            v[M::DowntimeH as usize] = Some(t.downtime_h);
+        }
         v[M::UnfinishedCards as usize] = Some(unfinished as f64);
         v[M::UnfinishedAgeMean as usize] = Some(if unfinished > 0 {
             age_sum / unfinished as f64
@@ -2339,7 +2442,7 @@ impl<'a> Sim<'a> {
         let live = ws
             .cards
             .iter()
-            .filter(|c| c.state != CardState::Free)
+            .filter(|c| c.state != CardState::Free && !c.rollback)
             .count() as u64;
         if self.arrived_total != self.finished_total + live {
             return Err(format!(

@@ -3,7 +3,9 @@
 //! Proptest generates scenario files (1-4 stages with random efforts and WIP limits, teams of
 //! mixed skills and speeds, working calendars or 24/7, Poisson, batch or unlimited arrivals,
 //! backlog caps, sickness) and runs each under pull, flow (with and without swarming, with a
-//! continuous or daily cadence) and push, with `simulate_audited`: after every event the engine
+//! continuous or daily cadence), push and a hybrid (polling or push hand-off, deployments that
+//! break), with random disruptions (missing inputs, blockers, rework, failing deployments,
+//! classes of service, multitasking costs, estimation error), with `simulate_audited`: after every event the engine
 //! checks that every card is in exactly one place, that no stage, system or personal WIP limit
 //! is exceeded, that nobody works more than they are present or outside their day, and that the
 //! clock never goes back. Going through the TOML text also exercises the scenario validation.
@@ -46,6 +48,8 @@ struct Gen {
     pairing: f64,
     max_per_card: u32,
     seed: u64,
+    /// Which disruptions and extra mechanisms are on, one bit each.
+    extras: u16,
 }
 
 fn stage() -> impl Strategy<Value = StageGen> {
@@ -88,9 +92,10 @@ fn scenario() -> impl Strategy<Value = Gen> {
                 ),
                 (1u32..12, prop_oneof![Just(0.0), Just(8.0), Just(24.0)]),
                 (0.3f64..=1.0, 2u32..=4, any::<u64>()),
+                any::<u16>(),
             )
         })
-        .prop_map(|(stages, roles, cal, arr, flow, misc)| Gen {
+        .prop_map(|(stages, roles, cal, arr, flow, misc, extras)| Gen {
             stages,
             roles,
             always_on: cal.0,
@@ -105,6 +110,7 @@ fn scenario() -> impl Strategy<Value = Gen> {
             pairing: misc.0,
             max_per_card: misc.1,
             seed: misc.2,
+            extras,
         })
 }
 
@@ -119,7 +125,7 @@ fn toml(g: &Gen) -> String {
     .unwrap();
     writeln!(
         t,
-        "policies = [\"pull\", \"flow\", \"swarm\", \"push\"]\n[calendar]"
+        "policies = [\"pull\", \"flow\", \"swarm\", \"push\", \"hybrid\"]\n[calendar]"
     )
     .unwrap();
     if g.always_on {
@@ -151,6 +157,31 @@ fn toml(g: &Gen) -> String {
     if let (Some(cap), true) = (g.max_backlog, g.arrivals < 2) {
         writeln!(t, "max_backlog = {cap}").unwrap();
     }
+    let on = |bit: u16| g.extras & (1 << bit) != 0;
+    let last = g.stages.len() - 1;
+    if on(0) {
+        writeln!(t, "[disruptions]\nhandover_cost_h = 0.5\nmissing_input = {{ probability = 0.3, delay = {{ dist = \"exponential\", mean = 10 }} }}").unwrap();
+        if on(1) {
+            writeln!(t, "blockers = {{ chance_per_day = 0.1, duration = {{ dist = \"uniform\", min = 1, max = 12 }} }}").unwrap();
+        }
+    } else if on(1) {
+        writeln!(t, "[disruptions]\nblockers = {{ chance_per_day = 0.1, duration = {{ dist = \"uniform\", min = 1, max = 12 }} }}").unwrap();
+    }
+    if on(2) {
+        writeln!(t, "[classes]\nexpedite_rate_per_week = 1.0\nfixed_date_share = 0.3\ndue_in_weeks = {{ dist = \"uniform\", min = 1, max = 3 }}").unwrap();
+    }
+    if on(3) {
+        writeln!(t, "[multitasking]\nmodel = \"weinberg\"").unwrap();
+    } else if on(4) {
+        writeln!(
+            t,
+            "[multitasking]\nmodel = \"switch_cost\"\nswitch_cost_h = 0.5"
+        )
+        .unwrap();
+    }
+    if on(5) {
+        writeln!(t, "[estimates]\nbias = 0.7\nspread = 0.4").unwrap();
+    }
     for (i, s) in g.stages.iter().enumerate() {
         let m = s.mean;
         let effort = match s.effort {
@@ -167,6 +198,15 @@ fn toml(g: &Gen) -> String {
         writeln!(t, "[[stages]]\nname = \"s{i}\"\neffort = {effort}").unwrap();
         if let Some(l) = s.wip_limit {
             writeln!(t, "wip_limit = {l}").unwrap();
+        }
+        if i == last && on(6) {
+            writeln!(
+                t,
+                "rework = {{ probability = 0.2, to = \"s0\", effort_share = 0.5 }}"
+            )
+            .unwrap();
+        } else if i == last && on(7) {
+            writeln!(t, "deployment = {{ failure_probability = 0.2, fix_in = \"s0\", rollback_effort = {{ dist = \"uniform\", min = 1, max = 4 }} }}").unwrap();
         }
     }
     for (r, role) in g.roles.iter().enumerate() {
@@ -204,6 +244,22 @@ fn toml(g: &Gen) -> String {
         g.system_wip, g.cadence_h, g.pairing, g.max_per_card
     )
     .unwrap();
+    // A hybrid: pull release, the last hand-off pushed or pulled on a poll, deployments break.
+    writeln!(
+        t,
+        "[policies.hybrid]\npreset = \"pull\"\nfailed_deploy = \"break\""
+    )
+    .unwrap();
+    if last > 0 {
+        if on(8) {
+            writeln!(t, "handoff = {{ s{last} = \"push\" }}").unwrap();
+        } else {
+            writeln!(t, "poll_every_hours = {{ s{last} = 12 }}").unwrap();
+        }
+    }
+    if on(9) {
+        writeln!(t, "on_block = \"wait\"").unwrap();
+    }
     t
 }
 

@@ -2402,7 +2402,14 @@ impl<'a> Sim<'a> {
             for &c in &ws.rework[s] {
                 mark(c, CardState::Rework, "rework")?;
             }
+            // Limits hold where work is pulled in; a push hand-off ignores them by design.
+            let pulled_in = if s == 0 {
+                !self.p.planned()
+            } else {
+                matches!(self.p.handoffs[s], Handoff::Pull { .. })
+            };
             if self.p.stage_limits
+                && pulled_in
                 && let Some(l) = self.m.stages[s].wip_limit
                 && self.stage_wip[s] > l
             {

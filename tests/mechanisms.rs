@@ -481,3 +481,34 @@ fn failed_deployments_break_production_only_when_pushed_through() {
         "the daily pull adds lead time for changes: {d}, low {lo}"
     );
 }
+
+#[test]
+fn fatigue_raises_sickness_with_overtime() {
+    let text = |fatigue: f64| {
+        weekly_batch(0.6, 0.3)
+            .replace("batch_size = 15", "batch_size = 22")
+            .replace(
+                "max_overtime_h_per_day = 2",
+                "max_overtime_h_per_day = 3\nsick_chance_per_day = 0.01",
+            )
+            .replace(
+                "[[stages]]",
+                &format!(
+                    "[disruptions]\nfatigue_per_overtime_hour = {fatigue}\nfatigue_window_days = 10\n[[stages]]"
+                ),
+            )
+    };
+    let rested = load(&text(0.0));
+    let tired = load(&text(0.1));
+    let reps = 20;
+    let (d, lo, _) = paired(
+        &run(&tired, "push", reps, M::SickDays),
+        &run(&rested, "push", reps, M::SickDays),
+    );
+    assert!(lo > 0.0, "fatigue adds sick days: {d}, low {lo}");
+    // Pull works no overtime here, so fatigue changes nothing for it.
+    assert_eq!(
+        run(&tired, "pull", reps, M::SickDays),
+        run(&rested, "pull", reps, M::SickDays)
+    );
+}

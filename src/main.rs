@@ -7,6 +7,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => cli::run(args),
+        Command::Check(args) => cli::check(args),
     };
     if let Err(f) = result {
         eprint!("{}", f.message);

@@ -135,7 +135,7 @@ pub fn apply_overrides(sc: &mut Scenario, args: &RunArgs) -> Result<(), Failure>
                 Some(p) => chosen.push(p.clone()),
                 None => {
                     let team = sc.model.people.len();
-                    match crate::policy::Policy::preset(n, team) {
+                    match crate::policy::Policy::preset(n, sc.model.stages.len(), team) {
                         Some(p) => chosen.push(p),
                         None => {
                             let known: Vec<&str> =

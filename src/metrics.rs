@@ -38,13 +38,22 @@ pub enum M {
     StarvedH,
     BlockedH,
     SkillMismatchH,
+    WaitingH,
+    OvertimeH,
+    OvertimeShare,
+    CommitmentHitRate,
+    BlockedCardH,
+    BlockerRate,
+    SickDays,
+    ContextSwitches,
+    DueDateHitRate,
     UnfinishedCards,
     UnfinishedAgeMean,
     UnfinishedAgeMax,
     ArrivalsDeclined,
 }
 
-const FIXED: [(&str, &str, &str); 21] = [
+const FIXED: [(&str, &str, &str); 30] = [
     (
         "throughput_per_week",
         "cards/week",
@@ -123,6 +132,51 @@ const FIXED: [(&str, &str, &str); 21] = [
         "idle: work waits, but none the person can do",
     ),
     (
+        "waiting_h_per_person_week",
+        "h/person/week",
+        "idle: every card the person holds waits on input or a blocker",
+    ),
+    (
+        "overtime_h_per_person_week",
+        "h/person/week",
+        "hours worked beyond normal hours",
+    ),
+    (
+        "overtime_share_person_weeks",
+        "share",
+        "share of person-weeks with any overtime",
+    ),
+    (
+        "commitment_hit_rate",
+        "share",
+        "share of planned commitments finished within their period (push)",
+    ),
+    (
+        "blocked_card_h",
+        "card-h",
+        "card-hours spent blocked (missing input or blocker) after warm-up",
+    ),
+    (
+        "blocker_rate",
+        "share",
+        "share of started cards that blocked at least once",
+    ),
+    (
+        "sick_person_days",
+        "person-days",
+        "working days lost to sickness after warm-up",
+    ),
+    (
+        "context_switches",
+        "switches",
+        "times a person turned to a card while holding another",
+    ),
+    (
+        "due_date_hit_rate",
+        "share",
+        "share of fixed-date cards done by their due date",
+    ),
+    (
         "unfinished_cards",
         "cards",
         "cards arrived but not done at the horizon",
@@ -181,18 +235,22 @@ pub enum W {
     StarvedH,
     BlockedH,
     SkillMismatchH,
+    WaitingH,
+    OvertimeH,
     Utilisation,
     Arrived,
     Done,
 }
 
-const WEEKLY_FIXED: [(&str, &str); 9] = [
+const WEEKLY_FIXED: [(&str, &str); 11] = [
     ("throughput", "cards/week"),
     ("wip_mean", "cards"),
     ("backlog", "cards"),
     ("starved_h_per_person", "h/person"),
     ("blocked_h_per_person", "h/person"),
     ("skill_mismatch_h_per_person", "h/person"),
+    ("waiting_h_per_person", "h/person"),
+    ("overtime_h_per_person", "h/person"),
     ("utilisation", "share"),
     ("arrived_total", "cards"),
     ("done_total", "cards"),

@@ -75,6 +75,17 @@ pub struct Arrivals {
     pub max_backlog: Option<u32>,
 }
 
+/// A stage's check that can fail a card and send it back.
+#[derive(Debug, Clone)]
+pub struct Rework {
+    /// Chance that a card fails this stage's check when it finishes here (0..=1).
+    pub probability: f64,
+    /// The earlier (or same) stage the card goes back to (index into `Model::stages`).
+    pub to: usize,
+    /// Rework effort as a share of the card's original effort at that stage.
+    pub effort_share: f64,
+}
+
 /// One column of the board.
 #[derive(Debug, Clone)]
 pub struct Stage {
@@ -85,6 +96,108 @@ pub struct Stage {
     /// Cards in progress plus done-waiting in this stage, at most (honoured by policies with
     /// stage limits).
     pub wip_limit: Option<u32>,
+    /// Failing this stage's check sends the card back, if set.
+    pub rework: Option<Rework>,
+}
+
+/// How estimates relate to true effort: estimate = effort x `bias` x a lognormal factor of
+/// mean 1 and standard deviation `spread`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimates {
+    /// Mean ratio of estimate to true effort; below 1 is optimism (0.8 = 20% low).
+    pub bias: f64,
+    /// Spread of the error factor (standard deviation of a mean-1 lognormal); 0 = exact.
+    pub spread: f64,
+    /// A started stage always shows at least this share of its estimate as left to do.
+    pub min_remaining_share: f64,
+}
+
+/// Cards whose input is missing when work starts.
+#[derive(Debug, Clone)]
+pub struct MissingInput {
+    /// Chance that a card arrives with missing input (0..=1).
+    pub probability: f64,
+    /// Time from the request until the input arrives (hours).
+    pub delay: Dist,
+}
+
+/// Blocking events that hit cards in progress.
+#[derive(Debug, Clone)]
+pub struct Blockers {
+    /// Chance per working day that a card in progress blocks (0..=1).
+    pub chance_per_day: f64,
+    /// How long a block lasts (hours).
+    pub duration: Dist,
+}
+
+/// Expedite and fixed-date work.
+#[derive(Debug, Clone)]
+pub struct Classes {
+    /// Expedite cards arriving by a Poisson process (cards per hour; 0 = none).
+    pub expedite_rate_per_h: f64,
+    /// Share of regular arrivals that carry a due date (0..=1).
+    pub fixed_date_share: f64,
+    /// Time from arrival to the due date of a fixed-date card (hours).
+    pub due_in: Dist,
+}
+
+/// How holding several cards at once costs time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Multitasking {
+    /// No cost.
+    None,
+    /// A fixed cost (hours of work) each time a person turns to a card while holding others.
+    SwitchCost {
+        /// Hours added per switch.
+        hours: f64,
+    },
+    /// Weinberg's rule of thumb (*Quality Software Management*, 1992): the useful share of a
+    /// person's time is 100%, 80%, 60%, 40%, 25% when holding 1, 2, 3, 4, 5+ cards.
+    Weinberg,
+}
+
+impl Multitasking {
+    /// Share of a person's time that is useful when they hold `n` cards.
+    pub fn useful_share(&self, n: u32) -> f64 {
+        match self {
+            Multitasking::Weinberg => match n {
+                0 | 1 => 1.0,
+                2 => 0.8,
+                3 => 0.6,
+                4 => 0.4,
+                _ => 0.25,
+            },
+            _ => 1.0,
+        }
+    }
+}
+
+/// Sickness, fatigue and hand-overs.
+#[derive(Debug, Clone)]
+pub struct Disruptions {
+    /// Work added when a started card changes hands (hours).
+    pub handover_cost_h: f64,
+    /// Missing inputs, if any.
+    pub missing_input: Option<MissingInput>,
+    /// Blocking events, if any.
+    pub blockers: Option<Blockers>,
+    /// Relative increase of the daily sickness chance per hour of overtime worked in the
+    /// trailing window (0 = no fatigue feedback).
+    pub fatigue_per_overtime_hour: f64,
+    /// The trailing window for fatigue (working days).
+    pub fatigue_window_days: u32,
+}
+
+impl Default for Disruptions {
+    fn default() -> Self {
+        Disruptions {
+            handover_cost_h: 1.0,
+            missing_input: None,
+            blockers: None,
+            fatigue_per_overtime_hour: 0.0,
+            fatigue_window_days: 10,
+        }
+    }
 }
 
 /// One team member.
@@ -100,6 +213,14 @@ pub struct Person {
     pub hours_per_day: f64,
     /// Cards the person holds at once, at most.
     pub wip_limit: u32,
+    /// Most overtime a working day (hours).
+    pub max_overtime_h_per_day: f64,
+    /// Chance of falling sick on a working day (0..=1).
+    pub sick_chance_per_day: f64,
+    /// Length of a sickness (working days, rounded up, at least 1).
+    pub sick_days: Dist,
+    /// Scheduled absences: `[from, to)` in hours since t = 0 (holidays, leaving, joining late).
+    pub absences: Vec<(f64, f64)>,
 }
 
 impl Person {
@@ -129,9 +250,25 @@ pub struct Model {
     pub stages: Vec<Stage>,
     /// The team.
     pub people: Vec<Person>,
+    /// How estimates err.
+    pub estimates: Estimates,
+    /// Sickness, blocked inputs, blockers, hand-overs.
+    pub disruptions: Disruptions,
+    /// Expedite and fixed-date work.
+    pub classes: Classes,
+    /// The cost of holding several cards.
+    pub multitasking: Multitasking,
 }
 
 impl Model {
+    /// Working days in a week (7 in 24/7 mode).
+    pub fn days_per_week(&self) -> u32 {
+        match self.calendar {
+            Calendar::AlwaysOn => 7,
+            Calendar::Working { days_per_week, .. } => days_per_week,
+        }
+    }
+
     /// Number of whole weeks in the horizon (the weekly series' length).
     pub fn weeks(&self) -> usize {
         (self.horizon_h / HOURS_PER_WEEK).ceil() as usize

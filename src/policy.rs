@@ -14,6 +14,48 @@ pub enum Release {
         /// Replenishment interval (hours); 0 means release whenever there is room.
         every_h: f64,
     },
+    /// Push: every planning period, on its first working day, a planner commits a batch of
+    /// backlog cards sized by estimated capacity and assigns each stage to a named person.
+    Plan {
+        /// Planning period (working weeks, at least 1).
+        period_weeks: u32,
+        /// Share of normal hours the planner fills with estimated work (1.0 = all of them).
+        planning_factor: f64,
+    },
+}
+
+/// How a card crosses into a stage (from the previous one).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Handoff {
+    /// Upstream sends the card on at once, whatever the stage's queue.
+    Push,
+    /// The stage takes the card when it has room; with `poll_every_h` > 0 only at those
+    /// instants (a deployment agent polling a repository).
+    Pull {
+        /// Polling interval (hours); 0 = whenever there is room.
+        poll_every_h: f64,
+    },
+}
+
+/// When people work beyond their normal hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overtime {
+    /// Never.
+    None,
+    /// Whenever a person's committed work (by visible remaining estimates) cannot be finished
+    /// in the normal hours left in the planning period: up to their cap.
+    ToPlan,
+    /// Only for fixed-date cards at risk of missing their date: their holder, up to the cap.
+    FixedDateAtRisk,
+}
+
+/// What a person does when their card blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnBlock {
+    /// Turn to other work (within their personal WIP limit), paying the switching cost.
+    Switch,
+    /// Wait for the block to clear.
+    Wait,
 }
 
 /// Which card a free person takes first.
@@ -51,15 +93,55 @@ pub struct Policy {
     pub selection: Selection,
     /// Swarming, if on.
     pub swarming: Option<Swarming>,
+    /// How a card enters each stage; index 0 is unused (entry is `release`).
+    pub handoffs: Vec<Handoff>,
+    /// When overtime is worked.
+    pub overtime: Overtime,
+    /// Chance that a missing input is detected when a card is pulled (a readiness check);
+    /// `None` = no check (cards start anyway and block).
+    pub readiness_check: Option<f64>,
+    /// What people do when a card they hold blocks.
+    pub on_block: OnBlock,
+    /// Under planned assignment: days a sick person's cards wait before emergency
+    /// reassignment.
+    pub emergency_after_days: u32,
 }
 
 /// Names of the built-in presets.
-pub const PRESETS: [&str; 2] = ["pull", "flow"];
+pub const PRESETS: [&str; 3] = ["push", "pull", "flow"];
+
+/// Default chance that a readiness check catches a missing input.
+pub const DEFAULT_DETECTION: f64 = 0.8;
 
 impl Policy {
+    /// The `push` preset: weekly planning on estimates at 100% of normal hours, assignment to
+    /// named people, no capacity checks (every hand-off pushes), overtime to meet the plan,
+    /// no readiness check (blocked cards are started and block), switch on block, emergency
+    /// reassignment after 2 sick days.
+    pub fn push(n_stages: usize) -> Self {
+        Policy {
+            name: "push".into(),
+            preset: "push".into(),
+            release: Release::Plan {
+                period_weeks: 1,
+                planning_factor: 1.0,
+            },
+            system_wip_limit: None,
+            stage_limits: false,
+            selection: Selection::OldestFirst,
+            swarming: None,
+            handoffs: vec![Handoff::Push; n_stages],
+            overtime: Overtime::ToPlan,
+            readiness_check: None,
+            on_block: OnBlock::Switch,
+            emergency_after_days: 2,
+        }
+    }
+
     /// The `pull` preset: free skilled people take the oldest card; stages take work only when
-    /// they have room; no system limit, no cadence, no swarming.
-    pub fn pull() -> Self {
+    /// they have room; readiness checked when a card is pulled (80% detection); no system
+    /// limit, no cadence, no swarming, no overtime.
+    pub fn pull(n_stages: usize) -> Self {
         Policy {
             name: "pull".into(),
             preset: "pull".into(),
@@ -68,13 +150,19 @@ impl Policy {
             stage_limits: true,
             selection: Selection::OldestFirst,
             swarming: None,
+            handoffs: vec![Handoff::Pull { poll_every_h: 0.0 }; n_stages],
+            overtime: Overtime::None,
+            readiness_check: Some(DEFAULT_DETECTION),
+            on_block: OnBlock::Switch,
+            emergency_after_days: 2,
         }
     }
 
     /// The `flow` preset: pull plus a system WIP limit (default: twice the team size,
     /// set per scenario), replenishment once a working day (24 h), rightmost column first and
     /// swarming at 0.7 pairing efficiency with at most two people per card.
-    pub fn flow(team_size: usize) -> Self {
+    /// Overtime only for fixed-date cards at risk; readiness check as pull.
+    pub fn flow(n_stages: usize, team_size: usize) -> Self {
         Policy {
             name: "flow".into(),
             preset: "flow".into(),
@@ -86,15 +174,26 @@ impl Policy {
                 pairing_efficiency: 0.7,
                 max_per_card: 2,
             }),
+            handoffs: vec![Handoff::Pull { poll_every_h: 0.0 }; n_stages],
+            overtime: Overtime::FixedDateAtRisk,
+            readiness_check: Some(DEFAULT_DETECTION),
+            on_block: OnBlock::Switch,
+            emergency_after_days: 2,
         }
     }
 
-    /// A preset by name.
-    pub fn preset(name: &str, team_size: usize) -> Option<Self> {
+    /// A preset by name, for a board of `n_stages` and a team of `team_size`.
+    pub fn preset(name: &str, n_stages: usize, team_size: usize) -> Option<Self> {
         match name {
-            "pull" => Some(Self::pull()),
-            "flow" => Some(Self::flow(team_size)),
+            "push" => Some(Self::push(n_stages)),
+            "pull" => Some(Self::pull(n_stages)),
+            "flow" => Some(Self::flow(n_stages, team_size)),
             _ => None,
         }
+    }
+
+    /// Whether cards are assigned to named people by a planner.
+    pub fn planned(&self) -> bool {
+        matches!(self.release, Release::Plan { .. })
     }
 }

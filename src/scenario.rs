@@ -25,8 +25,11 @@ pub use limits::{
 };
 
 use crate::dist::Dist;
-use crate::model::{ArrivalProcess, Arrivals, Calendar, HOURS_PER_WEEK, Model, Person, Stage};
-use crate::policy::{PRESETS, Policy, Release, Selection, Swarming};
+use crate::model::{
+    ArrivalProcess, Arrivals, Blockers, Calendar, Classes, Disruptions, Estimates, HOURS_PER_WEEK,
+    MissingInput, Model, Multitasking, Person, Rework, Stage,
+};
+use crate::policy::{Handoff, OnBlock, Overtime, PRESETS, Policy, Release, Selection, Swarming};
 
 /// The reference scenario shipped in the binary (`flowsim run` with no file runs it).
 pub const REFERENCE: &str = include_str!("../scenarios/small-team.toml");
@@ -50,6 +53,116 @@ struct ScenarioFile {
     team: BTreeMap<String, RoleFile>,
     #[serde(default)]
     policies: BTreeMap<String, PolicyFile>,
+    #[serde(default)]
+    estimates: EstimatesFile,
+    #[serde(default)]
+    disruptions: DisruptionsFile,
+    #[serde(default)]
+    classes: ClassesFile,
+    #[serde(default)]
+    multitasking: MultitaskingFile,
+    #[serde(default)]
+    absences: Vec<AbsenceFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct EstimatesFile {
+    bias: f64,
+    spread: f64,
+    min_remaining_share: f64,
+}
+
+impl Default for EstimatesFile {
+    fn default() -> Self {
+        EstimatesFile {
+            bias: 1.0,
+            spread: 0.0,
+            min_remaining_share: 0.1,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MissingInputFile {
+    probability: f64,
+    delay: EffortFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlockersFile {
+    chance_per_day: f64,
+    duration: EffortFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct DisruptionsFile {
+    handover_cost_h: f64,
+    missing_input: Option<MissingInputFile>,
+    blockers: Option<BlockersFile>,
+    fatigue_per_overtime_hour: f64,
+    fatigue_window_days: u32,
+}
+
+impl Default for DisruptionsFile {
+    fn default() -> Self {
+        let d = Disruptions::default();
+        DisruptionsFile {
+            handover_cost_h: d.handover_cost_h,
+            missing_input: None,
+            blockers: None,
+            fatigue_per_overtime_hour: d.fatigue_per_overtime_hour,
+            fatigue_window_days: d.fatigue_window_days,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct ClassesFile {
+    expedite_rate_per_week: f64,
+    fixed_date_share: f64,
+    due_in_weeks: Option<EffortFile>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, Default)]
+#[serde(rename_all = "snake_case")]
+enum MultitaskingModel {
+    #[default]
+    None,
+    SwitchCost,
+    Weinberg,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct MultitaskingFile {
+    model: MultitaskingModel,
+    switch_cost_h: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AbsenceFile {
+    person: String,
+    from_week: f64,
+    weeks: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReworkFile {
+    probability: f64,
+    to: String,
+    #[serde(default = "half")]
+    effort_share: f64,
+}
+
+fn half() -> f64 {
+    0.5
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +243,7 @@ struct StageFile {
     name: String,
     effort: EffortFile,
     wip_limit: Option<u32>,
+    rework: Option<ReworkFile>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -151,8 +265,22 @@ struct RoleFile {
     count: u32,
     skills: BTreeMap<String, f64>,
     hours_per_day: Option<f64>,
-    #[serde(default = "one")]
+    #[serde(default = "two")]
     wip_limit: u32,
+    #[serde(default = "two_f")]
+    max_overtime_h_per_day: f64,
+    #[serde(default)]
+    sick_chance_per_day: f64,
+    sick_days: Option<EffortFile>,
+    joins_week: Option<f64>,
+}
+
+fn two() -> u32 {
+    2
+}
+
+fn two_f() -> f64 {
+    2.0
 }
 
 fn one() -> u32 {
@@ -164,6 +292,29 @@ fn one() -> u32 {
 enum ReleaseKind {
     OnPull,
     Cadence,
+    Plan,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum HandoffKind {
+    Push,
+    Pull,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum OvertimeKind {
+    None,
+    ToPlan,
+    FixedDateAtRisk,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum OnBlockKind {
+    Switch,
+    Wait,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy)]
@@ -186,6 +337,17 @@ struct PolicyFile {
     swarming: Option<bool>,
     pairing_efficiency: Option<f64>,
     max_per_card: Option<u32>,
+    planning_period_weeks: Option<u32>,
+    planning_factor: Option<f64>,
+    overtime: Option<OvertimeKind>,
+    readiness_check: Option<bool>,
+    detection_probability: Option<f64>,
+    on_block: Option<OnBlockKind>,
+    emergency_after_days: Option<u32>,
+    #[serde(default)]
+    handoff: BTreeMap<String, HandoffKind>,
+    #[serde(default)]
+    poll_every_hours: BTreeMap<String, f64>,
 }
 
 // ----- what loading produces -------------------------------------------------------------------
@@ -332,6 +494,28 @@ impl Checker<'_> {
         });
     }
 
+    fn probability(&mut self, path: &str, v: f64) -> bool {
+        if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+            self.fail(
+                path,
+                format!("is a probability and must lie between 0 and 1; got {v}."),
+            );
+            return false;
+        }
+        true
+    }
+
+    fn nonneg(&mut self, path: &str, v: f64, unit: &str) -> bool {
+        if !(v.is_finite() && v >= 0.0) {
+            self.fail(
+                path,
+                format!("must be a number of at least 0 ({unit}); got {v}."),
+            );
+            return false;
+        }
+        true
+    }
+
     fn positive(&mut self, path: &str, v: f64, unit: &str) -> bool {
         if !v.is_finite() || v <= 0.0 {
             self.fail(
@@ -342,35 +526,25 @@ impl Checker<'_> {
         }
         true
     }
+}
 
-    /// Checks that `v` lies in `lo..=hi`; `what` names the quantity and its unit.
-    #[cfg_attr(not(test), allow(dead_code))]
-    fn in_range(&mut self, path: &str, v: f64, lo: f64, hi: f64, what: &str) -> bool {
-        if !(v.is_finite() && v >= lo && v <= hi) {
-            self.fail(path, format!("must be {what} from {lo} to {hi}; got {v}."));
-            return false;
-        }
-        true
-    }
-
-    /// Checks a probability (0 to 1). Used by the push and disruption fields.
-    #[cfg_attr(not(test), allow(dead_code))]
-    fn probability(&mut self, path: &str, v: f64) -> bool {
-        self.in_range(path, v, 0.0, 1.0, "a probability")
-    }
-
-    /// Checks a spread or standard deviation (0 or more, finite).
-    #[cfg_attr(not(test), allow(dead_code))]
-    fn spread(&mut self, path: &str, v: f64) -> bool {
-        if !(v.is_finite() && v >= 0.0) {
-            self.fail(
-                path,
-                format!("must be a spread of 0 or more (0 means none); got {v}."),
-            );
-            return false;
-        }
-        true
-    }
+/// Builds a distribution, reporting impossible parameters at `path`; `unit_scale` converts
+/// the file's unit to hours (e.g. 168 for weeks).
+fn dist(e: &EffortFile, path: &str, unit_scale: f64, ck: &mut Checker) -> Dist {
+    let k = unit_scale;
+    let d = match *e {
+        EffortFile::Constant { value } => Dist::constant(value * k),
+        EffortFile::Uniform { min, max } => Dist::uniform(min * k, max * k),
+        EffortFile::Triangular { min, mode, max } => Dist::triangular(min * k, mode * k, max * k),
+        EffortFile::Exponential { mean } => Dist::exponential(mean * k),
+        EffortFile::Lognormal { mean, sd } => Dist::lognormal(mean * k, sd * k),
+        EffortFile::Gamma { shape, mean } => Dist::gamma(shape, mean * k),
+        EffortFile::Erlang { k: shape, mean } => Dist::gamma(shape as f64, mean * k),
+    };
+    d.unwrap_or_else(|e| {
+        ck.fail(path, format!("these parameters cannot hold: {e}."));
+        Dist::Constant(1.0)
+    })
 }
 
 fn suggest(word: &str, options: &[&str]) -> String {
@@ -719,29 +893,46 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
                 "a WIP limit of 0 would stop all work: use at least 1, or leave it out for no limit.",
             );
         }
-        let effort = match s.effort {
-            EffortFile::Constant { value } => Dist::constant(value),
-            EffortFile::Uniform { min, max } => Dist::uniform(min, max),
-            EffortFile::Triangular { min, mode, max } => Dist::triangular(min, mode, max),
-            EffortFile::Exponential { mean } => Dist::exponential(mean),
-            EffortFile::Lognormal { mean, sd } => Dist::lognormal(mean, sd),
-            EffortFile::Gamma { shape, mean } => Dist::gamma(shape, mean),
-            EffortFile::Erlang { k, mean } => Dist::gamma(k as f64, mean),
-        };
-        let effort = effort.unwrap_or_else(|e| {
-            ck.fail(
-                format!("{p}.effort"),
-                format!("these parameters cannot hold: {e}."),
-            );
-            Dist::Constant(1.0)
-        });
+        let effort = dist(&s.effort, &format!("{p}.effort"), 1.0, ck);
         stages.push(Stage {
             name: s.name.clone(),
             effort,
             wip_limit: s.wip_limit,
+            rework: None,
         });
     }
     let stage_names: Vec<&str> = f.stages.iter().map(|s| s.name.as_str()).collect();
+    for (i, s) in f.stages.iter().enumerate() {
+        let Some(rw) = &s.rework else { continue };
+        let p = format!("stages[{i}].rework");
+        ck.probability(&format!("{p}.probability"), rw.probability);
+        if !(rw.effort_share.is_finite() && rw.effort_share > 0.0 && rw.effort_share <= 10.0) {
+            ck.fail(
+                format!("{p}.effort_share"),
+                format!(
+                    "must be above 0 and at most 10 (a share of the original effort); got {}",
+                    rw.effort_share
+                ),
+            );
+        }
+        match stage_names.iter().position(|n| *n == rw.to) {
+            Some(to) if to <= i => {
+                stages[i].rework = Some(Rework {
+                    probability: rw.probability,
+                    to,
+                    effort_share: rw.effort_share,
+                });
+            }
+            Some(_) => ck.fail(
+                format!("{p}.to"),
+                format!("rework must send a card back to this stage or an earlier one, not forward to `{}`", rw.to),
+            ),
+            None => ck.fail(
+                format!("{p}.to"),
+                format!("`{}` names no stage{}; stages are: {}", rw.to, suggest(&rw.to, &stage_names), stage_names.join(", ")),
+            ),
+        }
+    }
 
     // Team.
     if f.team.is_empty() {
@@ -821,22 +1012,55 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
                 ),
             }
         }
+        if rf.wip_limit as usize > crate::engine::MAX_HELD {
+            ck.fail(
+                format!("{p}.wip_limit"),
+                format!("must be at most {} cards", crate::engine::MAX_HELD),
+            );
+        }
+        ck.nonneg(
+            &format!("{p}.max_overtime_h_per_day"),
+            rf.max_overtime_h_per_day,
+            "hours",
+        );
+        if hours + rf.max_overtime_h_per_day > 24.0 {
+            ck.fail(
+                format!("{p}.max_overtime_h_per_day"),
+                format!("normal hours ({hours}) plus overtime must fit in a day of 24 hours"),
+            );
+        }
+        ck.probability(&format!("{p}.sick_chance_per_day"), rf.sick_chance_per_day);
+        let sick_days = match &rf.sick_days {
+            Some(e) => dist(e, &format!("{p}.sick_days"), 1.0, ck),
+            None => Dist::Constant(3.0),
+        };
+        let mut absences = Vec::new();
+        if let Some(w) = rf.joins_week
+            && ck.nonneg(&format!("{p}.joins_week"), w, "weeks")
+        {
+            absences.push((0.0, w * HOURS_PER_WEEK));
+        }
         for k in 0..rf.count {
             let name = if rf.count == 1 {
                 role.clone()
             } else {
                 format!("{role}-{}", k + 1)
             };
+            let always = calendar == Calendar::AlwaysOn;
             people.push(Person {
                 name,
                 role: role.clone(),
                 speed: speed.clone(),
-                hours_per_day: if calendar == Calendar::AlwaysOn {
-                    24.0
-                } else {
-                    hours
-                },
+                hours_per_day: if always { 24.0 } else { hours },
                 wip_limit: rf.wip_limit,
+                max_overtime_h_per_day: if always {
+                    0.0
+                } else {
+                    rf.max_overtime_h_per_day
+                },
+                sick_chance_per_day: rf.sick_chance_per_day,
+                sick_days: sick_days.clone(),
+                absences: absences.clone(),
             });
         }
     }
@@ -865,6 +1089,104 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
             );
         }
     }
+
+    if people.len() > crate::engine::MAX_TEAM {
+        ck.fail(
+            "team",
+            format!(
+                "has {} people; flowsim models one team of at most {} (split larger organisations into teams and run them as separate scenarios)",
+                people.len(),
+                crate::engine::MAX_TEAM
+            ),
+        );
+    }
+    for (i, a) in f.absences.iter().enumerate() {
+        let p = format!("absences[{i}]");
+        let names: Vec<&str> = people.iter().map(|x| x.name.as_str()).collect();
+        let Some(k) = names.iter().position(|n| *n == a.person) else {
+            ck.fail(
+                format!("{p}.person"),
+                format!(
+                    "`{}` names nobody on the team{}; people are: {}",
+                    a.person,
+                    suggest(&a.person, &names),
+                    names.join(", ")
+                ),
+            );
+            continue;
+        };
+        ck.nonneg(&format!("{p}.from_week"), a.from_week, "weeks");
+        let to = match a.weeks {
+            Some(w) => {
+                ck.positive(&format!("{p}.weeks"), w, "weeks");
+                (a.from_week + w) * HOURS_PER_WEEK
+            }
+            None => f64::INFINITY,
+        };
+        people[k].absences.push((a.from_week * HOURS_PER_WEEK, to));
+    }
+
+    // Estimates, disruptions, classes, multitasking.
+    let e = &f.estimates;
+    ck.positive("estimates.bias", e.bias, "ratio of estimate to effort");
+    ck.nonneg(
+        "estimates.spread",
+        e.spread,
+        "standard deviation of the error factor",
+    );
+    ck.probability("estimates.min_remaining_share", e.min_remaining_share);
+    let d = &f.disruptions;
+    ck.nonneg("disruptions.handover_cost_h", d.handover_cost_h, "hours");
+    ck.nonneg(
+        "disruptions.fatigue_per_overtime_hour",
+        d.fatigue_per_overtime_hour,
+        "relative increase per hour",
+    );
+    if d.fatigue_window_days == 0 || d.fatigue_window_days > 365 {
+        ck.fail(
+            "disruptions.fatigue_window_days",
+            "must be 1 to 365 working days",
+        );
+    }
+    let missing_input = d.missing_input.as_ref().map(|mi| {
+        ck.probability("disruptions.missing_input.probability", mi.probability);
+        MissingInput {
+            probability: mi.probability,
+            delay: dist(&mi.delay, "disruptions.missing_input.delay", 1.0, ck),
+        }
+    });
+    let blockers = d.blockers.as_ref().map(|b| {
+        ck.probability("disruptions.blockers.chance_per_day", b.chance_per_day);
+        Blockers {
+            chance_per_day: b.chance_per_day,
+            duration: dist(&b.duration, "disruptions.blockers.duration", 1.0, ck),
+        }
+    });
+    let cl = &f.classes;
+    ck.nonneg(
+        "classes.expedite_rate_per_week",
+        cl.expedite_rate_per_week,
+        "cards per week",
+    );
+    ck.probability("classes.fixed_date_share", cl.fixed_date_share);
+    let due_in = match &cl.due_in_weeks {
+        Some(e) => dist(e, "classes.due_in_weeks", HOURS_PER_WEEK, ck),
+        None => {
+            if cl.fixed_date_share > 0.0 {
+                ck.fail("classes", "fixed_date_share needs due_in_weeks, e.g. due_in_weeks = { dist = \"uniform\", min = 2, max = 4 }");
+            }
+            Dist::Constant(2.0 * HOURS_PER_WEEK)
+        }
+    };
+    let multitasking = match f.multitasking.model {
+        MultitaskingModel::None => Multitasking::None,
+        MultitaskingModel::Weinberg => Multitasking::Weinberg,
+        MultitaskingModel::SwitchCost => {
+            let h = f.multitasking.switch_cost_h.unwrap_or(0.5);
+            ck.nonneg("multitasking.switch_cost_h", h, "hours");
+            Multitasking::SwitchCost { hours: h }
+        }
+    };
 
     // Policies.
     let team_size = people.len();
@@ -909,7 +1231,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
         let preset = pf
             .and_then(|p| p.preset.clone())
             .unwrap_or_else(|| name.clone());
-        let Some(mut pol) = Policy::preset(&preset, team_size) else {
+        let Some(mut pol) = Policy::preset(&preset, stage_names.len(), team_size) else {
             let path = if pf.is_some() {
                 format!("policies.{name}.preset")
             } else {
@@ -927,7 +1249,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
         };
         pol.name = name.clone();
         if let Some(pf) = pf {
-            apply_policy_file(&mut pol, pf, &format!("policies.{name}"), ck);
+            apply_policy_file(&mut pol, pf, &format!("policies.{name}"), &stage_names, ck);
         }
         // Replenishing "up to the limit" from a backlog that never runs dry loops forever.
         if let Release::Cadence { .. } = pol.release
@@ -978,6 +1300,24 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
         },
         stages,
         people,
+        estimates: Estimates {
+            bias: e.bias,
+            spread: e.spread,
+            min_remaining_share: e.min_remaining_share,
+        },
+        disruptions: Disruptions {
+            handover_cost_h: d.handover_cost_h,
+            missing_input,
+            blockers,
+            fatigue_per_overtime_hour: d.fatigue_per_overtime_hour,
+            fatigue_window_days: d.fatigue_window_days,
+        },
+        classes: Classes {
+            expedite_rate_per_h: cl.expedite_rate_per_week / HOURS_PER_WEEK,
+            fixed_date_share: cl.fixed_date_share,
+            due_in,
+        },
+        multitasking,
     };
     if !valid_name(&model.name) {
         ck.fail(
@@ -1000,12 +1340,142 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
     })
 }
 
-fn apply_policy_file(pol: &mut Policy, pf: &PolicyFile, p: &str, ck: &mut Checker) {
+fn apply_policy_file(
+    pol: &mut Policy,
+    pf: &PolicyFile,
+    p: &str,
+    stages: &[&str],
+    ck: &mut Checker,
+) {
     if let Some(r) = pf.release {
         pol.release = match r {
             ReleaseKind::OnPull => Release::OnPull,
             ReleaseKind::Cadence => Release::Cadence { every_h: 24.0 },
+            ReleaseKind::Plan => Release::Plan {
+                period_weeks: 1,
+                planning_factor: 1.0,
+            },
         };
+    }
+    if pf.planning_period_weeks.is_some() || pf.planning_factor.is_some() {
+        match &mut pol.release {
+            Release::Plan {
+                period_weeks,
+                planning_factor,
+            } => {
+                if let Some(w) = pf.planning_period_weeks {
+                    if !(1..=52).contains(&w) {
+                        ck.fail(
+                            format!("{p}.planning_period_weeks"),
+                            format!("must be 1 to 52 weeks; got {w}"),
+                        );
+                    }
+                    *period_weeks = w.max(1);
+                }
+                if let Some(f) = pf.planning_factor {
+                    if !(f.is_finite() && f > 0.0 && f <= 10.0) {
+                        ck.fail(
+                            format!("{p}.planning_factor"),
+                            format!("must be above 0 and at most 10; got {f}"),
+                        );
+                    }
+                    *planning_factor = f;
+                }
+            }
+            _ => ck.fail(
+                p,
+                "planning_period_weeks and planning_factor only apply with release = \"plan\"",
+            ),
+        }
+    }
+    if let Some(o) = pf.overtime {
+        pol.overtime = match o {
+            OvertimeKind::None => Overtime::None,
+            OvertimeKind::ToPlan => Overtime::ToPlan,
+            OvertimeKind::FixedDateAtRisk => Overtime::FixedDateAtRisk,
+        };
+    }
+    if pol.overtime == Overtime::ToPlan && !pol.planned() {
+        ck.fail(
+            format!("{p}.overtime"),
+            "overtime = \"to_plan\" needs a plan: set release = \"plan\"",
+        );
+    }
+    if let Some(b) = pf.readiness_check {
+        pol.readiness_check = if b {
+            Some(
+                pol.readiness_check
+                    .unwrap_or(crate::policy::DEFAULT_DETECTION),
+            )
+        } else {
+            None
+        };
+    }
+    if let Some(d) = pf.detection_probability {
+        ck.probability(&format!("{p}.detection_probability"), d);
+        pol.readiness_check = Some(d);
+    }
+    if let Some(b) = pf.on_block {
+        pol.on_block = match b {
+            OnBlockKind::Switch => OnBlock::Switch,
+            OnBlockKind::Wait => OnBlock::Wait,
+        };
+    }
+    if let Some(d) = pf.emergency_after_days {
+        pol.emergency_after_days = d;
+    }
+    for (stage, kind) in &pf.handoff {
+        match stages.iter().position(|n| n == stage) {
+            Some(0) => ck.fail(
+                format!("{p}.handoff.{stage}"),
+                "the first stage's entry is set by `release`, not by a hand-off",
+            ),
+            Some(k) => {
+                pol.handoffs[k] = match kind {
+                    HandoffKind::Push => Handoff::Push,
+                    HandoffKind::Pull => Handoff::Pull { poll_every_h: 0.0 },
+                }
+            }
+            None => ck.fail(
+                format!("{p}.handoff.{stage}"),
+                format!(
+                    "`{stage}` names no stage{}; stages are: {}",
+                    suggest(stage, stages),
+                    stages.join(", ")
+                ),
+            ),
+        }
+    }
+    for (stage, &h) in &pf.poll_every_hours {
+        match stages.iter().position(|n| n == stage) {
+            Some(k) if k > 0 => {
+                if !(h.is_finite() && (h == 0.0 || h >= MIN_REPLENISH_H)) {
+                    ck.fail(
+                        format!("{p}.poll_every_hours.{stage}"),
+                        format!(
+                            "must be 0 (pull whenever there is room) or at least {MIN_REPLENISH_H} \
+                             hours, e.g. 24 for once a day; got {h}."
+                        ),
+                    );
+                }
+                match &mut pol.handoffs[k] {
+                    Handoff::Pull { poll_every_h } => *poll_every_h = h,
+                    Handoff::Push => ck.fail(format!("{p}.poll_every_hours.{stage}"), "polling needs a pull hand-off into that stage: add handoff = { ... = \"pull\" }"),
+                }
+            }
+            Some(_) => ck.fail(
+                format!("{p}.poll_every_hours.{stage}"),
+                "the first stage's entry is set by `release`",
+            ),
+            None => ck.fail(
+                format!("{p}.poll_every_hours.{stage}"),
+                format!(
+                    "`{stage}` names no stage{}; stages are: {}",
+                    suggest(stage, stages),
+                    stages.join(", ")
+                ),
+            ),
+        }
     }
     if let Some(h) = pf.replenish_every_hours {
         if !(h.is_finite() && (h == 0.0 || h >= MIN_REPLENISH_H)) {
@@ -1019,7 +1489,7 @@ fn apply_policy_file(pol: &mut Policy, pf: &PolicyFile, p: &str, ck: &mut Checke
         }
         match &mut pol.release {
             Release::Cadence { every_h } => *every_h = h,
-            Release::OnPull => ck.fail(
+            _ => ck.fail(
                 format!("{p}.replenish_every_hours"),
                 "only applies with release = \"cadence\"; add that or remove this line.",
             ),
@@ -1197,14 +1667,18 @@ mod tests {
         assert!(ck.probability("x.p", 0.25));
         assert!(!ck.probability("x.p", 1.5));
         assert!(!ck.probability("x.p", f64::NAN));
-        assert!(ck.spread("x.s", 0.0));
-        assert!(!ck.spread("x.s", -1.0));
-        assert!(!ck.spread("x.s", f64::INFINITY));
+        assert!(ck.nonneg("x.s", 0.0, "hours"));
+        assert!(!ck.nonneg("x.s", -1.0, "hours"));
+        assert!(!ck.nonneg("x.s", f64::INFINITY, "hours"));
         let p = &ck.problems[0];
         assert_eq!(p.at, Some((2, 5)));
-        assert_eq!(p.message, "must be a probability from 0 to 1; got 1.5.");
+        assert!(
+            p.message.contains("between 0 and 1; got 1.5."),
+            "{}",
+            p.message
+        );
         assert_eq!(ck.problems[2].at, Some((3, 5)));
-        assert!(ck.problems[2].message.contains("spread of 0 or more"));
+        assert!(ck.problems[2].message.contains("at least 0 (hours)"));
     }
 
     #[test]

@@ -13,6 +13,18 @@ pub enum Event {
     Arrival,
     /// A batch of cards arrives.
     Batch,
+    /// An expedite card arrives.
+    Expedite,
+    /// A blocked card's input or blocker clears (or a card in clarification gets its input).
+    Unblock {
+        /// Card slot.
+        card: u32,
+    },
+    /// A periodic pull: `stage` looks for new work now.
+    Poll {
+        /// Stage index.
+        stage: u32,
+    },
     /// The work on `card` at its current stage completes, unless `version` is stale.
     StageDone {
         /// Card slot.
@@ -22,11 +34,8 @@ pub enum Event {
     },
     /// A working day starts for everybody present.
     DayStart,
-    /// `person`'s working day ends.
-    DayEnd {
-        /// Person index.
-        person: u32,
-    },
+    /// Working days end for everybody whose day ends now.
+    DayEnd,
     /// A calendar week ends (weekly series).
     WeekEnd,
     /// Cards are released from the backlog up to the system WIP limit.
@@ -113,12 +122,12 @@ mod tests {
     fn equal_times_pop_in_insertion_order() {
         let mut q = EventQueue::default();
         for p in 0..50 {
-            q.push(5.0, Event::DayEnd { person: p });
+            q.push(5.0, Event::Poll { stage: p });
         }
         q.push(1.0, Event::Arrival);
         assert_eq!(q.pop(), Some((1.0, Event::Arrival)));
         for p in 0..50 {
-            assert_eq!(q.pop(), Some((5.0, Event::DayEnd { person: p })));
+            assert_eq!(q.pop(), Some((5.0, Event::Poll { stage: p })));
         }
         assert!(q.is_empty());
     }

@@ -7,14 +7,17 @@
 //! below. A softer, configurable limit on the whole run (replications x policies) belongs to
 //! the `run` command, which can be overridden with `--force`.
 //!
-//! The estimates are upper-bound flavoured, not exact: arrivals are expected values, the cards
-//! a stage completes are bounded by both the arrivals and the stage's capacity (the summed speed
-//! of everyone who can work it, times their hours, over the mean effort).
+//! The estimates are upper-bound flavoured, not exact: arrivals (including expedite cards) are
+//! expected values, the cards a stage completes are bounded by both the arrivals and the stage's
+//! capacity (the summed speed of everyone who can work it, times their hours, over the mean
+//! effort), and clock-driven events (days, weeks, replenishment, polling) are counted exactly.
+//! Disruption events (blockers, sickness, rework loops) are not counted separately: they are a
+//! small multiple of the card events for any scenario a person would write.
 
 use crate::engine::MAX_SWARM;
 use crate::metrics::{N_WEEKLY_FIXED, catalogue};
 use crate::model::{ArrivalProcess, Calendar, HOURS_PER_WEEK, Model};
-use crate::policy::{Policy, Release};
+use crate::policy::{Handoff, Policy, Release};
 
 use super::Scenario;
 
@@ -91,7 +94,7 @@ pub(super) fn expected_arrivals(m: &Model) -> f64 {
         }
         ArrivalProcess::Unlimited => f64::INFINITY,
     };
-    a.initial_backlog as f64 + flow
+    a.initial_backlog as f64 + flow + m.classes.expedite_rate_per_h * m.horizon_h
 }
 
 /// The most cards stage `s` can complete in one replication (its capacity bound).
@@ -132,13 +135,26 @@ fn events_per_rep(m: &Model, p: &Policy, arrivals: f64, cards: f64) -> f64 {
         Release::Cadence { every_h } if every_h > 0.0 => m.horizon_h / every_h,
         _ => 0.0,
     };
+    let polls: f64 = p
+        .handoffs
+        .iter()
+        .map(|h| match *h {
+            Handoff::Pull { poll_every_h } if poll_every_h > 0.0 => m.horizon_h / poll_every_h,
+            _ => 0.0,
+        })
+        .sum();
     // A completion is one event plus, with swarming, a reschedule per helper joining.
     let per_completion = if p.swarming.is_some() {
         MAX_SWARM as f64
     } else {
         2.0
     };
-    arrival_events + per_completion * stage_completions + day_events + replenish + m.weeks() as f64
+    arrival_events
+        + per_completion * stage_completions
+        + day_events
+        + replenish
+        + polls
+        + m.weeks() as f64
 }
 
 /// Predicts the events and memory of running `reps` replications of every policy of `sc`.

@@ -81,7 +81,15 @@ pub(super) const PROCESSES: &[&str] = &["poisson", "batch", "none", "unlimited"]
 /// Calendar modes, as `CalendarMode` spells them.
 pub(super) const MODES: &[&str] = &["working", "24/7"];
 /// Release kinds, as `ReleaseKind` spells them.
-pub(super) const RELEASES: &[&str] = &["on_pull", "cadence"];
+pub(super) const RELEASES: &[&str] = &["on_pull", "cadence", "plan"];
+/// Hand-off kinds, as `HandoffKind` spells them.
+pub(super) const HANDOFFS: &[&str] = &["push", "pull"];
+/// Overtime rules, as `OvertimeKind` spells them.
+pub(super) const OVERTIMES: &[&str] = &["none", "to_plan", "fixed_date_at_risk"];
+/// Reactions to a blocked card, as `OnBlockKind` spells them.
+pub(super) const ON_BLOCKS: &[&str] = &["switch", "wait"];
+/// Multitasking models, as `MultitaskingModel` spells them.
+pub(super) const MULTITASKING_MODELS: &[&str] = &["none", "switch_cost", "weinberg"];
 /// Selection kinds, as `SelectionKind` spells them.
 pub(super) const SELECTIONS: &[&str] = &["oldest_first", "rightmost_first"];
 
@@ -162,20 +170,16 @@ const ARRIVALS: &[Field] = &[
     ),
 ];
 
-const MEAN: &str = "the mean effort in hours at speed 1, e.g. mean = 4";
-const SD: &str = "the standard deviation in hours, e.g. sd = 2";
-const MIN: &str = "the least effort in hours, e.g. min = 1";
-const MAX: &str = "the most effort in hours, e.g. max = 8";
+const MEAN: &str = "the mean, e.g. mean = 4";
+const SD: &str = "the standard deviation, e.g. sd = 2";
+const MIN: &str = "the least value, e.g. min = 1";
+const MAX: &str = "the most value, e.g. max = 8";
 const EFFORT: Ty = Ty::Tagged {
     tag: "dist",
     variants: &[
         (
             "constant",
-            &[req(
-                "value",
-                Ty::Float,
-                "the effort in hours, e.g. value = 4",
-            )],
+            &[req("value", Ty::Float, "the value, e.g. value = 4")],
         ),
         (
             "uniform",
@@ -185,11 +189,7 @@ const EFFORT: Ty = Ty::Tagged {
             "triangular",
             &[
                 req("min", Ty::Float, MIN),
-                req(
-                    "mode",
-                    Ty::Float,
-                    "the most likely effort in hours, e.g. mode = 3",
-                ),
+                req("mode", Ty::Float, "the most likely value, e.g. mode = 3"),
                 req("max", Ty::Float, MAX),
             ],
         ),
@@ -215,6 +215,24 @@ const EFFORT: Ty = Ty::Tagged {
     ],
 };
 
+const REWORK: &[Field] = &[
+    req(
+        "probability",
+        Ty::Float,
+        "the chance a card fails this stage's check, e.g. probability = 0.1",
+    ),
+    req(
+        "to",
+        Ty::Str,
+        "the earlier stage a failed card goes back to, e.g. to = \"development\"",
+    ),
+    opt(
+        "effort_share",
+        Ty::Float,
+        "the share of the first effort that rework takes, e.g. effort_share = 0.5",
+    ),
+];
+
 const STAGE: &[Field] = &[
     req("name", Ty::Str, "the stage's name, e.g. name = \"test\""),
     req(
@@ -226,6 +244,11 @@ const STAGE: &[Field] = &[
         "wip_limit",
         U32,
         "cards in this stage at most, e.g. wip_limit = 3",
+    ),
+    opt(
+        "rework",
+        Ty::Table(REWORK),
+        "e.g. rework = { probability = 0.1, to = \"development\" }",
     ),
 ];
 
@@ -245,6 +268,26 @@ const ROLE: &[Field] = &[
         "wip_limit",
         U32,
         "cards a person holds at once, e.g. wip_limit = 2",
+    ),
+    opt(
+        "max_overtime_h_per_day",
+        Ty::Float,
+        "overtime hours a day at most, e.g. max_overtime_h_per_day = 2",
+    ),
+    opt(
+        "sick_chance_per_day",
+        Ty::Float,
+        "the daily chance of falling sick, e.g. sick_chance_per_day = 0.01",
+    ),
+    opt(
+        "sick_days",
+        EFFORT,
+        "how long a sickness lasts in days, e.g. sick_days = { dist = \"exponential\", mean = 3 }",
+    ),
+    opt(
+        "joins_week",
+        Ty::Float,
+        "the week this role joins the team, e.g. joins_week = 8",
     ),
 ];
 
@@ -299,6 +342,168 @@ const POLICY: &[Field] = &[
         U32,
         "most people on one card, e.g. max_per_card = 2",
     ),
+    opt(
+        "planning_period_weeks",
+        U32,
+        "weeks between plans, e.g. planning_period_weeks = 2",
+    ),
+    opt(
+        "planning_factor",
+        Ty::Float,
+        "the share of estimated capacity committed, e.g. planning_factor = 1.0",
+    ),
+    opt(
+        "overtime",
+        Ty::Enum(OVERTIMES),
+        "when people work overtime, e.g. overtime = \"to_plan\"",
+    ),
+    opt(
+        "readiness_check",
+        Ty::Bool,
+        "whether missing input is checked when a card is pulled, e.g. readiness_check = true",
+    ),
+    opt(
+        "detection_probability",
+        Ty::Float,
+        "the chance the readiness check finds missing input, e.g. detection_probability = 0.8",
+    ),
+    opt(
+        "on_block",
+        Ty::Enum(ON_BLOCKS),
+        "what a person does when their card blocks, e.g. on_block = \"switch\"",
+    ),
+    opt(
+        "emergency_after_days",
+        U32,
+        "days a sick person's cards wait before reassignment, e.g. emergency_after_days = 2",
+    ),
+    opt(
+        "handoff",
+        Ty::Map(&Ty::Enum(HANDOFFS)),
+        "push or pull into each stage, e.g. handoff = { deploy = \"pull\" }",
+    ),
+    opt(
+        "poll_every_hours",
+        Ty::Map(&Ty::Float),
+        "hours between pulls into each stage, e.g. poll_every_hours = { deploy = 24 }",
+    ),
+];
+
+const ESTIMATES: &[Field] = &[
+    opt(
+        "bias",
+        Ty::Float,
+        "the factor estimates are off by on average, e.g. bias = 0.8",
+    ),
+    opt(
+        "spread",
+        Ty::Float,
+        "the spread of the estimation error, e.g. spread = 0.3",
+    ),
+    opt(
+        "min_remaining_share",
+        Ty::Float,
+        "e.g. min_remaining_share = 0.1",
+    ),
+];
+
+const MISSING_INPUT: &[Field] = &[
+    req(
+        "probability",
+        Ty::Float,
+        "the chance a card lacks its input, e.g. probability = 0.2",
+    ),
+    req(
+        "delay",
+        EFFORT,
+        "how long the input takes to arrive, e.g. delay = { dist = \"exponential\", mean = 16 }",
+    ),
+];
+
+const BLOCKERS: &[Field] = &[
+    req(
+        "chance_per_day",
+        Ty::Float,
+        "the daily chance a card in progress blocks, e.g. chance_per_day = 0.05",
+    ),
+    req(
+        "duration",
+        EFFORT,
+        "how long a block lasts, e.g. duration = { dist = \"exponential\", mean = 8 }",
+    ),
+];
+
+const DISRUPTIONS: &[Field] = &[
+    opt(
+        "handover_cost_h",
+        Ty::Float,
+        "hours lost when a card changes hands, e.g. handover_cost_h = 2",
+    ),
+    opt(
+        "missing_input",
+        Ty::Table(MISSING_INPUT),
+        "a [disruptions.missing_input] table",
+    ),
+    opt(
+        "blockers",
+        Ty::Table(BLOCKERS),
+        "a [disruptions.blockers] table",
+    ),
+    opt(
+        "fatigue_per_overtime_hour",
+        Ty::Float,
+        "e.g. fatigue_per_overtime_hour = 0.002",
+    ),
+    opt("fatigue_window_days", U32, "e.g. fatigue_window_days = 10"),
+];
+
+const CLASSES: &[Field] = &[
+    opt(
+        "expedite_rate_per_week",
+        Ty::Float,
+        "expedite cards per week, e.g. expedite_rate_per_week = 0.5",
+    ),
+    opt(
+        "fixed_date_share",
+        Ty::Float,
+        "the share of cards with a due date, e.g. fixed_date_share = 0.1",
+    ),
+    opt(
+        "due_in_weeks",
+        EFFORT,
+        "when a fixed-date card is due, e.g. due_in_weeks = { dist = \"uniform\", min = 2, max = 6 }",
+    ),
+];
+
+const MULTITASKING: &[Field] = &[
+    opt(
+        "model",
+        Ty::Enum(MULTITASKING_MODELS),
+        "e.g. model = \"weinberg\"",
+    ),
+    opt(
+        "switch_cost_h",
+        Ty::Float,
+        "hours lost per switch, e.g. switch_cost_h = 0.25",
+    ),
+];
+
+const ABSENCE: &[Field] = &[
+    req(
+        "person",
+        Ty::Str,
+        "who is away, e.g. person = \"developer-2\"",
+    ),
+    req(
+        "from_week",
+        Ty::Float,
+        "the week the absence starts, e.g. from_week = 10",
+    ),
+    opt(
+        "weeks",
+        Ty::Float,
+        "how long, e.g. weeks = 2 (leave it out for someone leaving the team)",
+    ),
 ];
 
 /// The whole file.
@@ -334,6 +539,23 @@ pub(super) const ROOT: &[Field] = &[
         "policies",
         Ty::Map(&Ty::Table(POLICY)),
         "[policies.NAME] tables",
+    ),
+    opt("estimates", Ty::Table(ESTIMATES), "an [estimates] table"),
+    opt(
+        "disruptions",
+        Ty::Table(DISRUPTIONS),
+        "a [disruptions] table",
+    ),
+    opt("classes", Ty::Table(CLASSES), "a [classes] table"),
+    opt(
+        "multitasking",
+        Ty::Table(MULTITASKING),
+        "a [multitasking] table",
+    ),
+    opt(
+        "absences",
+        Ty::Array(&Ty::Table(ABSENCE)),
+        "a list of [[absences]] tables",
     ),
 ];
 
@@ -745,14 +967,41 @@ skills = { a = 1.0 }
 @ROLE
 [policies.flow]
 @POL
+[estimates]
+@EST
+[disruptions]
+@DIS
+[disruptions.missing_input]
+probability = 0.1
+delay = { dist = "constant", value = 1 }
+@MISS
+[disruptions.blockers]
+chance_per_day = 0.1
+duration = { dist = "constant", value = 1 }
+@BLK
+[classes]
+@CLS
+[multitasking]
+@MT
+[[absences]]
+person = "x"
+from_week = 1
+@ABS
+[[stages]]
+name = "b"
+effort = { dist = "constant", value = 1 }
+rework = { probability = 0.1, to = "a" @REW }
 "#;
+
+    const MARKERS: [&str; 16] = [
+        "@ROOT", "@RUN", "@CAL", "@ARR", "@STAGE", "@ROLE", "@POL", "@EFF", "@EST", "@DIS",
+        "@MISS", "@BLK", "@CLS", "@MT", "@ABS", "@REW",
+    ];
 
     fn with_unknown_at(marker: &str) -> String {
         let mut text = BASE.to_string();
-        for m in [
-            "@ROOT", "@RUN", "@CAL", "@ARR", "@STAGE", "@ROLE", "@POL", "@EFF",
-        ] {
-            let with = match (m == marker, m == "@EFF") {
+        for m in MARKERS {
+            let with = match (m == marker, m == "@EFF" || m == "@REW") {
                 (true, true) => ", zzz_unknown = 1",
                 (true, false) => "zzz_unknown = 1",
                 _ => "",
@@ -786,6 +1035,14 @@ skills = { a = 1.0 }
             ("@STAGE", STAGE),
             ("@ROLE", ROLE),
             ("@POL", POLICY),
+            ("@EST", ESTIMATES),
+            ("@DIS", DISRUPTIONS),
+            ("@MISS", MISSING_INPUT),
+            ("@BLK", BLOCKERS),
+            ("@CLS", CLASSES),
+            ("@MT", MULTITASKING),
+            ("@ABS", ABSENCE),
+            ("@REW", REWORK),
         ] {
             let msg = serde_error(&with_unknown_at(marker));
             assert_eq!(
@@ -822,6 +1079,10 @@ skills = { a = 1.0 }
             ("@CAL", "mode = \"zzz\"", MODES),
             ("@POL", "release = \"zzz\"", RELEASES),
             ("@POL", "selection = \"zzz\"", SELECTIONS),
+            ("@POL", "overtime = \"zzz\"", OVERTIMES),
+            ("@POL", "on_block = \"zzz\"", ON_BLOCKS),
+            ("@POL", "handoff = { a = \"zzz\" }", HANDOFFS),
+            ("@MT", "model = \"zzz\"", MULTITASKING_MODELS),
         ] {
             let text = BASE.replace(line, replacement);
             let text = with_unknown_at_text(&text);
@@ -836,9 +1097,7 @@ skills = { a = 1.0 }
 
     fn with_unknown_at_text(text: &str) -> String {
         let mut text = text.to_string();
-        for m in [
-            "@ROOT", "@RUN", "@CAL", "@ARR", "@STAGE", "@ROLE", "@POL", "@EFF",
-        ] {
+        for m in MARKERS {
             text = text.replace(m, "");
         }
         text

@@ -1,0 +1,450 @@
+//! Mechanism tests: each mechanism of the push / pull / flow table on a small scenario built
+//! for it, checked through the engine's own metrics and, where a metric cannot show it, its
+//! trace. Every run here is audited (all invariants checked after every event).
+
+use flowsim::engine::{Trace, Workspace, simulate_audited};
+use flowsim::metrics::M;
+use flowsim::rng::Streams;
+use flowsim::scenario::{Scenario, load_str};
+use flowsim::stats::Welford;
+
+fn load(text: &str) -> Scenario {
+    load_str(text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs `reps` audited replications of policy `name`; returns the metric per replication.
+fn run(sc: &Scenario, name: &str, reps: u64, m: M) -> Vec<Option<f64>> {
+    let p = sc
+        .policies
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no policy {name}"));
+    let mut ws = Workspace::default();
+    (0..reps)
+        .map(|r| {
+            simulate_audited(&sc.model, p, Streams::new(sc.settings.seed, r), &mut ws)
+                .unwrap_or_else(|e| panic!("{name} rep {r}: {e}"))
+                .get(m)
+        })
+        .collect()
+}
+
+fn mean(v: &[Option<f64>]) -> f64 {
+    let xs: Vec<f64> = v.iter().flatten().copied().collect();
+    assert!(!xs.is_empty());
+    xs.iter().sum::<f64>() / xs.len() as f64
+}
+
+/// Paired differences a - b with a 95% interval.
+fn paired(a: &[Option<f64>], b: &[Option<f64>]) -> (f64, f64, f64) {
+    let mut w = Welford::default();
+    for (x, y) in a.iter().zip(b) {
+        if let (Some(x), Some(y)) = (x, y) {
+            w.push(x - y);
+        }
+    }
+    let (lo, hi) = w.interval(0.95).expect("enough pairs");
+    (w.mean().unwrap(), lo, hi)
+}
+
+/// One stage, two people, constant 4 h cards arriving 15 at a time each Monday: 60 h of work
+/// against 80 h of normal time.
+fn weekly_batch(bias: f64, spread: f64) -> String {
+    format!(
+        r#"
+name = "batch"
+[run]
+horizon_weeks = 20
+seed = 11
+policies = ["push", "pull"]
+[arrivals]
+process = "batch"
+batch_size = 15
+period_weeks = 1
+[estimates]
+bias = {bias}
+spread = {spread}
+[[stages]]
+name = "work"
+effort = {{ dist = "constant", value = 4.0 }}
+[team.dev]
+count = 2
+skills = {{ work = 1.0 }}
+max_overtime_h_per_day = 2
+"#
+    )
+}
+
+#[test]
+fn push_meets_a_plan_that_fits_without_overtime() {
+    let sc = load(&weekly_batch(1.0, 0.0));
+    let hit = run(&sc, "push", 5, M::CommitmentHitRate);
+    let ot = run(&sc, "push", 5, M::OvertimeH);
+    for (h, o) in hit.iter().zip(&ot) {
+        assert_eq!(*h, Some(1.0), "every commitment met");
+        assert_eq!(*o, Some(0.0), "no overtime");
+    }
+}
+
+#[test]
+fn optimistic_estimates_bring_overtime_that_grows_with_the_bias() {
+    // With variable efforts, the planner commits more than fits when estimates run low.
+    let text = |bias: f64| {
+        weekly_batch(bias, 0.0)
+            .replace(
+                "effort = { dist = \"constant\", value = 4.0 }",
+                "effort = { dist = \"lognormal\", mean = 4.0, sd = 1.0 }",
+            )
+            .replace("batch_size = 15", "batch_size = 40")
+    };
+    let mut last = -1.0;
+    for bias in [1.0, 0.8, 0.6] {
+        let sc = load(&text(bias));
+        let ot = mean(&run(&sc, "push", 8, M::OvertimeH));
+        assert!(
+            ot > last,
+            "overtime {ot} at bias {bias} should exceed {last}"
+        );
+        last = ot;
+    }
+    assert!(last > 0.5, "clearly visible overtime at bias 0.6: {last}");
+}
+
+#[test]
+fn overtime_never_exceeds_the_cap() {
+    // The audit checks every person's day against the cap after every event; the weekly
+    // figure can then never exceed cap x working days.
+    let sc = load(&weekly_batch(0.5, 0.3).replace("batch_size = 15", "batch_size = 30"));
+    for ot in run(&sc, "push", 5, M::OvertimeH) {
+        let ot = ot.unwrap();
+        assert!(ot > 0.0 && ot <= 2.0 * 5.0 + 1e-9, "{ot}");
+    }
+}
+
+/// Two people who can both work the one stage; `dev-1` is away for weeks 2 and 3.
+fn absence(policy_extra: &str) -> Scenario {
+    load(&format!(
+        r#"
+name = "absence"
+[run]
+horizon_weeks = 6
+seed = 5
+policies = ["push", "pull"]
+[arrivals]
+process = "poisson"
+rate_per_week = 18
+initial_backlog = 6
+[[stages]]
+name = "work"
+effort = {{ dist = "exponential", mean = 4.0 }}
+[team.dev]
+count = 2
+skills = {{ work = 1.0 }}
+[[absences]]
+person = "dev-1"
+from_week = 2.45
+weeks = 2
+{policy_extra}
+"#
+    ))
+}
+
+/// For each hold, who the planner had assigned that card's stage to at the time.
+fn holds_against_assignments(trace: &[Trace]) -> Vec<(f64, usize, usize)> {
+    let mut assigned = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for ev in trace {
+        match *ev {
+            Trace::Assign {
+                card,
+                stage,
+                person,
+                ..
+            } => {
+                assigned.insert((card, stage), person);
+            }
+            Trace::Hold {
+                t,
+                card,
+                stage,
+                person,
+            } => {
+                if let Some(&a) = assigned.get(&(card, stage)) {
+                    out.push((t, a, person));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn traced(sc: &Scenario, name: &str, rep: u64) -> Vec<Trace> {
+    let p = sc.policies.iter().find(|p| p.name == name).unwrap();
+    let mut ws = Workspace::default();
+    ws.trace = Some(Vec::new());
+    simulate_audited(&sc.model, p, Streams::new(sc.settings.seed, rep), &mut ws).unwrap();
+    ws.trace.take().unwrap()
+}
+
+/// Changes of assignee for a card's stage: (time, from, to).
+fn reassignments(trace: &[Trace]) -> Vec<(f64, usize, usize)> {
+    let mut assigned = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for ev in trace {
+        if let Trace::Assign {
+            t,
+            card,
+            stage,
+            person,
+        } = *ev
+            && let Some(prev) = assigned.insert((card, stage), person)
+            && prev != person
+        {
+            out.push((t, prev, person));
+        }
+    }
+    out
+}
+
+/// Start times of the working days on which `person` was absent.
+fn absent_days(trace: &[Trace], person: usize) -> Vec<f64> {
+    trace
+        .iter()
+        .filter_map(|e| match *e {
+            Trace::Absent { t, person: p } if p == person => Some(t),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn push_cards_wait_for_their_person_until_the_emergency_delay() {
+    let sc = absence("[policies.push]\nemergency_after_days = 3\n");
+    let mut moved = 0;
+    for rep in 0..4 {
+        let trace = traced(&sc, "push", rep);
+        let delay_start = absent_days(&trace, 0)[2];
+        for (_, assigned, holder) in holds_against_assignments(&trace) {
+            assert_eq!(assigned, holder, "a push card is only held by its assignee");
+        }
+        for (t, from, to) in reassignments(&trace) {
+            if from == 0 && to == 1 {
+                assert!(
+                    t >= delay_start - 1e-9,
+                    "rep {rep}: reassigned at {t}, before {delay_start}"
+                );
+                moved += 1;
+            }
+        }
+    }
+    assert!(
+        moved > 0,
+        "the absent person's cards were reassigned once the delay passed"
+    );
+}
+
+#[test]
+fn push_never_hands_over_before_the_delay_even_when_long() {
+    // With an emergency delay longer than the absence, no card ever changes hands.
+    let sc = absence("[policies.push]\nemergency_after_days = 100\n");
+    for rep in 0..4 {
+        let trace = traced(&sc, "push", rep);
+        for (_, assigned, holder) in holds_against_assignments(&trace) {
+            assert_eq!(assigned, holder);
+        }
+        assert!(reassignments(&trace).iter().all(|&(_, from, _)| from != 0));
+    }
+}
+
+#[test]
+fn pull_lets_others_take_a_sick_persons_card_at_once() {
+    let sc = absence("");
+    let mut taken_over = 0;
+    for rep in 0..4 {
+        let trace = traced(&sc, "pull", rep);
+        let days = absent_days(&trace, 0);
+        let away_from = days[0];
+        // Cards dev-1 (index 0) held when they left.
+        let mut held_by_0 = std::collections::HashSet::new();
+        for e in &trace {
+            match *e {
+                Trace::Hold {
+                    t, card, person: 0, ..
+                } if t < away_from => {
+                    held_by_0.insert(card);
+                }
+                Trace::Hold {
+                    t, card, person: 1, ..
+                } if t >= away_from && t < away_from + 24.0 && held_by_0.contains(&card) => {
+                    taken_over += 1;
+                }
+                _ => {}
+            }
+        }
+        // Nobody absent ever takes a card.
+        for e in &trace {
+            if let Trace::Hold { t, person: 0, .. } = *e {
+                assert!(!days.iter().any(|&d| (d..d + 24.0).contains(&t)));
+            }
+        }
+    }
+    assert!(
+        taken_over > 0,
+        "another person took over a sick person's card"
+    );
+}
+
+fn missing_inputs(detection: f64) -> Scenario {
+    load(&format!(
+        r#"
+name = "inputs"
+[run]
+horizon_weeks = 12
+seed = 3
+policies = ["push", "pull"]
+[arrivals]
+process = "poisson"
+rate_per_week = 8
+[disruptions]
+missing_input = {{ probability = 0.5, delay = {{ dist = "exponential", mean = 16.0 }} }}
+[[stages]]
+name = "work"
+effort = {{ dist = "exponential", mean = 6.0 }}
+[team.dev]
+count = 2
+skills = {{ work = 1.0 }}
+wip_limit = 1
+[policies.pull]
+detection_probability = {detection}
+"#
+    ))
+}
+
+#[test]
+fn perfect_readiness_checks_never_block_a_pull_person() {
+    let sc = missing_inputs(1.0);
+    let reps = 6;
+    for (w, b) in
+        run(&sc, "pull", reps, M::WaitingH)
+            .iter()
+            .zip(run(&sc, "pull", reps, M::BlockerRate))
+    {
+        assert_eq!(*w, Some(0.0));
+        assert_eq!(b, Some(0.0));
+    }
+    for rep in 0..reps {
+        let trace = traced(&sc, "pull", rep);
+        assert!(!trace.iter().any(|e| matches!(e, Trace::Block { .. })));
+    }
+    // The same cards under push start anyway and block their owners.
+    let push_wait = mean(&run(&sc, "push", reps, M::WaitingH));
+    assert!(
+        push_wait > 1.0,
+        "push owners wait on missing inputs: {push_wait}"
+    );
+    // And without detection, pull blocks too.
+    let blind = missing_inputs(0.0);
+    let blind_wait = mean(&run(&blind, "pull", reps, M::WaitingH));
+    assert!(blind_wait > 1.0, "{blind_wait}");
+}
+
+#[test]
+fn blockers_and_rework_happen_at_their_rates() {
+    let sc = load(
+        r#"
+name = "blockers"
+[run]
+horizon_weeks = 30
+seed = 8
+policies = ["pull", "flow"]
+[arrivals]
+process = "poisson"
+rate_per_week = 5
+[disruptions]
+blockers = { chance_per_day = 0.2, duration = { dist = "constant", value = 4.0 } }
+[[stages]]
+name = "dev"
+effort = { dist = "exponential", mean = 8.0 }
+[[stages]]
+name = "test"
+effort = { dist = "exponential", mean = 3.0 }
+rework = { probability = 0.3, to = "dev", effort_share = 0.5 }
+[team.dev]
+count = 2
+skills = { dev = 1.0 }
+[team.tester]
+count = 1
+skills = { test = 1.0 }
+"#,
+    );
+    for name in ["pull", "flow"] {
+        let rate = mean(&run(&sc, name, 4, M::BlockerRate));
+        assert!(rate > 0.1 && rate < 0.9, "{name}: {rate}");
+        let hours = mean(&run(&sc, name, 4, M::BlockedCardH));
+        assert!(hours > 0.0);
+    }
+}
+
+/// Stable, low-variance work with hard deadlines: where push earns its place.
+const STABLE: &str = include_str!("../scenarios/stable-deadlines.toml");
+/// Variable work, optimistic estimates and sickness: where push does clearly worse.
+const VOLATILE: &str = include_str!("../scenarios/volatile-work.toml");
+
+#[test]
+fn push_does_at_least_as_well_on_stable_work_with_deadlines() {
+    let sc = load(STABLE);
+    let reps = 30;
+    for other in ["pull", "flow"] {
+        // "At least as well": the paired interval of push - other does not lie below zero.
+        for m in [M::ThroughputPerWeek, M::DueDateHitRate] {
+            let (d, _, hi) = paired(&run(&sc, "push", reps, m), &run(&sc, other, reps, m));
+            assert!(hi >= 0.0, "{m:?}: push - {other} = {d}, interval high {hi}");
+        }
+    }
+    assert_eq!(mean(&run(&sc, "push", reps, M::CommitmentHitRate)), 1.0);
+}
+
+#[test]
+fn push_does_clearly_worse_on_volatile_work() {
+    let sc = load(VOLATILE);
+    let reps = 30;
+    for other in ["pull", "flow"] {
+        let (d, lo, _) = paired(
+            &run(&sc, "push", reps, M::LeadTimeMean),
+            &run(&sc, other, reps, M::LeadTimeMean),
+        );
+        assert!(lo > 0.0, "lead time push - {other}: {d}, interval low {lo}");
+    }
+    let ot = mean(&run(&sc, "push", reps, M::OvertimeH));
+    assert!(ot > 1.0, "push hides the variance as overtime: {ot}");
+}
+
+const HYBRID: &str = include_str!("../scenarios/push-staging-pull-production.toml");
+
+#[test]
+fn a_polling_stage_takes_work_only_when_it_polls() {
+    let sc = load(HYBRID);
+    let production = 2;
+    for rep in 0..3 {
+        let trace = traced(&sc, "hybrid", rep);
+        let mut polled = 0;
+        for e in &trace {
+            if let Trace::Enter { t, stage, .. } = *e
+                && stage == production
+            {
+                // Polls happen every 24 h from t = 24 h.
+                let k = (t / 24.0).round();
+                assert!((t - 24.0 * k).abs() < 1e-6 && k >= 1.0, "entered at {t}");
+                polled += 1;
+            }
+        }
+        assert!(polled > 0);
+        // Pushed straight through, cards enter production whenever staging hands them on.
+        let trace = traced(&sc, "push-through", rep);
+        let off_poll = trace.iter().any(|e| {
+            matches!(*e, Trace::Enter { t, stage, .. } if stage == production && (t / 24.0).fract() > 1e-6)
+        });
+        assert!(off_poll);
+    }
+}

@@ -412,7 +412,13 @@ impl fmt::Display for ScenarioError {
             } else {
                 format!(" `{}`:", p.path)
             };
-            writeln!(f, "  {}{at}:{path} {}", self.origin, p.message)?;
+            // Every message is a sentence, whoever wrote it.
+            let stop = if p.message.ends_with(['.', '?', '!']) {
+                ""
+            } else {
+                "."
+            };
+            writeln!(f, "  {}{at}:{path} {}{stop}", self.origin, p.message)?;
         }
         Ok(())
     }
@@ -1598,7 +1604,7 @@ fn rate(ck: &mut Checker, path: &str, v: f64, per_week: f64) -> Option<f64> {
 fn guard(sc: &Scenario, ck: &mut Checker) {
     let m = &sc.model;
     let arrivals = limits::expected_arrivals(m);
-    if arrivals > MAX_CARDS_PER_REP {
+    if arrivals.is_finite() && arrivals > MAX_CARDS_PER_REP {
         ck.fail(
             "arrivals",
             format!(

@@ -203,7 +203,7 @@ pub fn estimate_work(sc: &Scenario, reps: u64) -> Estimate {
 /// Formats a large count for messages: `1.2e10`, or the plain number below a million.
 pub(super) fn big(x: f64) -> String {
     if !x.is_finite() {
-        "an unbounded number".to_string()
+        "an unbounded number of".to_string()
     } else if x < 1e6 {
         format!("{}", x.round())
     } else {
@@ -251,6 +251,6 @@ mod tests {
     fn big_numbers_read_well() {
         assert_eq!(big(416.0), "416");
         assert_eq!(big(1.23e10), "1.2e10");
-        assert_eq!(big(f64::INFINITY), "an unbounded number");
+        assert_eq!(big(f64::INFINITY), "an unbounded number of");
     }
 }

@@ -24,6 +24,9 @@ pub enum Command {
     Run(RunArgs),
     /// Check the engine against queueing theory; exit code 1 if any check fails.
     Validate(ValidateArgs),
+    /// Check scenario files without running them: prints `ok: FILE` for each valid one and
+    /// every problem of the others; exits with 2 when any has a problem.
+    Check(CheckArgs),
 }
 
 /// Arguments of `flowsim validate`.
@@ -32,6 +35,42 @@ pub struct ValidateArgs {
     /// Folder for `validation.csv` (default: output/validation).
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// Arguments of `flowsim check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Scenario files (TOML) to check.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+}
+
+/// `flowsim check`: validates every file and reports all of their problems.
+///
+/// # Errors
+/// A bad-input failure naming how many files have problems (their problems are already on
+/// stderr).
+pub fn check(args: &CheckArgs) -> Result<(), Failure> {
+    let mut bad = 0;
+    for path in &args.scenarios {
+        match scenario::load_file(path) {
+            Ok(_) => println!("ok: {}", path.display()),
+            Err(e) => {
+                bad += 1;
+                eprint!("{e}");
+            }
+        }
+    }
+    if bad == 0 {
+        Ok(())
+    } else {
+        Err(bad_input(format!(
+            "{bad} of {} scenario file{} {} problems.",
+            args.scenarios.len(),
+            if args.scenarios.len() == 1 { "" } else { "s" },
+            if bad == 1 { "has" } else { "have" }
+        )))
+    }
 }
 
 /// Arguments of `flowsim run`.
@@ -85,7 +124,14 @@ pub fn load(path: Option<&PathBuf>) -> Result<Scenario, Failure> {
 pub fn apply_overrides(sc: &mut Scenario, args: &RunArgs) -> Result<(), Failure> {
     if let Some(r) = args.reps {
         if r == 0 {
-            return Err(bad_input("--reps must be at least 1"));
+            return Err(bad_input("--reps must be at least 1."));
+        }
+        if r > scenario::MAX_REPLICATIONS {
+            return Err(bad_input(format!(
+                "--reps {r} is beyond the limit of {}; a few hundred replications give tight \
+                 confidence intervals.",
+                scenario::MAX_REPLICATIONS
+            )));
         }
         sc.settings.replications = r;
     }

@@ -8,6 +8,7 @@ fn main() {
     let result = match &cli.command {
         Command::Run(args) => cli::run(args),
         Command::Validate(args) => flowsim::validate::command(args.out.as_deref()),
+        Command::Check(args) => cli::check(args),
     };
     if let Err(f) = result {
         eprint!("{}", f.message);

@@ -2,11 +2,27 @@
 //!
 //! Parsing is strict (unknown fields are errors) and validation collects every problem it finds
 //! before failing, each with the field's path and, where the text has it, its line and column.
+//!
+//! Loading runs in four passes, each reporting every problem it finds:
+//! 1. a recoverable TOML parse (syntax errors, duplicate keys);
+//! 2. a walk of the parsed document against the schema in `schema.rs` (unknown fields with a
+//!    "did you mean", wrong types, missing fields, integers out of range), which prunes what it
+//!    can so the later passes still run;
+//! 3. serde into the plain structs below;
+//! 4. semantic checks into `Model` and `Policy` (ranges, structure, resource guards).
+
+mod limits;
+mod schema;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
+
+pub use limits::{
+    Estimate, MAX_CARDS_AT_ONCE, MAX_CARDS_PER_REP, MAX_EVENTS_PER_REP, MAX_HORIZON_WEEKS,
+    MAX_REPLICATIONS, MAX_STAGES, MAX_TEAM, MIN_RATE_PER_WEEK, MIN_REPLENISH_H, estimate_work,
+};
 
 use crate::dist::Dist;
 use crate::model::{
@@ -417,7 +433,13 @@ impl fmt::Display for ScenarioError {
             } else {
                 format!(" `{}`:", p.path)
             };
-            writeln!(f, "  {}{at}:{path} {}", self.origin, p.message)?;
+            // Every message is a sentence, whoever wrote it.
+            let stop = if p.message.ends_with(['.', '?', '!']) {
+                ""
+            } else {
+                "."
+            };
+            writeln!(f, "  {}{at}:{path} {}{stop}", self.origin, p.message)?;
         }
         Ok(())
     }
@@ -425,39 +447,51 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// 1-based line and column of byte offset `pos` in `text`.
+/// 1-based line and column (in characters) of byte offset `pos` in `text`.
 fn line_col(text: &str, pos: usize) -> (usize, usize) {
-    let pos = pos.min(text.len());
+    let mut pos = pos.min(text.len());
+    while !text.is_char_boundary(pos) {
+        pos -= 1;
+    }
     let before = &text[..pos];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(pos, |i| pos - i - 1) + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() + 1;
     (line, col)
 }
 
-/// Finds the span of a dotted path (`stages[1].wip_limit`, `team.dev.skills`) in the text.
+/// Finds the position of a dotted path (`stages[1].wip_limit`, `team.dev.skills`) in the text:
+/// the value's start, or the deepest part of the path that the file has (`None` when the file
+/// has not even the first part, e.g. a policy that comes from a preset only).
 fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
     use toml::de::{DeTable, DeValue};
     let doc = DeTable::parse(text).ok()?;
-    let mut span = doc.span();
     let root = DeValue::Table(doc.into_inner());
     let mut cur = &root;
+    let mut span = None;
     for seg in path.split('.') {
         let (key, index) = match seg.find('[') {
-            Some(i) => (&seg[..i], seg[i + 1..seg.len() - 1].parse::<usize>().ok()),
-            None => (seg, None),
+            Some(i) if seg.ends_with(']') => (
+                &seg[..i],
+                seg.get(i + 1..seg.len() - 1)
+                    .and_then(|n| n.parse::<usize>().ok()),
+            ),
+            _ => (seg, None),
         };
         let DeValue::Table(t) = cur else { break };
-        let (_, v) = t.iter().find(|(k, _)| k.get_ref().as_ref() == key)?;
-        span = v.span();
+        let Some((_, v)) = t.iter().find(|(k, _)| k.get_ref().as_ref() == key) else {
+            break;
+        };
+        span = Some(v.span());
         cur = v.get_ref();
         if let Some(i) = index {
             let DeValue::Array(a) = cur else { break };
-            let item = a.get(i)?;
-            span = item.span();
+            let Some(item) = a.get(i) else { break };
+            span = Some(item.span());
             cur = item.get_ref();
         }
     }
-    Some(line_col(text, span.start))
+    span.map(|s| line_col(text, s.start))
 }
 
 struct Checker<'t> {
@@ -476,11 +510,22 @@ impl Checker<'_> {
         });
     }
 
+    /// Reports a problem of `path` at the position of another field (`at_path`), for problems
+    /// that come from a combination of fields.
+    fn fail_at(&mut self, path: impl Into<String>, at_path: &str, message: impl Into<String>) {
+        let at = locate(self.text, at_path);
+        self.problems.push(Problem {
+            path: path.into(),
+            at,
+            message: message.into(),
+        });
+    }
+
     fn probability(&mut self, path: &str, v: f64) -> bool {
         if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
             self.fail(
                 path,
-                format!("is a probability and must lie between 0 and 1; got {v}"),
+                format!("is a probability and must lie between 0 and 1; got {v}."),
             );
             return false;
         }
@@ -491,7 +536,7 @@ impl Checker<'_> {
         if !(v.is_finite() && v >= 0.0) {
             self.fail(
                 path,
-                format!("must be a number of at least 0 ({unit}); got {v}"),
+                format!("must be a number of at least 0 ({unit}); got {v}."),
             );
             return false;
         }
@@ -500,7 +545,10 @@ impl Checker<'_> {
 
     fn positive(&mut self, path: &str, v: f64, unit: &str) -> bool {
         if !v.is_finite() || v <= 0.0 {
-            self.fail(path, format!("must be a number above 0 ({unit}); got {v}"));
+            self.fail(
+                path,
+                format!("must be a finite number above 0 ({unit}); got {v}."),
+            );
             return false;
         }
         true
@@ -521,7 +569,7 @@ fn dist(e: &EffortFile, path: &str, unit_scale: f64, ck: &mut Checker) -> Dist {
         EffortFile::Erlang { k: shape, mean } => Dist::gamma(shape as f64, mean * k),
     };
     d.unwrap_or_else(|e| {
-        ck.fail(path, e);
+        ck.fail(path, format!("these parameters cannot hold: {e}."));
         Dist::Constant(1.0)
     })
 }
@@ -548,32 +596,100 @@ fn valid_name(name: &str) -> bool {
 
 /// Loads and validates scenario text. `origin` names it in messages.
 ///
+/// Never panics, whatever the text.
+///
 /// # Errors
 /// Every problem found, with paths and positions.
 pub fn load_str(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-    let file: ScenarioFile = toml::from_str(text).map_err(|e| ScenarioError {
-        origin: origin.to_string(),
-        problems: vec![Problem {
+    let mut problems = Vec::new();
+    let (mut doc, syntax) = toml::de::DeTable::parse_recoverable(text);
+    for e in &syntax {
+        problems.push(Problem {
             path: String::new(),
             at: e.span().map(|s| line_col(text, s.start)),
-            message: e.message().trim().to_string(),
-        }],
-    })?;
-    let mut ck = Checker {
-        text,
-        problems: Vec::new(),
-    };
-    let scenario = build(file, &mut ck, text, origin);
-    if ck.problems.is_empty() {
-        Ok(scenario.expect("no problems means a scenario"))
-    } else {
-        let mut problems = ck.problems;
-        problems.sort_by_key(|p| p.at.unwrap_or((usize::MAX, 0)));
-        Err(ScenarioError {
-            origin: origin.to_string(),
-            problems,
-        })
+            message: syntax_message(e.message(), e.span().and_then(|r| text.get(r))),
+        });
     }
+    let walk = schema::check(&mut doc, syntax.is_empty());
+    for f in walk.found {
+        problems.push(Problem {
+            path: f.path,
+            at: Some(line_col(text, f.span.start)),
+            message: f.message,
+        });
+    }
+    let mut scenario = None;
+    if syntax.is_empty() && !walk.fatal {
+        match ScenarioFile::deserialize(toml::de::Deserializer::from(doc)) {
+            Ok(file) => {
+                let mut ck = Checker {
+                    text,
+                    problems: Vec::new(),
+                };
+                let built = build(file, &mut ck, text, origin);
+                if ck.problems.is_empty()
+                    && problems.is_empty()
+                    && let Some(sc) = &built
+                {
+                    guard(sc, &mut ck);
+                }
+                problems.append(&mut ck.problems);
+                scenario = built;
+            }
+            // The schema walk should have caught everything serde rejects; if it did not,
+            // serde's own message still carries the position.
+            Err(e) => problems.push(Problem {
+                path: String::new(),
+                at: e.span().map(|s| line_col(text, s.start)),
+                message: format!("{}.", e.message().trim().trim_end_matches('.')),
+            }),
+        }
+    }
+    match scenario {
+        Some(sc) if problems.is_empty() => Ok(sc),
+        _ => {
+            if problems.is_empty() {
+                // Unreachable in practice: a fatal walk always reports why.
+                problems.push(Problem {
+                    path: String::new(),
+                    at: None,
+                    message: "the scenario could not be read.".into(),
+                });
+            }
+            problems.sort_by_key(|p| p.at.unwrap_or((usize::MAX, 0)));
+            problems.dedup();
+            Err(ScenarioError {
+                origin: origin.to_string(),
+                problems,
+            })
+        }
+    }
+}
+
+/// Turns the TOML parser's terse message into a sentence that says what to do.
+fn syntax_message(raw: &str, near: Option<&str>) -> String {
+    let raw = raw.trim().trim_end_matches('.');
+    let near = near
+        .and_then(|t| t.lines().next())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map_or(String::new(), |t| {
+            let t: String = t.chars().take(30).collect();
+            format!(" at `{}`", t.escape_debug())
+        });
+    let hint = if raw.contains("duplicate key") {
+        "each key may appear once per table; remove or rename one of them"
+    } else if raw.contains("unclosed") || raw.contains("unterminated") {
+        "close the string, list or table that starts here"
+    } else if raw.contains("expected `=`") || raw.contains("key-value") {
+        "write each setting as `key = value` on its own line"
+    } else if raw.contains("invalid") && raw.contains("table") {
+        "table headers look like [name] or [[name]] for a list of tables"
+    } else {
+        "check the TOML syntax near here: quotes around text, `=` between key and value, \
+         brackets around lists"
+    };
+    format!("this is not valid TOML ({raw}{near}): {hint}.")
 }
 
 /// Loads and validates a scenario file.
@@ -587,7 +703,9 @@ pub fn load_file(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
         problems: vec![Problem {
             path: String::new(),
             at: None,
-            message: format!("cannot read the file: {e}"),
+            message: format!(
+                "cannot read the file ({e}); check the path, and that it is a UTF-8 text file."
+            ),
         }],
     })?;
     load_str(&text, &origin)
@@ -601,16 +719,36 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
         ck.fail(
             "run.warmup_weeks",
             format!(
-                "must be at least 0 and below run.horizon_weeks ({}); got {}",
+                "must be at least 0 and below run.horizon_weeks ({}); got {}.",
                 r.horizon_weeks, r.warmup_weeks
             ),
         );
     }
-    if r.horizon_weeks > 100_000.0 {
-        ck.fail("run.horizon_weeks", "must be at most 100000 weeks");
+    if r.horizon_weeks > MAX_HORIZON_WEEKS {
+        ck.fail(
+            "run.horizon_weeks",
+            format!(
+                "{} weeks is beyond the limit of {MAX_HORIZON_WEEKS} weeks; a horizon of a few years \
+                 (e.g. 104) is enough for steady-state results.",
+                r.horizon_weeks
+            ),
+        );
     }
     if r.replications == 0 {
-        ck.fail("run.replications", "must be at least 1");
+        ck.fail(
+            "run.replications",
+            "must be at least 1, e.g. replications = 200.",
+        );
+    }
+    if r.replications > MAX_REPLICATIONS {
+        ck.fail(
+            "run.replications",
+            format!(
+                "{} replications is beyond the limit of {MAX_REPLICATIONS}; a few hundred give \
+                 tight confidence intervals, and larger studies can be split into shards.",
+                r.replications
+            ),
+        );
     }
 
     // Calendar.
@@ -622,7 +760,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
                 ck.fail(
                     "calendar.hours_per_day",
                     format!(
-                        "must be above 0 and at most 24 hours; got {}",
+                        "must be above 0 and at most 24 hours; got {}.",
                         c.hours_per_day
                     ),
                 );
@@ -630,14 +768,14 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
             if !(1..=7).contains(&c.days_per_week) {
                 ck.fail(
                     "calendar.days_per_week",
-                    format!("must be 1 to 7; got {}", c.days_per_week),
+                    format!("must be 1 to 7 days; got {}.", c.days_per_week),
                 );
             }
             if !(c.day_start_h >= 0.0 && c.day_start_h < 24.0) {
                 ck.fail(
                     "calendar.day_start_h",
                     format!(
-                        "must be 0 or more and below 24 (hours after midnight); got {}",
+                        "must be 0 or more and below 24 (hours after midnight); got {}.",
                         c.day_start_h
                     ),
                 );
@@ -655,16 +793,13 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
     let process = match a.process {
         ProcessKind::Poisson => {
             let rate = match (a.rate_per_week, a.rate_per_hour) {
-                (Some(w), None) => ck
-                    .positive("arrivals.rate_per_week", w, "cards per week")
-                    .then(|| w / HOURS_PER_WEEK),
-                (None, Some(h)) => ck
-                    .positive("arrivals.rate_per_hour", h, "cards per hour")
-                    .then_some(h),
+                (Some(w), None) => rate(ck, "arrivals.rate_per_week", w, 1.0),
+                (None, Some(h)) => rate(ck, "arrivals.rate_per_hour", h, HOURS_PER_WEEK),
                 _ => {
                     ck.fail(
                         "arrivals",
-                        "a poisson process needs exactly one of rate_per_week or rate_per_hour",
+                        "a poisson process needs exactly one of rate_per_week or rate_per_hour, \
+                         e.g. rate_per_week = 8.",
                     );
                     None
                 }
@@ -676,7 +811,24 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
         ProcessKind::Batch => {
             let size = a.batch_size.unwrap_or(0);
             if size == 0 {
-                ck.fail("arrivals", "a batch process needs batch_size of at least 1");
+                let path = if a.batch_size.is_some() {
+                    "arrivals.batch_size"
+                } else {
+                    "arrivals"
+                };
+                ck.fail(
+                    path,
+                    "a batch process needs batch_size of at least 1, e.g. batch_size = 10.",
+                );
+            }
+            if size > MAX_CARDS_AT_ONCE {
+                ck.fail(
+                    "arrivals.batch_size",
+                    format!(
+                        "a batch of {size} cards is beyond the limit of {MAX_CARDS_AT_ONCE} cards \
+                         at once; use smaller, more frequent batches."
+                    ),
+                );
             }
             let period = a.period_weeks.unwrap_or(1.0);
             ck.positive("arrivals.period_weeks", period, "weeks");
@@ -688,19 +840,58 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
         ProcessKind::None => ArrivalProcess::None,
         ProcessKind::Unlimited => ArrivalProcess::Unlimited,
     };
-    if a.max_backlog == Some(0) && a.process != ProcessKind::Unlimited {
-        // A cap of 0 is legitimate (loss system), nothing to check.
+    // A cap of 0 is legitimate (a loss system), nothing to check for max_backlog.
+    let poisson = a.process == ProcessKind::Poisson;
+    let batch = a.process == ProcessKind::Batch;
+    for (field, given, applies, to) in [
+        (
+            "rate_per_week",
+            a.rate_per_week.is_some(),
+            poisson,
+            "poisson",
+        ),
+        (
+            "rate_per_hour",
+            a.rate_per_hour.is_some(),
+            poisson,
+            "poisson",
+        ),
+        ("batch_size", a.batch_size.is_some(), batch, "batch"),
+        ("period_weeks", a.period_weeks.is_some(), batch, "batch"),
+    ] {
+        if given && !applies {
+            ck.fail(
+                format!("arrivals.{field}"),
+                format!("only applies to process = \"{to}\"; remove it or change the process."),
+            );
+        }
+    }
+    if a.initial_backlog > MAX_CARDS_AT_ONCE {
+        ck.fail(
+            "arrivals.initial_backlog",
+            format!(
+                "a backlog of {} cards is beyond the limit of {MAX_CARDS_AT_ONCE} cards at once; \
+                 a backlog that never runs dry is process = \"unlimited\".",
+                a.initial_backlog
+            ),
+        );
     }
 
     // Stages.
     if f.stages.is_empty() {
         ck.fail(
             "stages",
-            "needs at least one stage, e.g. [[stages]] name = \"work\"",
+            "needs at least one stage, e.g. [[stages]] name = \"work\", effort = { dist = \"constant\", value = 4 }.",
         );
     }
-    if f.stages.len() > 64 {
-        ck.fail("stages", "at most 64 stages are supported");
+    if f.stages.len() > MAX_STAGES {
+        ck.fail(
+            "stages",
+            format!(
+                "{} stages is beyond the limit of {MAX_STAGES}; merge stages that the same people work.",
+                f.stages.len()
+            ),
+        );
     }
     let mut stages = Vec::new();
     for (i, s) in f.stages.iter().enumerate() {
@@ -709,7 +900,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
             ck.fail(
                 format!("{p}.name"),
                 format!(
-                    "`{}` is not a usable name: use 1-64 letters, digits, `_` or `-`",
+                    "`{}` is not a usable name: use 1 to 64 letters, digits, `_` or `-`.",
                     s.name
                 ),
             );
@@ -718,7 +909,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
             ck.fail(
                 format!("{p}.name"),
                 format!(
-                    "stage `{}` is listed twice; stage names must be unique",
+                    "stage `{}` is listed twice; stage names must be unique.",
                     s.name
                 ),
             );
@@ -726,7 +917,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
         if s.wip_limit == Some(0) {
             ck.fail(
                 format!("{p}.wip_limit"),
-                "must be at least 1 (leave it out for no limit)",
+                "a WIP limit of 0 would stop all work: use at least 1, or leave it out for no limit.",
             );
         }
         let effort = dist(&s.effort, &format!("{p}.effort"), 1.0, ck);
@@ -810,7 +1001,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
     if f.team.is_empty() {
         ck.fail(
             "team",
-            "needs at least one role, e.g. [team.dev] count = 2, skills = { work = 1.0 }",
+            "needs at least one role, e.g. [team.dev] count = 2, skills = { work = 1.0 }.",
         );
     }
     let mut people = Vec::new();
@@ -820,32 +1011,46 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
         if !valid_name(role) {
             ck.fail(
                 &p,
-                format!("`{role}` is not a usable role name: use letters, digits, `_` or `-`"),
+                format!(
+                    "`{role}` is not a usable role name: use 1 to 64 letters, digits, `_` or `-`."
+                ),
             );
         }
         total += rf.count as u64;
-        if rf.count > 10_000 || total > 10_000 {
+        if total > MAX_TEAM {
             ck.fail(
                 format!("{p}.count"),
-                "a team of more than 10000 people is not supported",
+                format!(
+                    "a team of {total} or more people is beyond the limit of {MAX_TEAM}; model \
+                     one team per scenario."
+                ),
             );
             continue;
         }
+        if rf.count == 0 {
+            ck.fail(
+                format!("{p}.count"),
+                "a role needs at least 1 person; remove the role to leave it out.",
+            );
+        }
         if rf.wip_limit == 0 {
-            ck.fail(format!("{p}.wip_limit"), "must be at least 1 card");
+            ck.fail(
+                format!("{p}.wip_limit"),
+                "a person with a WIP limit of 0 could never work: use at least 1 card.",
+            );
         }
         let hours = rf.hours_per_day.unwrap_or(c.hours_per_day);
         if !(hours > 0.0 && hours <= 24.0) {
             ck.fail(
                 format!("{p}.hours_per_day"),
-                format!("must be above 0 and at most 24; got {hours}"),
+                format!("must be above 0 and at most 24 hours; got {hours}."),
             );
         }
         let mut speed = vec![0.0; stage_names.len()];
         if rf.skills.is_empty() {
             ck.fail(
                 format!("{p}.skills"),
-                "needs at least one skill, e.g. skills = { work = 1.0 }",
+                "needs at least one skill, e.g. skills = { work = 1.0 }.",
             );
         }
         for (skill, &v) in &rf.skills {
@@ -854,7 +1059,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
                     if !(v.is_finite() && v > 0.0 && v <= 100.0) {
                         ck.fail(
                             format!("{p}.skills.{skill}"),
-                            format!("speed factor must be above 0 and at most 100; got {v}"),
+                            format!("a speed factor must be above 0 and at most 100 (1 is normal speed); got {v}."),
                         );
                     } else {
                         speed[k] = v;
@@ -863,7 +1068,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
                 None => ck.fail(
                     format!("{p}.skills.{skill}"),
                     format!(
-                        "skill `{skill}` names no stage{}; stages are: {}",
+                        "skill `{skill}` names no stage{}; the stages are: {}.",
                         suggest(skill, &stage_names),
                         stage_names.join(", ")
                     ),
@@ -924,13 +1129,26 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
     }
     for (k, name) in stage_names.iter().enumerate() {
         if !people.is_empty()
+            && !stage_names[..k].contains(name)
             && !people
                 .iter()
                 .any(|p| p.speed.get(k).is_some_and(|&v| v > 0.0))
         {
             ck.fail(
                 format!("stages[{k}]"),
-                format!("nobody on the team can work stage `{name}`: add it to some role's skills"),
+                format!("nobody on the team can work stage `{name}`: add it to some role's skills, e.g. skills = {{ {name} = 1.0 }}."),
+            );
+        }
+    }
+
+    for (i, person) in people.iter().enumerate() {
+        if let Some(other) = people[..i].iter().find(|o| o.name == person.name) {
+            ck.fail(
+                format!("team.{}", person.role),
+                format!(
+                    "two people would be called `{}` (from roles `{}` and `{}`): rename one of the roles.",
+                    person.name, other.role, person.role
+                ),
             );
         }
     }
@@ -1051,7 +1269,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
     if listed.is_empty() {
         ck.fail(
             "run.policies",
-            "needs at least one policy, e.g. [\"pull\", \"flow\"]",
+            "needs at least one policy, e.g. policies = [\"pull\", \"flow\"].",
         );
     }
     let mut policies = Vec::new();
@@ -1059,14 +1277,16 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
         if listed[..i].contains(name) {
             ck.fail(
                 format!("run.policies[{i}]"),
-                format!("policy `{name}` is listed twice"),
+                format!("policy `{name}` is listed twice; list each policy once."),
             );
             continue;
         }
         if !valid_name(name) {
             ck.fail(
                 format!("run.policies[{i}]"),
-                format!("`{name}` is not a usable policy name"),
+                format!(
+                    "`{name}` is not a usable policy name: use 1 to 64 letters, digits, `_` or `-`."
+                ),
             );
             continue;
         }
@@ -1083,7 +1303,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
             ck.fail(
                 path,
                 format!(
-                    "`{preset}` is not a preset{}; presets are: {} (define [policies.{name}] with preset = \"...\" for a custom policy)",
+                    "`{preset}` is not a preset{}; the presets are: {} (define [policies.{name}] with preset = \"...\" for a custom policy).",
                     suggest(&preset, &PRESETS),
                     PRESETS.join(", ")
                 ),
@@ -1094,13 +1314,25 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
         if let Some(pf) = pf {
             apply_policy_file(&mut pol, pf, &format!("policies.{name}"), &stage_names, ck);
         }
+        // Replenishing "up to the limit" from a backlog that never runs dry loops forever.
         if let Release::Cadence { .. } = pol.release
             && pol.system_wip_limit.is_none()
             && matches!(process, ArrivalProcess::Unlimited)
         {
-            ck.fail(
+            let at = if pf.is_some() {
+                format!("policies.{name}")
+            } else {
+                "arrivals.process".to_string()
+            };
+            ck.fail_at(
                 format!("policies.{name}"),
-                "a cadence release from an unlimited backlog needs a system_wip_limit",
+                &at,
+                format!(
+                    "policy `{name}` releases cards on a cadence \"up to the system WIP limit\" but has \
+                     no limit, and the backlog is unlimited, so it would release cards without end: \
+                     set [policies.{name}] system_wip_limit = {}.",
+                    (2 * team_size).max(1)
+                ),
             );
         }
         policies.push(pol);
@@ -1109,7 +1341,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
         if !listed.contains(key) {
             ck.fail(
                 format!("policies.{key}"),
-                format!("policy `{key}` is defined but not in run.policies"),
+                format!("policy `{key}` is defined but not listed in run.policies; add it there or remove it."),
             );
         }
     }
@@ -1154,7 +1386,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
         ck.fail(
             "name",
             format!(
-                "`{}` is not a usable scenario name: use letters, digits, `_` or `-`",
+                "`{}` is not a usable scenario name: use 1 to 64 letters, digits, `_` or `-`.",
                 model.name
             ),
         );
@@ -1286,10 +1518,13 @@ fn apply_policy_file(
     for (stage, &h) in &pf.poll_every_hours {
         match stages.iter().position(|n| n == stage) {
             Some(k) if k > 0 => {
-                if !(h.is_finite() && h >= 0.0) {
+                if !(h.is_finite() && (h == 0.0 || h >= MIN_REPLENISH_H)) {
                     ck.fail(
                         format!("{p}.poll_every_hours.{stage}"),
-                        format!("must be 0 (continuous) or more hours; got {h}"),
+                        format!(
+                            "must be 0 (pull whenever there is room) or at least {MIN_REPLENISH_H} \
+                             hours, e.g. 24 for once a day; got {h}."
+                        ),
                     );
                 }
                 match &mut pol.handoffs[k] {
@@ -1312,17 +1547,20 @@ fn apply_policy_file(
         }
     }
     if let Some(h) = pf.replenish_every_hours {
-        if !(h.is_finite() && h >= 0.0) {
+        if !(h.is_finite() && (h == 0.0 || h >= MIN_REPLENISH_H)) {
             ck.fail(
                 format!("{p}.replenish_every_hours"),
-                format!("must be 0 (continuous) or more hours; got {h}"),
+                format!(
+                    "must be 0 (replenish continuously) or at least {MIN_REPLENISH_H} hours, \
+                     e.g. 24 for once a day; got {h}."
+                ),
             );
         }
         match &mut pol.release {
             Release::Cadence { every_h } => *every_h = h,
             _ => ck.fail(
                 format!("{p}.replenish_every_hours"),
-                "only applies with release = \"cadence\"",
+                "only applies with release = \"cadence\"; add that or remove this line.",
             ),
         }
     }
@@ -1330,12 +1568,19 @@ fn apply_policy_file(
         if l == 0 {
             ck.fail(
                 format!("{p}.system_wip_limit"),
-                "must be at least 1 card (set no_system_wip_limit = true for none)",
+                "a system WIP limit of 0 would never let a card start: use at least 1 card, \
+                 or no_system_wip_limit = true for no limit.",
             );
         }
         pol.system_wip_limit = Some(l);
     }
     if pf.no_system_wip_limit == Some(true) {
+        if pf.system_wip_limit.is_some() {
+            ck.fail(
+                format!("{p}.no_system_wip_limit"),
+                "contradicts system_wip_limit in the same policy; keep one of the two.",
+            );
+        }
         pol.system_wip_limit = None;
     }
     if let Some(b) = pf.stage_limits {
@@ -1355,7 +1600,7 @@ fn apply_policy_file(
         if !(e > 0.0 && e <= 1.0) {
             ck.fail(
                 format!("{p}.pairing_efficiency"),
-                format!("must be above 0 and at most 1; got {e}"),
+                format!("must be above 0 and at most 1 (1 means no loss from pairing); got {e}."),
             );
         }
         sw.pairing_efficiency = e;
@@ -1364,7 +1609,7 @@ fn apply_policy_file(
         if !(2..=crate::engine::MAX_SWARM as u32).contains(&n) {
             ck.fail(
                 format!("{p}.max_per_card"),
-                format!("must be 2 to {} people; got {n}", crate::engine::MAX_SWARM),
+                format!("must be 2 to {} people; got {n}.", crate::engine::MAX_SWARM),
             );
         }
         sw.max_per_card = n;
@@ -1378,6 +1623,97 @@ fn apply_policy_file(
             }
         }
     }
+    if pol.swarming.is_none() {
+        for (field, given) in [
+            ("pairing_efficiency", pf.pairing_efficiency.is_some()),
+            ("max_per_card", pf.max_per_card.is_some()),
+        ] {
+            if given {
+                ck.fail(
+                    format!("{p}.{field}"),
+                    "only applies when swarming is on; add swarming = true or remove this line.",
+                );
+            }
+        }
+    }
+}
+
+/// Checks an arrival rate given in cards per `unit_weeks` weeks; returns cards per hour.
+fn rate(ck: &mut Checker, path: &str, v: f64, per_week: f64) -> Option<f64> {
+    let unit = if per_week == 1.0 {
+        "cards per week"
+    } else {
+        "cards per hour"
+    };
+    if !ck.positive(path, v, unit) {
+        return None;
+    }
+    let weekly = v * per_week;
+    if weekly < MIN_RATE_PER_WEEK {
+        ck.fail(
+            path,
+            format!(
+                "{v} {unit} is below the smallest rate of {MIN_RATE_PER_WEEK} cards per week; \
+                 for no arrivals use process = \"none\"."
+            ),
+        );
+        return None;
+    }
+    Some(weekly / HOURS_PER_WEEK)
+}
+
+/// Resource guards on a scenario that is otherwise valid: refuses runs whose single replication
+/// would overflow a counter, exhaust memory or not finish in any reasonable time.
+fn guard(sc: &Scenario, ck: &mut Checker) {
+    let m = &sc.model;
+    let arrivals = limits::expected_arrivals(m);
+    if arrivals.is_finite() && arrivals > MAX_CARDS_PER_REP {
+        ck.fail(
+            "arrivals",
+            format!(
+                "about {} cards would arrive in one replication (rate x horizon plus backlog), \
+                 beyond the limit of {}; lower the rate or shorten run.horizon_weeks.",
+                limits::big(arrivals),
+                limits::big(MAX_CARDS_PER_REP)
+            ),
+        );
+        return;
+    }
+    if arrivals.is_infinite() {
+        // An unlimited backlog: the team takes what it can. A stage that takes no time lets
+        // cards pass without end at one instant.
+        for s in 0..m.stages.len() {
+            let cap = limits::stage_capacity(m, s);
+            if cap > MAX_CARDS_PER_REP {
+                ck.fail(
+                    format!("stages[{s}].effort"),
+                    format!(
+                        "with process = \"unlimited\" the team would take {} cards through stage \
+                         `{}` in one replication (its effort's mean is {} hours), beyond the limit \
+                         of {}; give the stage an effort with a mean well above 0.",
+                        limits::big(cap),
+                        m.stages[s].name,
+                        m.stages[s].effort.mean(),
+                        limits::big(MAX_CARDS_PER_REP)
+                    ),
+                );
+                return;
+            }
+        }
+    }
+    let e = estimate_work(sc, u64::from(sc.settings.replications));
+    if e.events_per_rep.is_nan() || e.events_per_rep > MAX_EVENTS_PER_REP {
+        ck.fail(
+            "run.horizon_weeks",
+            format!(
+                "one replication would take about {} simulation events, beyond the limit of {} \
+                 (hours of computing each); shorten run.horizon_weeks, lower the arrival rate, \
+                 use fewer people or replenish less often.",
+                limits::big(e.events_per_rep),
+                limits::big(MAX_EVENTS_PER_REP)
+            ),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -1389,6 +1725,40 @@ mod tests {
         let s = load_str(REFERENCE, REFERENCE_NAME).unwrap();
         assert!(s.model.people.len() >= 6 && s.model.people.len() <= 8);
         assert!(s.model.stages.len() >= 3 && s.model.stages.len() <= 4);
+    }
+
+    #[test]
+    fn range_helpers_report_what_is_right() {
+        let mut ck = Checker {
+            text: "[x]\np = 1.5\ns = -1\n",
+            problems: Vec::new(),
+        };
+        assert!(ck.probability("x.p", 0.25));
+        assert!(!ck.probability("x.p", 1.5));
+        assert!(!ck.probability("x.p", f64::NAN));
+        assert!(ck.nonneg("x.s", 0.0, "hours"));
+        assert!(!ck.nonneg("x.s", -1.0, "hours"));
+        assert!(!ck.nonneg("x.s", f64::INFINITY, "hours"));
+        let p = &ck.problems[0];
+        assert_eq!(p.at, Some((2, 5)));
+        assert!(
+            p.message.contains("between 0 and 1; got 1.5."),
+            "{}",
+            p.message
+        );
+        assert_eq!(ck.problems[2].at, Some((3, 5)));
+        assert!(ck.problems[2].message.contains("at least 0 (hours)"));
+    }
+
+    #[test]
+    fn positions_are_in_characters_and_never_panic() {
+        let text = "é = 1\nname = \"ü\"";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 2), (1, 2)); // after the two-byte é
+        assert_eq!(line_col(text, 1), (1, 1)); // inside é: rounded down
+        assert_eq!(line_col(text, 1000), (2, 11));
+        assert_eq!(locate("[team]\n", "team.x[.y"), Some((1, 1)));
+        assert_eq!(locate("", "a[0"), None);
     }
 
     #[test]

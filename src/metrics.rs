@@ -47,6 +47,7 @@ pub enum M {
     SickDays,
     ContextSwitches,
     DueDateHitRate,
+    InputWaitMean,
     DeploymentsPerWeek,
     ChangeFailureRate,
     TimeToRestoreMean,
@@ -57,7 +58,7 @@ pub enum M {
     ArrivalsDeclined,
 }
 
-const FIXED: [(&str, &str, &str); 34] = [
+const FIXED: [(&str, &str, &str); 35] = [
     (
         "throughput_per_week",
         "cards/week",
@@ -179,6 +180,11 @@ const FIXED: [(&str, &str, &str); 34] = [
         "due_date_hit_rate",
         "share",
         "share of fixed-date cards done by their due date",
+    ),
+    (
+        "input_wait_mean_h",
+        "h",
+        "mean time from asking for a missing input until it arrives",
     ),
     (
         "deployments_per_week",

@@ -132,8 +132,12 @@ pub struct Estimates {
 pub struct MissingInput {
     /// Chance that a card arrives with missing input (0..=1).
     pub probability: f64,
-    /// Time from the request until the input arrives (hours).
+    /// Time from the request until the input arrives (hours); with answerers, the work one
+    /// answer takes them (hours).
     pub delay: Dist,
+    /// People who supply missing inputs (e.g. a product owner), one request at a time in
+    /// working hours, first come first served; 0 = inputs simply arrive after `delay`.
+    pub answerers: u32,
 }
 
 /// Blocking events that hit cards in progress.

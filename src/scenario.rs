@@ -90,6 +90,8 @@ impl Default for EstimatesFile {
 struct MissingInputFile {
     probability: f64,
     delay: EffortFile,
+    #[serde(default)]
+    answerers: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1213,9 +1215,16 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
     }
     let missing_input = d.missing_input.as_ref().map(|mi| {
         ck.probability("disruptions.missing_input.probability", mi.probability);
+        if mi.answerers > 100 {
+            ck.fail(
+                "disruptions.missing_input.answerers",
+                format!("must be at most 100 people; got {}", mi.answerers),
+            );
+        }
         MissingInput {
             probability: mi.probability,
             delay: dist(&mi.delay, "disruptions.missing_input.delay", 1.0, ck),
+            answerers: mi.answerers.min(100),
         }
     });
     let blockers = d.blockers.as_ref().map(|b| {

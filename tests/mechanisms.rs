@@ -512,3 +512,43 @@ fn fatigue_raises_sickness_with_overtime() {
         run(&rested, "pull", reps, M::SickDays)
     );
 }
+
+/// Missing inputs answered by one product owner working normal hours: how long a card waits
+/// for its input depends on how many others are asking.
+fn answered_inputs(probability: f64) -> Scenario {
+    load(&format!(
+        r#"
+name = "answers"
+[run]
+horizon_weeks = 20
+seed = 9
+policies = ["push", "pull"]
+[arrivals]
+process = "poisson"
+rate_per_week = 10
+[disruptions]
+missing_input = {{ probability = {probability}, delay = {{ dist = "exponential", mean = 2.0 }}, answerers = 1 }}
+[[stages]]
+name = "work"
+effort = {{ dist = "exponential", mean = 5.0 }}
+[team.dev]
+count = 2
+skills = {{ work = 1.0 }}
+"#
+    ))
+}
+
+#[test]
+fn a_busy_answerer_makes_inputs_wait_longer() {
+    let reps = 10;
+    let light = mean(&run(&answered_inputs(0.1), "push", reps, M::InputWaitMean));
+    let heavy = mean(&run(&answered_inputs(0.9), "push", reps, M::InputWaitMean));
+    assert!(
+        light > 2.0,
+        "an answer takes 2 h of work on average, in working hours: {light}"
+    );
+    assert!(
+        heavy > 1.5 * light,
+        "queueing for the answerer: {light} vs {heavy}"
+    );
+}

@@ -102,6 +102,8 @@ struct Card {
     started: bool,
     input_pending: bool,
     input_delay: f64,
+    /// When the card's missing input was asked for (NaN when not waiting for one).
+    input_asked: f64,
     detect_u: f64,
     handover_pending: bool,
     /// After rework: the stage whose check sent the card back (NONE otherwise).
@@ -141,6 +143,17 @@ struct PersonState {
     ot_window: f64,
 }
 
+/// Somebody who supplies missing inputs, one request at a time.
+#[derive(Debug, Clone, Copy)]
+struct Answerer {
+    /// The card whose input is being answered, or NONE.
+    card: u32,
+    /// Work left on the answer (hours), as of `since`.
+    left: f64,
+    since: f64,
+    version: u32,
+}
+
 /// Time-weighted integrals (count x hours) of the engine's counters.
 #[derive(Debug, Clone, Default)]
 struct Areas {
@@ -172,6 +185,8 @@ struct Tally {
     switches: u64,
     deployments: u64,
     failed_deployments: u64,
+    inputs: u64,
+    input_wait_h: f64,
     restores: u64,
     restore_h: f64,
     downtime_h: f64,
@@ -259,6 +274,8 @@ pub struct Workspace {
     people: Vec<PersonState>,
     load: Vec<f64>,
     ot_ring: Vec<f64>,
+    answerers: Vec<Answerer>,
+    answer_q: VecDeque<u32>,
     lead: Histogram,
     cycle: Histogram,
     /// When set, every event is followed by a full check of the engine's invariants.
@@ -313,6 +330,8 @@ struct Sim<'a> {
     days_per_week: u64,
     /// Per stage: since when its environment is down (NaN while up).
     down_since: Vec<f64>,
+    /// Whether answerers of missing inputs are at work now.
+    answering: bool,
     now: f64,
     last: f64,
     next_card_id: u64,
@@ -408,6 +427,22 @@ impl<'a> Sim<'a> {
         }
         ws.load.clear();
         ws.load.resize(np, 0.0);
+        ws.answer_q.clear();
+        ws.answerers.clear();
+        let n_answerers = m
+            .disruptions
+            .missing_input
+            .as_ref()
+            .map_or(0, |mi| mi.answerers);
+        ws.answerers.resize(
+            n_answerers as usize,
+            Answerer {
+                card: NONE,
+                left: 0.0,
+                since: 0.0,
+                version: 0,
+            },
+        );
         let window = m.disruptions.fatigue_window_days.max(1) as usize;
         ws.ot_ring.clear();
         ws.ot_ring.resize(np * window, 0.0);
@@ -438,6 +473,7 @@ impl<'a> Sim<'a> {
             n_stages: s,
             days_per_week: m.days_per_week() as u64,
             down_since: vec![f64::NAN; s],
+            answering: m.calendar == Calendar::AlwaysOn,
             now: 0.0,
             last: 0.0,
             next_card_id: 0,
@@ -613,6 +649,17 @@ impl<'a> Sim<'a> {
                 self.unblock(card);
                 self.dispatch();
             }
+            Event::AnswerDone { answerer, version } => {
+                let a = &mut self.ws.answerers[answerer as usize];
+                if a.version == version && a.card != NONE {
+                    let card = a.card;
+                    a.card = NONE;
+                    self.unblock(card);
+                    self.start_answers();
+                    self.dispatch();
+                }
+            }
+            Event::AnswersOff => self.answers_off(),
             Event::DayStart => self.day_start(),
             Event::DayEnd => {
                 // Everybody whose day ends now goes home (one event per distinct end time).
@@ -723,6 +770,7 @@ impl<'a> Sim<'a> {
                     started: false,
                     input_pending: false,
                     input_delay: 0.0,
+                    input_asked: f64::NAN,
                     detect_u: 0.0,
                     handover_pending: false,
                     return_to: NONE,
@@ -793,6 +841,7 @@ impl<'a> Sim<'a> {
         c.started = false;
         c.input_pending = pending;
         c.input_delay = delay;
+        c.input_asked = f64::NAN;
         c.detect_u = detect_u;
         c.handover_pending = false;
         c.return_to = NONE;
@@ -868,10 +917,76 @@ impl<'a> Sim<'a> {
         }
         c.state = CardState::Clarify;
         self.clarify_n += 1;
-        let t = self.now + c.input_delay;
         c.input_pending = false;
-        self.ws.q.push(t, Event::Unblock { card: slot });
+        self.request_input(slot);
         true
+    }
+
+    /// Asks for a card's missing input: it arrives after the card's delay, or, when people
+    /// answer inputs, once one of them has worked through the queue to it.
+    fn request_input(&mut self, slot: u32) {
+        self.ws.cards[slot as usize].input_asked = self.now;
+        if self.ws.answerers.is_empty() {
+            let t = self.now + self.ws.cards[slot as usize].input_delay;
+            self.ws.q.push(t, Event::Unblock { card: slot });
+        } else {
+            self.ws.answer_q.push_back(slot);
+            self.start_answers();
+        }
+    }
+
+    /// Free answerers take the next requests (only in working hours).
+    fn start_answers(&mut self) {
+        if !self.answering {
+            return;
+        }
+        for k in 0..self.ws.answerers.len() {
+            if self.ws.answerers[k].card != NONE {
+                continue;
+            }
+            let Some(slot) = self.ws.answer_q.pop_front() else {
+                return;
+            };
+            let left = self.ws.cards[slot as usize].input_delay;
+            let a = &mut self.ws.answerers[k];
+            a.card = slot;
+            a.left = left;
+            self.resume_answer(k);
+        }
+    }
+
+    fn resume_answer(&mut self, k: usize) {
+        let a = &mut self.ws.answerers[k];
+        a.since = self.now;
+        a.version = a.version.wrapping_add(1);
+        let (t, version) = (self.now + a.left, a.version);
+        self.ws.q.push(
+            t,
+            Event::AnswerDone {
+                answerer: k as u32,
+                version,
+            },
+        );
+    }
+
+    fn answers_off(&mut self) {
+        self.answering = false;
+        for a in self.ws.answerers.iter_mut() {
+            if a.card != NONE {
+                a.left = (a.left - (self.now - a.since)).max(0.0);
+                a.version = a.version.wrapping_add(1);
+            }
+        }
+    }
+
+    fn answers_on(&mut self) {
+        self.answering = true;
+        for k in 0..self.ws.answerers.len() {
+            if self.ws.answerers[k].card != NONE {
+                self.resume_answer(k);
+            }
+        }
+        self.start_answers();
     }
 
     #[inline]
@@ -1131,9 +1246,8 @@ impl<'a> Sim<'a> {
         let c = &mut self.ws.cards[slot as usize];
         if c.input_pending {
             c.input_pending = false;
-            let t = self.now + c.input_delay;
             self.block(slot);
-            self.ws.q.push(t, Event::Unblock { card: slot });
+            self.request_input(slot);
             return;
         }
         self.reschedule(slot);
@@ -1174,6 +1288,13 @@ impl<'a> Sim<'a> {
 
     fn unblock(&mut self, slot: u32) {
         let c = &mut self.ws.cards[slot as usize];
+        if !c.input_asked.is_nan() {
+            if self.warm {
+                self.t.inputs += 1;
+                self.t.input_wait_h += self.now - c.input_asked;
+            }
+            c.input_asked = f64::NAN;
+        }
         match c.state {
             CardState::Clarify => {
                 // The input arrived: back to the backlog, ready this time.
@@ -1544,6 +1665,12 @@ impl<'a> Sim<'a> {
     fn day_start(&mut self) {
         let np = self.m.people.len();
         let working = matches!(self.m.calendar, Calendar::Working { .. });
+        if let Calendar::Working { hours_per_day, .. } = self.m.calendar
+            && !self.ws.answerers.is_empty()
+        {
+            self.answers_on();
+            self.ws.q.push(self.now + hours_per_day, Event::AnswersOff);
+        }
         for i in 0..np {
             let present_today = self.decide_presence(i);
             if present_today {
@@ -2329,6 +2456,7 @@ impl<'a> Sim<'a> {
         v[M::SickDays as usize] = Some(t.sick_days as f64);
         v[M::ContextSwitches as usize] = Some(t.switches as f64);
         v[M::DueDateHitRate as usize] = ratio(t.due_hits, t.due_cards);
+        v[M::InputWaitMean as usize] = (t.inputs > 0).then(|| t.input_wait_h / t.inputs as f64);
         let deploys = self.m.stages.iter().any(|s| s.deployment.is_some());
         if deploys {
             v[M::DeploymentsPerWeek as usize] =

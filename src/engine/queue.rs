@@ -20,6 +20,15 @@ pub enum Event {
         /// Card slot.
         card: u32,
     },
+    /// An answerer finishes answering a missing input, unless `version` is stale.
+    AnswerDone {
+        /// Answerer index.
+        answerer: u32,
+        /// The answerer's work version when this was scheduled.
+        version: u32,
+    },
+    /// Answerers of missing inputs end their working day.
+    AnswersOff,
     /// A periodic pull: `stage` looks for new work now.
     Poll {
         /// Stage index.

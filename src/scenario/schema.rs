@@ -452,6 +452,11 @@ const MISSING_INPUT: &[Field] = &[
         EFFORT,
         "how long the input takes to arrive, e.g. delay = { dist = \"exponential\", mean = 16 }",
     ),
+    opt(
+        "answerers",
+        U32,
+        "people who answer input requests in working hours (delay is then their work per answer), e.g. answerers = 1",
+    ),
 ];
 
 const BLOCKERS: &[Field] = &[

@@ -164,7 +164,7 @@ fn weekly_commitments_cost_lead_time_not_throughput() {
 /// The flu-season scenario and the same scenario without its `[[absences]]`.
 fn flu_and_baseline() -> (Runs, Runs) {
     let (text, origin) = scenario("flu-season");
-    let base = text.split("[[absences]]").next().unwrap().to_string();
+    let base = text.split("\n[[absences]]").next().unwrap().to_string();
     (
         run(&text, &origin),
         run(&base, "flu-season without the wave"),

@@ -7,7 +7,7 @@
 //! stated direction, or a bound on a mean. Runs are audited (every engine invariant checked
 //! after every event) and use few replications, so the whole file runs in seconds.
 
-use flowsim::engine::{Workspace, simulate, simulate_audited};
+use flowsim::engine::{Workspace, simulate_audited};
 use flowsim::metrics::{M, RepResult, W, weekly_catalogue};
 use flowsim::rng::Streams;
 use flowsim::scenario::{Scenario, load_str};
@@ -27,11 +27,6 @@ struct Runs {
 }
 
 fn run(text: &str, origin: &str) -> Runs {
-    run_with(text, origin, true)
-}
-
-/// As `run`; `audited = false` runs without the invariant checks (as `flowsim run` does).
-fn run_with(text: &str, origin: &str, audited: bool) -> Runs {
     let sc = load(text, origin);
     let mut ws = Workspace::default();
     let results = sc
@@ -41,12 +36,8 @@ fn run_with(text: &str, origin: &str, audited: bool) -> Runs {
             (0..REPS)
                 .map(|r| {
                     let streams = Streams::new(sc.settings.seed, r);
-                    if audited {
-                        simulate_audited(&sc.model, p, streams, &mut ws)
-                            .unwrap_or_else(|e| panic!("{origin} {} rep {r}: {e}", p.name))
-                    } else {
-                        simulate(&sc.model, p, streams, &mut ws)
-                    }
+                    simulate_audited(&sc.model, p, streams, &mut ws)
+                        .unwrap_or_else(|e| panic!("{origin} {} rep {r}: {e}", p.name))
                 })
                 .collect()
         })
@@ -246,9 +237,7 @@ fn hard_deadline_pull_and_flow_hit_more_dates_push_finishes_more() {
 #[test]
 fn cross_team_handoff_where_cards_wait_not_how_long() {
     let (text, origin) = scenario("cross-team-handoff");
-    // Unaudited: the audit rejects a push hand-off into a stage with a WIP limit under a policy
-    // that honours stage limits (see `push_handoff_into_a_limited_stage_passes_the_audit`).
-    let r = run_with(&text, &origin, false);
+    let r = run(&text, &origin);
     // Planning both teams' work in one weekly commitment is what costs lead time.
     for other in ["pull", "flow", "throw-over"] {
         r.diff("push", other, M::LeadTimeMean)
@@ -432,13 +421,10 @@ fn adding_a_person_lifts_throughput_from_the_week_they_join() {
     }
 }
 
-/// Engine anomaly, reproduced: under a pull policy (stage limits honoured) with a push hand-off
-/// into a stage that has a WIP limit, upstream pushes cards into the full stage, as a push
-/// hand-off should, but `simulate_audited` reports this as a broken invariant ("stage 1 WIP 2
-/// over its limit 1"). Either the audit should exempt stages entered by a push hand-off, or
-/// the engine should hold cards at the boundary; until one is decided, this stays ignored.
+/// Under a pull policy (stage limits honoured) with a push hand-off into a stage that has a WIP
+/// limit, upstream pushes cards into the full stage, as a push hand-off should; the audit
+/// checks stage limits only where work is pulled in, so this passes.
 #[test]
-#[ignore = "engine anomaly: audit rejects a push hand-off into a WIP-limited stage under stage limits"]
 fn push_handoff_into_a_limited_stage_passes_the_audit() {
     let text = r#"
 name = "push-into-limited-stage"

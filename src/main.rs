@@ -7,11 +7,14 @@ fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => cli::run(args),
+        Command::Sweep(args) => cli::sweep(args),
     };
     if let Err(f) = result {
-        eprint!("{}", f.message);
-        if !f.message.ends_with('\n') {
-            eprintln!();
+        if !f.message.is_empty() {
+            eprint!("{}", f.message);
+            if !f.message.ends_with('\n') {
+                eprintln!();
+            }
         }
         std::process::exit(f.code);
     }

@@ -1,4 +1,9 @@
-//! Estimates across replications: means with Student-t intervals, and percentiles.
+//! Estimates across replications: means with Student-t intervals, percentiles in bounded memory,
+//! and paired differences between policies.
+//!
+//! Everything here is online (one pass, bounded memory) so that an experiment's memory does not
+//! grow with its number of replications, and is fed in replication order so that results are
+//! the same bytes whatever the thread count.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -89,6 +94,210 @@ impl Summary {
             p50: percentile_sorted(&sorted, 0.50),
             p95: percentile_sorted(&sorted, 0.95),
         }
+    }
+}
+
+/// Replications kept exactly before a [`QuantileSketch`] switches to buckets.
+pub const SKETCH_EXACT: usize = 1024;
+/// Relative accuracy of a [`QuantileSketch`] once it uses buckets: a reported percentile lies
+/// within this share of the value of an observation whose rank is the one asked for.
+pub const SKETCH_ALPHA: f64 = 0.005;
+/// Magnitudes below this (in the metric's unit) are counted as zero by a bucketed sketch.
+const SKETCH_MIN: f64 = 1e-9;
+
+/// Percentiles across replications in bounded memory.
+///
+/// The first [`SKETCH_EXACT`] observations are kept exactly and percentiles are computed from
+/// them by linear interpolation (type 7, as R and numpy do), so ordinary runs report exact
+/// percentiles. Past that, the sketch moves every value into logarithmic buckets (the scheme of
+/// DDSketch, Masson et al. 2019): bucket `i` holds magnitudes in `(g^(i-1), g^i]` with
+/// `g = (1 + a) / (1 - a)`, `a =` [`SKETCH_ALPHA`], one bucket array for positive values and one
+/// for negative ones, plus a count of zeros. A percentile is then the representative value of
+/// the bucket holding the nearest-rank observation, within `a` relative error of it. Memory is
+/// bounded by the range of magnitudes seen (about 2,770 buckets per sign for 12 decades), not by
+/// the number of observations. Counts are integers, so the result does not depend on the order
+/// of the observations once bucketed.
+#[derive(Debug, Clone, Default)]
+pub struct QuantileSketch {
+    exact: Vec<f64>,
+    bucketed: bool,
+    pos: Buckets,
+    neg: Buckets,
+    zeros: u64,
+    n: u64,
+}
+
+/// Dense counts over a contiguous range of bucket indices.
+#[derive(Debug, Clone, Default)]
+struct Buckets {
+    offset: i32,
+    counts: Vec<u64>,
+}
+
+impl Buckets {
+    fn add(&mut self, i: i32) {
+        if self.counts.is_empty() {
+            self.offset = i;
+            self.counts.push(0);
+        } else if i < self.offset {
+            let grow = (self.offset - i) as usize;
+            let mut v = vec![0; grow];
+            v.extend_from_slice(&self.counts);
+            self.counts = v;
+            self.offset = i;
+        } else if i >= self.offset + self.counts.len() as i32 {
+            self.counts.resize((i - self.offset) as usize + 1, 0);
+        }
+        self.counts[(i - self.offset) as usize] += 1;
+    }
+    fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+}
+
+fn gamma() -> f64 {
+    (1.0 + SKETCH_ALPHA) / (1.0 - SKETCH_ALPHA)
+}
+
+fn bucket_index(magnitude: f64) -> i32 {
+    (magnitude.ln() / gamma().ln()).ceil() as i32
+}
+
+fn bucket_value(i: i32) -> f64 {
+    let g = gamma();
+    2.0 * g.powi(i) / (g + 1.0)
+}
+
+impl QuantileSketch {
+    /// Adds one observation; non-finite values are ignored.
+    pub fn push(&mut self, x: f64) {
+        if !x.is_finite() {
+            return;
+        }
+        self.n += 1;
+        if self.bucketed {
+            self.bucket(x);
+            return;
+        }
+        self.exact.push(x);
+        if self.exact.len() > SKETCH_EXACT {
+            self.bucketed = true;
+            for x in std::mem::take(&mut self.exact) {
+                self.bucket(x);
+            }
+        }
+    }
+
+    fn bucket(&mut self, x: f64) {
+        if x.abs() < SKETCH_MIN {
+            self.zeros += 1;
+        } else if x > 0.0 {
+            self.pos.add(bucket_index(x));
+        } else {
+            self.neg.add(bucket_index(-x));
+        }
+    }
+
+    /// Observations so far.
+    pub fn n(&self) -> u64 {
+        self.n
+    }
+
+    /// Whether the sketch still holds every observation exactly.
+    pub fn is_exact(&self) -> bool {
+        !self.bucketed
+    }
+
+    /// The `p` quantile (0..=1); `None` without observations.
+    pub fn quantile(&self, p: f64) -> Option<f64> {
+        if self.n == 0 {
+            return None;
+        }
+        if !self.bucketed {
+            let mut s = self.exact.clone();
+            s.sort_by(f64::total_cmp);
+            return percentile_sorted(&s, p);
+        }
+        // Nearest rank (0-based) of the observation asked for.
+        let rank = ((self.n - 1) as f64 * p.clamp(0.0, 1.0)).round() as u64;
+        let mut seen = 0u64;
+        // Negative values, most negative first: highest magnitude bucket first.
+        for (j, &c) in self.neg.counts.iter().enumerate().rev() {
+            seen += c;
+            if seen > rank {
+                return Some(-bucket_value(self.neg.offset + j as i32));
+            }
+        }
+        seen += self.zeros;
+        if seen > rank {
+            return Some(0.0);
+        }
+        for (j, &c) in self.pos.counts.iter().enumerate() {
+            seen += c;
+            if seen > rank {
+                return Some(bucket_value(self.pos.offset + j as i32));
+            }
+        }
+        debug_assert_eq!(self.neg.total() + self.zeros + self.pos.total(), self.n);
+        None
+    }
+
+    /// Bytes held on the heap (for tests of bounded memory).
+    pub fn heap_bytes(&self) -> usize {
+        self.exact.capacity() * 8 + (self.pos.counts.capacity() + self.neg.counts.capacity()) * 8
+    }
+}
+
+/// Paired observations `(x, y)` of a baseline and a contender in the same replication: the
+/// difference `y - x` and the ratio of means `mean(y) / mean(x)`, each with a Student-t interval.
+///
+/// Because both come from the same random numbers (common random numbers), the variance of the
+/// difference is `var(x) + var(y) - 2 cov(x, y)`, usually far below that of two independent
+/// samples: that is what makes paired comparisons tight.
+#[derive(Debug, Clone, Default)]
+pub struct Paired {
+    /// The differences `y - x`, one per replication where both are defined.
+    pub diff: Welford,
+    /// Percentiles of the differences.
+    pub diff_sketch: QuantileSketch,
+    n: u64,
+    mean_x: f64,
+    mean_y: f64,
+    m2_x: f64,
+    m2_y: f64,
+    c_xy: f64,
+}
+
+impl Paired {
+    /// Adds one replication's pair.
+    pub fn push(&mut self, x: f64, y: f64) {
+        let d = y - x;
+        self.diff.push(d);
+        self.diff_sketch.push(d);
+        self.n += 1;
+        let n = self.n as f64;
+        let dx = x - self.mean_x;
+        self.mean_x += dx / n;
+        let dy = y - self.mean_y;
+        self.mean_y += dy / n;
+        self.m2_x += dx * (x - self.mean_x);
+        self.m2_y += dy * (y - self.mean_y);
+        self.c_xy += dx * (y - self.mean_y);
+    }
+
+    /// The relative difference `mean(y) / mean(x) - 1` with its two-sided interval at `level`,
+    /// by the delta method for a ratio of means: `se = sd(y - r x) / (sqrt(n) |mean(x)|)`.
+    /// `None` with fewer than two pairs or a baseline mean of zero.
+    pub fn relative(&self, level: f64) -> Option<(f64, f64, f64)> {
+        if self.n < 2 || self.mean_x == 0.0 {
+            return None;
+        }
+        let n = self.n as f64;
+        let r = self.mean_y / self.mean_x;
+        let var = (self.m2_y + r * r * self.m2_x - 2.0 * r * self.c_xy) / (n - 1.0);
+        let se = var.max(0.0).sqrt() / (n.sqrt() * self.mean_x.abs());
+        let h = t_quantile(self.n - 1, 0.5 + level / 2.0) * se;
+        Some((r - 1.0, r - 1.0 - h, r - 1.0 + h))
     }
 }
 

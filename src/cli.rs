@@ -165,9 +165,10 @@ pub fn load_with_overrides(src: &Source, set: &[String]) -> Result<(Scenario, St
     let sc = scenario::load_str(&text, &src.origin).map_err(|e| {
         let mut m = e.to_string();
         if !set.is_empty() {
-            m.push_str(
-                "  (after the --set overrides; line and column refer to the rewritten text)\n",
-            );
+            m.push_str(&format!(
+                "  (after --set {}; line and column refer to the text as rewritten by them)\n",
+                set.join(", --set ")
+            ));
         }
         bad_input(m)
     })?;

@@ -329,4 +329,87 @@ mod tests {
         assert_eq!(percentile_sorted(&s, 0.25), Some(2.0));
         assert_eq!(percentile_sorted(&[], 0.5), None);
     }
+    /// Deterministic pseudo-random uniforms for tests (SplitMix64).
+    fn uniforms(n: usize, seed: u64) -> Vec<f64> {
+        (0..n as u64)
+            .map(|i| (crate::rng::mix64(seed ^ i) >> 11) as f64 / (1u64 << 53) as f64)
+            .collect()
+    }
+
+    #[test]
+    fn sketch_is_exact_for_small_samples() {
+        let xs = uniforms(500, 1);
+        let mut q = QuantileSketch::default();
+        xs.iter().for_each(|&x| q.push(x));
+        let mut s = xs.clone();
+        s.sort_by(f64::total_cmp);
+        assert!(q.is_exact());
+        for p in [0.0, 0.05, 0.5, 0.95, 1.0] {
+            assert_eq!(q.quantile(p), percentile_sorted(&s, p));
+        }
+    }
+
+    #[test]
+    fn sketch_stays_within_its_relative_accuracy() {
+        // Mixed signs, zeros, and magnitudes over six decades: 200,000 observations.
+        let n = 200_000;
+        let xs: Vec<f64> = uniforms(n, 2)
+            .iter()
+            .zip(uniforms(n, 3))
+            .map(|(&u, v)| {
+                if u < 0.05 {
+                    0.0
+                } else {
+                    let mag = 10f64.powf(v * 6.0 - 3.0);
+                    if u < 0.3 { -mag } else { mag }
+                }
+            })
+            .collect();
+        let mut q = QuantileSketch::default();
+        xs.iter().for_each(|&x| q.push(x));
+        assert!(!q.is_exact());
+        assert_eq!(q.n(), n as u64);
+        let mut s = xs.clone();
+        s.sort_by(f64::total_cmp);
+        for p in [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99] {
+            let got = q.quantile(p).unwrap();
+            let rank = ((n - 1) as f64 * p).round() as usize;
+            let want = s[rank];
+            assert!(
+                (got - want).abs() <= SKETCH_ALPHA * want.abs() + 1e-12,
+                "p{p}: sketch {got}, exact {want}"
+            );
+        }
+        // Bounded memory: far less than the observations themselves.
+        assert!(q.heap_bytes() < 8 * 6000, "{} bytes", q.heap_bytes());
+    }
+
+    #[test]
+    fn sketch_memory_does_not_grow_with_observations() {
+        let mut a = QuantileSketch::default();
+        let mut b = QuantileSketch::default();
+        for (i, &u) in uniforms(1_000_000, 4).iter().enumerate() {
+            let x = 50.0 + 10.0 * (u - 0.5);
+            if i < 20_000 {
+                a.push(x);
+            }
+            b.push(x);
+        }
+        assert!(b.heap_bytes() <= a.heap_bytes() + 64);
+    }
+
+    #[test]
+    fn paired_relative_difference_matches_ratio_of_means() {
+        let xs = uniforms(1000, 5);
+        let mut p = Paired::default();
+        for &x in &xs {
+            p.push(10.0 + x, 11.0 + 1.1 * x); // y = 1.1 x' exactly: relative +10%
+        }
+        let (r, lo, hi) = p.relative(0.95).unwrap();
+        assert!((r - 0.1).abs() < 1e-12, "{r}");
+        assert!(lo <= r && r <= hi && hi - lo < 1e-9, "{lo}..{hi}");
+        let (dlo, dhi) = p.diff.interval(0.95).unwrap();
+        assert!(dlo < p.diff.mean().unwrap() && p.diff.mean().unwrap() < dhi);
+        assert_eq!(Paired::default().relative(0.95), None);
+    }
 }

@@ -18,7 +18,7 @@ use crate::engine::{Workspace, simulate};
 use crate::metrics::{MetricInfo, RepResult, catalogue, weekly_catalogue};
 use crate::rng::Streams;
 use crate::scenario::Scenario;
-use crate::stats::{Paired, QuantileSketch, Summary, Welford};
+use crate::stats::{ExactSum, Paired, QuantileSketch, Summary, Welford};
 
 /// Replications run in parallel per chunk; results are handed on in order between chunks.
 pub const CHUNK: u64 = 256;
@@ -110,12 +110,29 @@ impl MetricAgg {
 }
 
 /// One weekly series of one policy in one week, across replications.
+///
+/// Both parts merge exactly (an exact sum and a mergeable sketch), so partial aggregates of
+/// disjoint replication ranges (shards) combine into the same bytes as one run.
 #[derive(Debug, Clone, Default)]
 pub struct WeeklyAgg {
-    /// Mean across replications.
-    pub welford: Welford,
-    /// Percentiles across replications.
+    /// Sum across replications, exact until rounded.
+    pub sum: ExactSum,
+    /// Percentiles across replications (and the count).
     pub sketch: QuantileSketch,
+}
+
+impl WeeklyAgg {
+    /// Mean across replications; `None` without observations.
+    pub fn mean(&self) -> Option<f64> {
+        let n = self.sketch.n();
+        (n > 0).then(|| self.sum.value() / n as f64)
+    }
+
+    /// Adds the observations of another aggregate (e.g. another shard's).
+    pub fn merge(&mut self, other: &WeeklyAgg) {
+        self.sum.merge(&other.sum);
+        self.sketch.merge(&other.sketch);
+    }
 }
 
 /// Everything an experiment keeps in memory: online aggregates, fed in replication order.
@@ -175,7 +192,7 @@ impl Aggregates {
             }
             for (i, &v) in r.weekly.iter().enumerate().take(self.weekly[k].len()) {
                 if v.is_finite() {
-                    self.weekly[k][i].welford.push(v);
+                    self.weekly[k][i].sum.add(v);
                     self.weekly[k][i].sketch.push(v);
                 }
             }

@@ -97,6 +97,80 @@ impl Summary {
     }
 }
 
+/// A sum of floating-point numbers that is exact until the final rounding (Shewchuk's
+/// algorithm, as Python's `math.fsum`): the result is the correctly rounded true sum, so it
+/// does not depend on the order of the terms nor on how they were split and merged. Shards of
+/// an experiment merged in any order give the same bits as one sequential run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExactSum {
+    /// Non-overlapping partial sums, increasing in magnitude; their exact sum is the total.
+    partials: Vec<f64>,
+}
+
+impl ExactSum {
+    /// Adds a finite term (non-finite terms are ignored).
+    pub fn add(&mut self, mut x: f64) {
+        if !x.is_finite() {
+            return;
+        }
+        let mut i = 0;
+        for j in 0..self.partials.len() {
+            let mut y = self.partials[j];
+            if x.abs() < y.abs() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            let hi = x + y;
+            let lo = y - (hi - x);
+            if lo != 0.0 {
+                self.partials[i] = lo;
+                i += 1;
+            }
+            x = hi;
+        }
+        self.partials.truncate(i);
+        self.partials.push(x);
+    }
+
+    /// Adds every term of another sum.
+    pub fn merge(&mut self, other: &ExactSum) {
+        for &p in &other.partials {
+            self.add(p);
+        }
+    }
+
+    /// The correctly rounded sum.
+    pub fn value(&self) -> f64 {
+        let p = &self.partials;
+        let mut n = p.len();
+        if n == 0 {
+            return 0.0;
+        }
+        n -= 1;
+        let mut hi = p[n];
+        let mut lo = 0.0;
+        while n > 0 {
+            let x = hi;
+            let y = p[n - 1];
+            n -= 1;
+            hi = x + y;
+            let yr = hi - x;
+            lo = y - yr;
+            if lo != 0.0 {
+                break;
+            }
+        }
+        // Round half-way cases correctly, as fsum does.
+        if n > 0 && ((lo < 0.0 && p[n - 1] < 0.0) || (lo > 0.0 && p[n - 1] > 0.0)) {
+            let y = lo * 2.0;
+            let x = hi + y;
+            if y == x - hi {
+                hi = x;
+            }
+        }
+        hi
+    }
+}
+
 /// Replications kept exactly before a [`QuantileSketch`] switches to buckets.
 pub const SKETCH_EXACT: usize = 1024;
 /// Relative accuracy of a [`QuantileSketch`] once it uses buckets: a reported percentile lies
@@ -136,6 +210,9 @@ struct Buckets {
 
 impl Buckets {
     fn add(&mut self, i: i32) {
+        self.add_n(i, 1);
+    }
+    fn add_n(&mut self, i: i32, c: u64) {
         if self.counts.is_empty() {
             self.offset = i;
             self.counts.push(0);
@@ -148,7 +225,7 @@ impl Buckets {
         } else if i >= self.offset + self.counts.len() as i32 {
             self.counts.resize((i - self.offset) as usize + 1, 0);
         }
-        self.counts[(i - self.offset) as usize] += 1;
+        self.counts[(i - self.offset) as usize] += c;
     }
     fn total(&self) -> u64 {
         self.counts.iter().sum()
@@ -195,6 +272,38 @@ impl QuantileSketch {
             self.pos.add(bucket_index(x));
         } else {
             self.neg.add(bucket_index(-x));
+        }
+    }
+
+    /// Adds every observation of another sketch. The result is the same as pushing them one
+    /// by one, in any order: exact values are sorted before use, bucket counts are integers.
+    pub fn merge(&mut self, other: &QuantileSketch) {
+        if !self.bucketed && !other.bucketed && self.exact.len() + other.exact.len() <= SKETCH_EXACT
+        {
+            self.exact.extend_from_slice(&other.exact);
+            self.n += other.n;
+            return;
+        }
+        if !self.bucketed {
+            self.bucketed = true;
+            for x in std::mem::take(&mut self.exact) {
+                self.bucket(x);
+            }
+        }
+        self.n += other.n;
+        if other.bucketed {
+            self.zeros += other.zeros;
+            for (b, o) in [(&mut self.pos, &other.pos), (&mut self.neg, &other.neg)] {
+                for (j, &c) in o.counts.iter().enumerate() {
+                    if c > 0 {
+                        b.add_n(o.offset + j as i32, c);
+                    }
+                }
+            }
+        } else {
+            for &x in &other.exact {
+                self.bucket(x);
+            }
         }
     }
 
@@ -411,5 +520,59 @@ mod tests {
         let (dlo, dhi) = p.diff.interval(0.95).unwrap();
         assert!(dlo < p.diff.mean().unwrap() && p.diff.mean().unwrap() < dhi);
         assert_eq!(Paired::default().relative(0.95), None);
+    }
+
+    #[test]
+    fn exact_sum_ignores_order_and_splitting() {
+        let xs: Vec<f64> = uniforms(5000, 6)
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u - 0.5) * 10f64.powi((i % 17) as i32 - 8))
+            .collect();
+        let mut a = ExactSum::default();
+        xs.iter().for_each(|&x| a.add(x));
+        let mut b = ExactSum::default();
+        xs.iter().rev().for_each(|&x| b.add(x));
+        let (mut c1, mut c2, mut c3) = (
+            ExactSum::default(),
+            ExactSum::default(),
+            ExactSum::default(),
+        );
+        for (i, &x) in xs.iter().enumerate() {
+            [&mut c1, &mut c2, &mut c3][i % 3].add(x);
+        }
+        let mut c: ExactSum = c3;
+        c.merge(&c1);
+        c.merge(&c2);
+        assert_eq!(a.value().to_bits(), b.value().to_bits());
+        assert_eq!(a.value().to_bits(), c.value().to_bits());
+        // Exact where naive summation is not.
+        let mut s = ExactSum::default();
+        for x in [1e16, 1.0, -1e16, 1.0] {
+            s.add(x);
+        }
+        assert_eq!(s.value(), 2.0);
+        assert_eq!(ExactSum::default().value(), 0.0);
+    }
+
+    #[test]
+    fn merged_sketches_equal_one_sketch() {
+        for n in [300, 3000] {
+            let xs: Vec<f64> = uniforms(n, 7).iter().map(|u| (u - 0.2) * 100.0).collect();
+            let mut one = QuantileSketch::default();
+            xs.iter().for_each(|&x| one.push(x));
+            let mut parts = vec![QuantileSketch::default(); 7];
+            for (i, &x) in xs.iter().enumerate() {
+                parts[i % 7].push(x);
+            }
+            let mut merged = QuantileSketch::default();
+            for p in parts.iter().rev() {
+                merged.merge(p);
+            }
+            assert_eq!(merged.n(), one.n());
+            for p in [0.0, 0.05, 0.5, 0.95, 1.0] {
+                assert_eq!(merged.quantile(p), one.quantile(p), "n {n} p {p}");
+            }
+        }
     }
 }

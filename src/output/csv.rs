@@ -225,11 +225,11 @@ pub fn write_weekly(path: &Path, scenario: &str, agg: &Aggregates) -> Result<(),
                     (w + 1).to_string(),
                     name.clone(),
                     unit.to_string(),
-                    num(a.welford.mean()),
+                    num(a.mean()),
                     num(a.sketch.quantile(0.05)),
                     num(a.sketch.quantile(0.50)),
                     num(a.sketch.quantile(0.95)),
-                    a.welford.n().to_string(),
+                    a.sketch.n().to_string(),
                 ])?;
             }
         }

@@ -222,6 +222,12 @@ pub fn apply_overrides(sc: &mut Scenario, args: &CommonArgs) -> Result<(), Failu
         }
         sc.policies = chosen;
     }
+    if sc.policies.is_empty() {
+        return Err(bad_input(format!(
+            "{}: no policy to run; list at least one in run.policies or with --policies",
+            sc.origin
+        )));
+    }
     if args.threads == Some(0) {
         return Err(bad_input(
             "--threads must be at least 1 (leave it out to use all cores)",
@@ -511,6 +517,13 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
                 })
             })
             .collect();
+    }
+    if points.len() > overrides::MAX_VALUES {
+        return Err(bad_input(format!(
+            "the --vary grid has {} points; at most {} are allowed, use fewer values",
+            points.len(),
+            overrides::MAX_VALUES
+        )));
     }
     let src = read_source(args.scenario.as_deref())?;
     // Load every point before running any, so a bad value fails at once.

@@ -122,6 +122,10 @@ const HEADLINES: [Headline; 7] = [
     },
 ];
 
+/// A relative difference whose whole interval lies within this share of the baseline is
+/// reported as "practically the same" rather than as "more" or "less".
+pub const NEGLIGIBLE: f64 = 0.01;
+
 fn pct(x: f64) -> String {
     let p = x * 100.0;
     if p.abs() >= 10.0 {
@@ -173,6 +177,12 @@ pub fn headlines(agg: &Aggregates) -> Vec<String> {
                         h.what
                     ));
                 }
+            } else if h.relative && lo.abs() < NEGLIGIBLE && hi.abs() < NEGLIGIBLE {
+                out.push(format!(
+                    "{p} and {base}: practically the same {} (a real but small difference of {}; {ci}).",
+                    h.what,
+                    pct(est)
+                ));
             } else {
                 let phrase = if est > 0.0 { h.more } else { h.less };
                 let phrase = phrase.replace("{x}", &fmt(est.abs()));
@@ -203,4 +213,58 @@ pub fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
         pb.set_style(style.progress_chars("=> "));
     }
     pb
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::RepResult;
+
+    /// Aggregates of the reference scenario's two policies fed with made-up values:
+    /// throughput `base` and `base * ratio` with replication-to-replication noise.
+    fn fake(ratio: f64) -> Aggregates {
+        let sc =
+            crate::scenario::load_str(crate::scenario::REFERENCE, crate::scenario::REFERENCE_NAME)
+                .unwrap();
+        let mut agg = Aggregates::new(&sc);
+        let n = agg.metrics.len();
+        let m = agg.metric_index("throughput_per_week").unwrap();
+        for r in 0..50 {
+            let base = 10.0 + (r % 7) as f64 * 0.3;
+            let noise = ((r * 37) % 11) as f64 * 0.01;
+            let mut a = vec![None; n];
+            let mut b = vec![None; n];
+            a[m] = Some(base);
+            b[m] = Some(base * ratio + noise);
+            let res = |values| RepResult {
+                values,
+                weekly: Vec::new(),
+                events: 0,
+            };
+            agg.add(&[res(a), res(b)]);
+        }
+        agg
+    }
+
+    #[test]
+    fn headlines_speak_of_more_less_and_no_clear_difference() {
+        let up = headlines(&fake(1.14));
+        assert!(
+            up[0].starts_with("flow finished 14% more cards per week than pull (95% CI 1"),
+            "{up:?}"
+        );
+        let down = headlines(&fake(0.8));
+        assert!(
+            down[0].starts_with("flow finished 2")
+                && down[0].contains("% fewer cards per week than pull"),
+            "{down:?}"
+        );
+        let same = headlines(&fake(0.9995));
+        assert!(
+            same[0].contains("practically the same") || same[0].contains("no clear difference"),
+            "{same:?}"
+        );
+        // Metrics undefined everywhere give no sentence.
+        assert_eq!(up.len(), 1);
+    }
 }

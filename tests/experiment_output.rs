@@ -358,3 +358,47 @@ fn sweep_writes_one_block_per_point_with_the_same_seed() {
         .code(2)
         .stderr(predicate::str::contains("end is below the start"));
 }
+
+#[test]
+fn undefined_metrics_are_empty_cells_with_a_note() {
+    // Nothing ever arrives: no card finishes, so lead times are undefined in every replication.
+    let idle = TINY
+        .replace("process = \"poisson\"", "process = \"none\"")
+        .replace("rate_per_week = 6\n", "")
+        .replace("initial_backlog = 3", "initial_backlog = 0");
+    let d = setup(&[("idle.toml", &idle)]);
+    flowsim(d.path())
+        .args(["run", "idle.toml", "-q", "--reps", "5", "--out", "o"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("undefined in 5 of 5 replications"));
+    let s = rows(d.path().join("o/summary.csv"));
+    let lead = s
+        .iter()
+        .find(|r| r["policy"] == "pull" && r["metric"] == "lead_time_mean_h")
+        .unwrap();
+    for c in ["mean", "ci95_low", "ci95_high", "p05", "p50", "p95"] {
+        assert_eq!(lead[c], "", "{c}");
+    }
+    assert_eq!(lead["reps"], "0");
+    assert!(
+        lead["note"].contains("undefined in 5 of 5"),
+        "{}",
+        lead["note"]
+    );
+    for f in CSVS {
+        let text = read(d.path().join("o").join(f));
+        assert!(!text.contains("NaN") && !text.contains("inf"), "{f}");
+    }
+}
+
+#[test]
+fn an_unusable_output_folder_fails_before_running() {
+    let d = setup(&[("tiny.toml", TINY), ("taken", "a file")]);
+    flowsim(d.path())
+        .args(["run", "tiny.toml", "-q", "--out", "taken"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("taken"))
+        .stderr(predicate::str::contains("--out"));
+}

@@ -1,10 +1,24 @@
 //! Command-line definitions (clap derive) and the commands behind them.
+//!
+//! Arguments are parsed into raw values by clap, then turned into a loaded, overridden and
+//! validated [`Scenario`] per file; the commands then run experiments and write their output.
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
-use crate::metrics::catalogue;
+use crate::experiment::{self, Aggregates};
+use crate::output::csv::{
+    ReplicationsWriter, SweepWriter, write_differences, write_summary, write_weekly,
+};
+use crate::output::json::{
+    Manifest, SeriesEntry, metric_entries, percentile_method, sha256_hex, write_manifest,
+};
+use crate::output::{self, OutputError};
+use crate::overrides;
 use crate::scenario::{self, Scenario};
 use crate::stats::Summary;
 
@@ -20,13 +34,17 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario under each of its policies and print a side-by-side table.
+    /// Run scenarios under each of their policies; print a side-by-side table and write
+    /// summary.csv, differences.csv, replications.csv, weekly.csv and manifest.json.
     Run(RunArgs),
     /// Check the engine against queueing theory; exit code 1 if any check fails.
     Validate(ValidateArgs),
     /// Check scenario files without running them: prints `ok: FILE` for each valid one and
     /// every problem of the others; exits with 2 when any has a problem.
     Check(CheckArgs),
+    /// Run a scenario at every point of a parameter grid (`--vary`, up to two) and write
+    /// sweep.csv plus each point's own output under points/.
+    Sweep(SweepArgs),
 }
 
 /// Arguments of `flowsim validate`.
@@ -73,20 +91,59 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
     }
 }
 
-/// Arguments of `flowsim run`.
-#[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// Scenario file (TOML). Without one, runs the built-in reference scenario.
-    pub scenario: Option<PathBuf>,
+/// Options shared by `run` and `sweep`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CommonArgs {
     /// Replications per policy (default: the scenario's `run.replications`).
     #[arg(long)]
     pub reps: Option<u32>,
     /// Master seed (default: the scenario's `run.seed`).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Policies to run, comma-separated (default: the scenario's `run.policies`).
+    /// Policies to run, comma-separated; the first is the baseline of the paired differences
+    /// (default: the scenario's `run.policies`).
     #[arg(long, value_delimiter = ',')]
     pub policies: Option<Vec<String>>,
+    /// Worker threads (default: all cores). Results are identical whatever the count.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder (default: output/<scenario-name>/; with several scenarios, one
+    /// sub-folder per scenario inside it).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a scenario field, e.g. `--set team.tester.count=3`,
+    /// `--set stages.test.wip_limit=2`, `--set run.horizon_weeks=26`. Repeatable. The value is
+    /// read as TOML (number, boolean, string, array), else as a plain string.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Arguments of `flowsim run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario files (TOML) or folders of them. Without any, runs the built-in reference
+    /// scenario.
+    pub scenarios: Vec<PathBuf>,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Arguments of `flowsim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML). Without one, sweeps the built-in reference scenario.
+    pub scenario: Option<PathBuf>,
+    /// A parameter and its values: `PATH=1,2,4`, `PATH=1..10` or `PATH=1..10:2` (ranges include
+    /// both ends). Give it twice for a grid.
+    #[arg(long, value_name = "PATH=VALUES", required = true)]
+    pub vary: Vec<String>,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// A failure that ends the program, with its exit code.
@@ -105,23 +162,82 @@ fn bad_input(message: impl Into<String>) -> Failure {
     }
 }
 
+impl From<OutputError> for Failure {
+    fn from(e: OutputError) -> Self {
+        Failure {
+            message: e.to_string(),
+            code: 1,
+        }
+    }
+}
+
+/// Scenario text and where it came from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The text as read.
+    pub text: String,
+    /// A path, or the reference scenario's name.
+    pub origin: String,
+}
+
+/// Reads a scenario file, or the built-in reference when `path` is `None`.
+///
+/// # Errors
+/// The file cannot be read.
+pub fn read_source(path: Option<&Path>) -> Result<Source, Failure> {
+    match path {
+        None => Ok(Source {
+            text: scenario::REFERENCE.to_string(),
+            origin: scenario::REFERENCE_NAME.to_string(),
+        }),
+        Some(p) => std::fs::read_to_string(p)
+            .map(|text| Source {
+                text,
+                origin: p.display().to_string(),
+            })
+            .map_err(|e| {
+                bad_input(format!(
+                    "{}: cannot read the scenario file: {e}; check the path",
+                    p.display()
+                ))
+            }),
+    }
+}
+
+/// Applies `--set` overrides to the text, then loads and validates it.
+///
+/// # Errors
+/// A bad override or an invalid scenario.
+pub fn load_with_overrides(src: &Source, set: &[String]) -> Result<(Scenario, String), Failure> {
+    let text = overrides::apply_all(&src.text, set)
+        .map_err(|e| bad_input(format!("{}: {e}", src.origin)))?;
+    let sc = scenario::load_str(&text, &src.origin).map_err(|e| {
+        let mut m = e.to_string();
+        if !set.is_empty() {
+            m.push_str(&format!(
+                "  (after --set {}; line and column refer to the text as rewritten by them)\n",
+                set.join(", --set ")
+            ));
+        }
+        bad_input(m)
+    })?;
+    Ok((sc, text))
+}
+
 /// Loads the scenario named on the command line, or the reference one.
 ///
 /// # Errors
 /// The scenario's problems, as a bad-input failure.
 pub fn load(path: Option<&PathBuf>) -> Result<Scenario, Failure> {
-    let sc = match path {
-        Some(p) => scenario::load_file(p),
-        None => scenario::load_str(scenario::REFERENCE, scenario::REFERENCE_NAME),
-    };
-    sc.map_err(|e| bad_input(e.to_string()))
+    let src = read_source(path.map(PathBuf::as_path))?;
+    load_with_overrides(&src, &[]).map(|(sc, _)| sc)
 }
 
 /// Applies `--reps`, `--seed` and `--policies` to a loaded scenario.
 ///
 /// # Errors
 /// A policy name the scenario does not define.
-pub fn apply_overrides(sc: &mut Scenario, args: &RunArgs) -> Result<(), Failure> {
+pub fn apply_overrides(sc: &mut Scenario, args: &CommonArgs) -> Result<(), Failure> {
     if let Some(r) = args.reps {
         if r == 0 {
             return Err(bad_input("--reps must be at least 1."));
@@ -162,36 +278,394 @@ pub fn apply_overrides(sc: &mut Scenario, args: &RunArgs) -> Result<(), Failure>
         }
         sc.policies = chosen;
     }
+    if sc.policies.is_empty() {
+        return Err(bad_input(format!(
+            "{}: no policy to run; list at least one in run.policies or with --policies",
+            sc.origin
+        )));
+    }
+    if args.threads == Some(0) {
+        return Err(bad_input(
+            "--threads must be at least 1 (leave it out to use all cores)",
+        ));
+    }
     Ok(())
 }
 
-/// `flowsim run`.
+/// Writes text to stdout; a closed pipe (`flowsim run | head`) is not an error.
+fn print_out(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
+/// What one experiment produced.
+#[derive(Debug)]
+pub struct Finished {
+    /// The aggregates.
+    pub aggregates: Aggregates,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Wall time (seconds).
+    pub wall_s: f64,
+}
+
+/// Runs a loaded scenario's experiment and writes every file into `dir`: the folder and the
+/// streaming files are created first, so a bad path fails before the first replication.
 ///
 /// # Errors
-/// Bad input.
-pub fn run(args: &RunArgs) -> Result<(), Failure> {
-    let mut sc = load(args.scenario.as_ref())?;
-    apply_overrides(&mut sc, args)?;
-    let cat = catalogue(&sc.model);
-    let np = sc.policies.len();
+/// A file cannot be written, or the thread pool cannot be built.
+pub fn run_to_dir(
+    sc: &Scenario,
+    source: &Source,
+    text: &str,
+    set: &[String],
+    dir: &Path,
+    threads: Option<usize>,
+    pb: &indicatif::ProgressBar,
+) -> Result<Finished, Failure> {
+    output::create_dir(dir)?;
+    let name = sc.model.name.clone();
+    let mut agg = Aggregates::new(sc);
     let reps = sc.settings.replications as u64;
-    let mut values: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); cat.len()]; np];
-    crate::experiment::run_replications(&sc, 0..reps, |_, k, r| {
-        for (m, v) in r.values.iter().enumerate() {
-            if let Some(v) = v {
-                values[k][m].push(*v);
-            }
-        }
-    });
-    let summaries: Vec<Vec<Summary>> = values
-        .iter()
-        .map(|per| per.iter().map(|v| Summary::of(v)).collect())
+    let mut manifest = Manifest {
+        flowsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: name.clone(),
+        origin: source.origin.clone(),
+        source_sha256: sha256_hex(&source.text),
+        overrides: set.to_vec(),
+        scenario_sha256: sha256_hex(text),
+        seed: sc.settings.seed,
+        replications: reps,
+        replications_done: 0,
+        threads: 0,
+        policies: agg.policies.clone(),
+        wall_time_s: 0.0,
+        finished: false,
+        percentiles: percentile_method(),
+        metrics: metric_entries(&agg.metrics),
+        weekly_series: agg
+            .weekly_series
+            .iter()
+            .map(|(n, u)| SeriesEntry {
+                name: n.clone(),
+                unit: u.to_string(),
+            })
+            .collect(),
+    };
+    let manifest_path = dir.join("manifest.json");
+    write_manifest(&manifest_path, &manifest)?;
+    let mut rows = ReplicationsWriter::create(&dir.join("replications.csv"), &name, &agg)?;
+    let start = Instant::now();
+    let on_done = || pb.inc(1);
+    let (result, used) = experiment::with_threads(threads, || {
+        let r = experiment::run_replications(sc, 0..reps, &on_done, |rep, results| {
+            rows.write(rep, &results)?;
+            agg.add(&results);
+            Ok::<(), OutputError>(())
+        });
+        (r, rayon::current_num_threads())
+    })
+    .map_err(|e| Failure {
+        message: format!("cannot start {threads:?} worker threads: {e}; try a smaller --threads"),
+        code: 1,
+    })?;
+    result?;
+    rows.finish()?;
+    write_summary(&dir.join("summary.csv"), &name, &agg)?;
+    write_differences(&dir.join("differences.csv"), &name, &agg)?;
+    write_weekly(&dir.join("weekly.csv"), &name, &agg)?;
+    let wall_s = start.elapsed().as_secs_f64();
+    manifest.replications_done = agg.reps;
+    manifest.threads = used;
+    manifest.wall_time_s = wall_s;
+    manifest.finished = true;
+    write_manifest(&manifest_path, &manifest)?;
+    Ok(Finished {
+        aggregates: agg,
+        threads: used,
+        wall_s,
+    })
+}
+
+/// The side-by-side table and the headline sentences of one finished experiment.
+pub fn render(sc: &Scenario, f: &Finished, dir: &Path) -> String {
+    let agg = &f.aggregates;
+    let summaries: Vec<Vec<Summary>> = (0..agg.policies.len())
+        .map(|k| (0..agg.metrics.len()).map(|m| agg.summary(k, m)).collect())
         .collect();
-    println!(
-        "{} — {} replications per policy, seed {}",
-        sc.model.name, reps, sc.settings.seed
+    let names: Vec<&str> = agg.policies.iter().map(String::as_str).collect();
+    let mut s = format!(
+        "{} — {} replications per policy, seed {}, {} threads, {:.1} s\n",
+        sc.model.name, agg.reps, sc.settings.seed, f.threads, f.wall_s
     );
-    let names: Vec<&str> = sc.policies.iter().map(|p| p.name.as_str()).collect();
-    print!("{}", crate::report::table(&cat, &names, &summaries));
+    s.push_str("mean ±half-width of the 95% interval; - = undefined in every replication\n\n");
+    s.push_str(&crate::report::table(&agg.metrics, &names, &summaries));
+    let undefined: Vec<String> = agg
+        .metrics
+        .iter()
+        .enumerate()
+        .flat_map(|(m, info)| {
+            agg.policies.iter().enumerate().filter_map(move |(k, p)| {
+                let u = agg.per_metric[k][m].undefined;
+                (u > 0).then(|| {
+                    format!(
+                        "  {} under {p}: undefined in {u} of {} replications",
+                        info.name, agg.reps
+                    )
+                })
+            })
+        })
+        .collect();
+    if !undefined.is_empty() {
+        s.push_str("\nNote: statistics use only the replications where a metric is defined:\n");
+        s.push_str(&undefined.join("\n"));
+        s.push('\n');
+    }
+    let lines = crate::report::headlines(agg);
+    if !lines.is_empty() {
+        s.push_str(&format!(
+            "\nCompared with {} (same random numbers in every replication):\n",
+            agg.policies[0]
+        ));
+        for l in lines {
+            s.push_str(&format!("  {l}\n"));
+        }
+    }
+    s.push_str(&format!("\nWrote {}\n", dir.display()));
+    s
+}
+
+/// Expands folders into their `*.toml` files (sorted by name); files pass through.
+fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, Failure>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let entries = match std::fs::read_dir(p) {
+                Ok(e) => e,
+                Err(e) => {
+                    out.push(Err(bad_input(format!(
+                        "{}: cannot list the folder: {e}",
+                        p.display()
+                    ))));
+                    continue;
+                }
+            };
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                out.push(Err(bad_input(format!(
+                    "{}: the folder holds no .toml scenario files",
+                    p.display()
+                ))));
+            }
+            out.extend(files.into_iter().map(Ok));
+        } else {
+            out.push(Ok(p.clone()));
+        }
+    }
+    out
+}
+
+/// `flowsim run`: every scenario is run and written; a failing one is reported and the others
+/// still run. The exit code is non-zero if any failed.
+///
+/// # Errors
+/// The worst failure, after all scenarios were tried (its message lists how many failed).
+pub fn run(args: &RunArgs) -> Result<(), Failure> {
+    let c = &args.common;
+    let items: Vec<Result<Option<PathBuf>, Failure>> = if args.scenarios.is_empty() {
+        vec![Ok(None)]
+    } else {
+        expand(&args.scenarios)
+            .into_iter()
+            .map(|r| r.map(Some))
+            .collect()
+    };
+    let several = items.len() > 1;
+    let mut used_dirs = BTreeSet::new();
+    let mut failures: Vec<Failure> = Vec::new();
+    let total = items.len();
+    for item in items {
+        let result = item.and_then(|path| {
+            let src = read_source(path.as_deref())?;
+            let (mut sc, text) = load_with_overrides(&src, &c.set)?;
+            apply_overrides(&mut sc, c)?;
+            let dir = match (&c.out, several) {
+                (Some(o), false) => o.clone(),
+                (Some(o), true) => o.join(&sc.model.name),
+                (None, _) => Path::new("output").join(&sc.model.name),
+            };
+            if !used_dirs.insert(dir.clone()) {
+                return Err(bad_input(format!(
+                    "{}: another scenario in this run is also named `{}` and would be overwritten in {}; give the scenarios different `name`s",
+                    src.origin,
+                    sc.model.name,
+                    dir.display()
+                )));
+            }
+            let pb = crate::report::progress_bar(sc.settings.replications as u64, c.quiet);
+            pb.set_message(sc.model.name.clone());
+            let f = run_to_dir(&sc, &src, &text, &c.set, &dir, c.threads, &pb);
+            pb.finish_and_clear();
+            let f = f?;
+            print_out(&render(&sc, &f, &dir));
+            Ok(())
+        });
+        if let Err(f) = result {
+            let mut m = f.message.clone();
+            if !m.ends_with('\n') {
+                m.push('\n');
+            }
+            eprint!("{m}");
+            failures.push(f);
+        }
+        if several {
+            print_out("\n");
+        }
+    }
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let code = failures.iter().map(|f| f.code).max().unwrap_or(1);
+    Err(Failure {
+        message: if total > 1 {
+            format!("{} of {total} scenarios failed (see above)", failures.len())
+        } else {
+            String::new()
+        },
+        code,
+    })
+}
+
+/// `flowsim sweep`: the scenario at every point of the grid, each with the same seed (common
+/// random numbers across points as well as across policies).
+///
+/// # Errors
+/// Bad input, or a file that cannot be written.
+pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
+    let c = &args.common;
+    if args.vary.len() > 2 {
+        return Err(bad_input(
+            "--vary may be given at most twice (a grid of two parameters)",
+        ));
+    }
+    let mut params = Vec::new();
+    let mut values = Vec::new();
+    for v in &args.vary {
+        let (p, vals) = overrides::parse_vary(v).map_err(|e| bad_input(e.0))?;
+        params.push(p);
+        values.push(vals);
+    }
+    // The grid: the first parameter varies slowest.
+    let mut points: Vec<Vec<String>> = vec![Vec::new()];
+    for vals in &values {
+        points = points
+            .into_iter()
+            .flat_map(|pt| {
+                vals.iter().map(move |v| {
+                    let mut p = pt.clone();
+                    p.push(v.clone());
+                    p
+                })
+            })
+            .collect();
+    }
+    if points.len() > overrides::MAX_VALUES {
+        return Err(bad_input(format!(
+            "the --vary grid has {} points; at most {} are allowed, use fewer values",
+            points.len(),
+            overrides::MAX_VALUES
+        )));
+    }
+    let src = read_source(args.scenario.as_deref())?;
+    // Load every point before running any, so a bad value fails at once.
+    let mut loaded = Vec::new();
+    for pt in &points {
+        let mut set = c.set.clone();
+        set.extend(params.iter().zip(pt).map(|(p, v)| format!("{p}={v}")));
+        let (mut sc, text) = load_with_overrides(&src, &set).map_err(|f| Failure {
+            message: format!(
+                "sweep point {}:\n{}",
+                params
+                    .iter()
+                    .zip(pt)
+                    .map(|(p, v)| format!("{p}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                f.message
+            ),
+            code: f.code,
+        })?;
+        apply_overrides(&mut sc, c)?;
+        loaded.push((sc, text, set));
+    }
+    let name = loaded[0].0.model.name.clone();
+    let dir = c
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(format!("{name}-sweep")));
+    output::create_dir(&dir)?;
+    let mut sweep_csv = SweepWriter::create(&dir.join("sweep.csv"), &params)?;
+    let total: u64 = loaded
+        .iter()
+        .map(|(sc, _, _)| sc.settings.replications as u64)
+        .sum();
+    let pb = crate::report::progress_bar(total, c.quiet);
+    pb.set_message(format!("{name} sweep"));
+    let width = points.len().to_string().len();
+    let mut lines = Vec::new();
+    for (i, ((sc, text, set), pt)) in loaded.iter().zip(&points).enumerate() {
+        let point_dir = dir.join("points").join(format!("{:0width$}", i + 1));
+        let f = run_to_dir(sc, &src, text, set, &point_dir, c.threads, &pb)?;
+        sweep_csv.write_point(&name, i + 1, pt, &f.aggregates)?;
+        lines.push(sweep_line(i + 1, &params, pt, &f.aggregates));
+    }
+    pb.finish_and_clear();
+    sweep_csv.finish()?;
+    let mut s = format!(
+        "{name} sweep — {} points, seed {} at every point\nthroughput_per_week and lead_time_mean_h per policy (mean ±half-width of the 95% interval)\n",
+        points.len(),
+        loaded[0].0.settings.seed
+    );
+    for l in lines {
+        s.push_str(&l);
+        s.push('\n');
+    }
+    s.push_str(&format!("\nWrote {}\n", dir.display()));
+    print_out(&s);
     Ok(())
+}
+
+fn sweep_line(i: usize, params: &[String], pt: &[String], agg: &Aggregates) -> String {
+    let label: Vec<String> = params
+        .iter()
+        .zip(pt)
+        .map(|(p, v)| format!("{p}={v}"))
+        .collect();
+    let mut s = format!("  {i:>3}  {}", label.join(" "));
+    for (k, p) in agg.policies.iter().enumerate() {
+        let cellof = |name: &str| {
+            agg.metric_index(name).map_or("-".to_string(), |m| {
+                let x = agg.summary(k, m);
+                match (x.mean, x.ci95) {
+                    (Some(mu), Some((lo, hi))) => format!(
+                        "{} ±{}",
+                        crate::report::cell(Some(mu)),
+                        crate::report::cell(Some((hi - lo) / 2.0))
+                    ),
+                    (mu, _) => crate::report::cell(mu),
+                }
+            })
+        };
+        s.push_str(&format!(
+            "  | {p}: {} cards/week, {} h",
+            cellof("throughput_per_week"),
+            cellof("lead_time_mean_h")
+        ));
+    }
+    s
 }

@@ -1,27 +1,40 @@
-//! Experiments: many replications of a scenario under each of its policies.
+//! Experiments: many replications of a scenario under each of its policies, aggregated online.
 //!
-//! Replication `r` of every policy uses `Streams::new(seed, r)`: the same arrivals, efforts
-//! and personal draws (common random numbers). Replications run in parallel with rayon in
-//! chunks; each chunk's results are collected in index order and handed to the caller's sink
-//! sequentially, so every aggregate is the same whatever the thread count.
+//! This module is where parallelism lives (the engine is single-threaded) and where the rules
+//! that keep results reproducible are enforced:
+//!
+//! - Replication `r` of every policy uses `Streams::new(seed, r)`: the same arrivals, efforts
+//!   and personal draws for every policy (common random numbers), whatever thread runs it.
+//! - Replications run in parallel with rayon in chunks of [`CHUNK`]; each chunk's results are
+//!   collected in index order and handed to the caller sequentially. Every aggregate is fed in
+//!   replication order, never reduced in parallel, so the same seed gives the same bytes
+//!   whatever the thread count.
+//! - Aggregates are online (Welford, bounded quantile sketches): memory does not grow with the
+//!   number of replications; per-replication rows go to disk as each chunk completes.
 
 use rayon::prelude::*;
 
 use crate::engine::{Workspace, simulate};
-use crate::metrics::RepResult;
+use crate::metrics::{MetricInfo, RepResult, catalogue, weekly_catalogue};
 use crate::rng::Streams;
 use crate::scenario::Scenario;
+use crate::stats::{ExactSum, Paired, QuantileSketch, Summary, Welford};
 
 /// Replications run in parallel per chunk; results are handed on in order between chunks.
 pub const CHUNK: u64 = 256;
 
-/// Runs replications `reps` of every policy, calling `sink(rep, policy_index, result)` in
-/// replication order, then policy order.
-pub fn run_replications(
+/// Runs replications `reps` of every policy. For each replication, in replication order,
+/// calls `sink(rep, results)` with one result per policy in policy order. `on_done` is called
+/// from worker threads once per finished replication (for progress bars).
+///
+/// # Errors
+/// The first error the sink returns; the remaining replications are not run.
+pub fn run_replications<E>(
     sc: &Scenario,
     reps: std::ops::Range<u64>,
-    mut sink: impl FnMut(u64, usize, RepResult),
-) {
+    on_done: &(dyn Fn() + Sync),
+    mut sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E>,
+) -> Result<(), E> {
     let seed = sc.settings.seed;
     let mut start = reps.start;
     while start < reps.end {
@@ -30,17 +43,169 @@ pub fn run_replications(
             .into_par_iter()
             .map_init(Workspace::default, |ws, rep| {
                 let streams = Streams::new(seed, rep);
-                sc.policies
+                let r = sc
+                    .policies
                     .iter()
                     .map(|p| simulate(&sc.model, p, streams, ws))
-                    .collect()
+                    .collect();
+                on_done();
+                r
             })
             .collect();
         for (i, per_policy) in chunk.into_iter().enumerate() {
-            for (k, r) in per_policy.into_iter().enumerate() {
-                sink(start + i as u64, k, r);
-            }
+            sink(start + i as u64, per_policy)?;
         }
         start = end;
+    }
+    Ok(())
+}
+
+/// Runs `f` on a dedicated rayon pool of `threads` threads (all cores when `None` or 0).
+///
+/// # Errors
+/// The pool cannot be built (e.g. the system refuses threads).
+pub fn with_threads<R: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> R + Send,
+) -> Result<R, rayon::ThreadPoolBuildError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()?;
+    Ok(pool.install(f))
+}
+
+/// One metric of one policy across replications.
+#[derive(Debug, Clone, Default)]
+pub struct MetricAgg {
+    /// Mean and variance of the defined values.
+    pub welford: Welford,
+    /// Percentiles of the defined values.
+    pub sketch: QuantileSketch,
+    /// Replications where the metric was undefined.
+    pub undefined: u64,
+}
+
+impl MetricAgg {
+    fn push(&mut self, v: Option<f64>) {
+        match v {
+            Some(x) if x.is_finite() => {
+                self.welford.push(x);
+                self.sketch.push(x);
+            }
+            _ => self.undefined += 1,
+        }
+    }
+
+    /// Mean, 95% interval and percentiles.
+    pub fn summary(&self) -> Summary {
+        Summary {
+            n: self.welford.n(),
+            mean: self.welford.mean(),
+            ci95: self.welford.interval(0.95),
+            p05: self.sketch.quantile(0.05),
+            p50: self.sketch.quantile(0.50),
+            p95: self.sketch.quantile(0.95),
+        }
+    }
+}
+
+/// One weekly series of one policy in one week, across replications.
+///
+/// Both parts merge exactly (an exact sum and a mergeable sketch), so partial aggregates of
+/// disjoint replication ranges (shards) combine into the same bytes as one run.
+#[derive(Debug, Clone, Default)]
+pub struct WeeklyAgg {
+    /// Sum across replications, exact until rounded.
+    pub sum: ExactSum,
+    /// Percentiles across replications (and the count).
+    pub sketch: QuantileSketch,
+}
+
+impl WeeklyAgg {
+    /// Mean across replications; `None` without observations.
+    pub fn mean(&self) -> Option<f64> {
+        let n = self.sketch.n();
+        (n > 0).then(|| self.sum.value() / n as f64)
+    }
+
+    /// Adds the observations of another aggregate (e.g. another shard's).
+    pub fn merge(&mut self, other: &WeeklyAgg) {
+        self.sum.merge(&other.sum);
+        self.sketch.merge(&other.sketch);
+    }
+}
+
+/// Everything an experiment keeps in memory: online aggregates, fed in replication order.
+#[derive(Debug, Clone)]
+pub struct Aggregates {
+    /// Metric catalogue, in column order.
+    pub metrics: Vec<MetricInfo>,
+    /// Weekly series catalogue (name, unit), in order.
+    pub weekly_series: Vec<(String, &'static str)>,
+    /// Policy names; the first is the baseline of the paired differences.
+    pub policies: Vec<String>,
+    /// Weeks in each weekly series.
+    pub weeks: usize,
+    /// Replications added.
+    pub reps: u64,
+    /// `[policy][metric]`.
+    pub per_metric: Vec<Vec<MetricAgg>>,
+    /// `[policy][metric]`: policy minus baseline, per replication (index 0, the baseline
+    /// against itself, is kept for uniformity and is exactly zero).
+    pub paired: Vec<Vec<Paired>>,
+    /// `[policy][week * series + s]`.
+    pub weekly: Vec<Vec<WeeklyAgg>>,
+}
+
+impl Aggregates {
+    /// Empty aggregates for a scenario.
+    pub fn new(sc: &Scenario) -> Self {
+        let metrics = catalogue(&sc.model);
+        let weekly_series = weekly_catalogue(&sc.model);
+        let weeks = sc.model.weeks();
+        let np = sc.policies.len();
+        Aggregates {
+            per_metric: vec![vec![MetricAgg::default(); metrics.len()]; np],
+            paired: vec![vec![Paired::default(); metrics.len()]; np],
+            weekly: vec![vec![WeeklyAgg::default(); weeks * weekly_series.len()]; np],
+            metrics,
+            weekly_series,
+            policies: sc.policies.iter().map(|p| p.name.clone()).collect(),
+            weeks,
+            reps: 0,
+        }
+    }
+
+    /// Adds one replication: one result per policy, in policy order.
+    pub fn add(&mut self, results: &[RepResult]) {
+        self.reps += 1;
+        let base = &results[0];
+        for (k, r) in results.iter().enumerate() {
+            for (m, &v) in r.values.iter().enumerate() {
+                self.per_metric[k][m].push(v);
+                if let (Some(x), Some(y)) = (base.values[m], v)
+                    && x.is_finite()
+                    && y.is_finite()
+                {
+                    self.paired[k][m].push(x, y);
+                }
+            }
+            for (i, &v) in r.weekly.iter().enumerate().take(self.weekly[k].len()) {
+                if v.is_finite() {
+                    self.weekly[k][i].sum.add(v);
+                    self.weekly[k][i].sketch.push(v);
+                }
+            }
+        }
+    }
+
+    /// Summary of metric `m` under policy `k`.
+    pub fn summary(&self, k: usize, m: usize) -> Summary {
+        self.per_metric[k][m].summary()
+    }
+
+    /// Index of a metric by name.
+    pub fn metric_index(&self, name: &str) -> Option<usize> {
+        self.metrics.iter().position(|i| i.name == name)
     }
 }

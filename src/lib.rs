@@ -10,6 +10,8 @@ pub mod engine;
 pub mod experiment;
 pub mod metrics;
 pub mod model;
+pub mod output;
+pub mod overrides;
 pub mod policy;
 pub mod report;
 pub mod rng;

@@ -9,11 +9,14 @@ fn main() {
         Command::Run(args) => cli::run(args),
         Command::Validate(args) => flowsim::validate::command(args.out.as_deref()),
         Command::Check(args) => cli::check(args),
+        Command::Sweep(args) => cli::sweep(args),
     };
     if let Err(f) = result {
-        eprint!("{}", f.message);
-        if !f.message.ends_with('\n') {
-            eprintln!();
+        if !f.message.is_empty() {
+            eprint!("{}", f.message);
+            if !f.message.ends_with('\n') {
+                eprintln!();
+            }
         }
         std::process::exit(f.code);
     }

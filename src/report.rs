@@ -1,5 +1,7 @@
-//! Human-readable output: the side-by-side terminal table.
+//! Human-readable output: the side-by-side terminal table, the plain-language headline
+//! sentences, and the progress bar. Files for machines live in `output`.
 
+use crate::experiment::Aggregates;
 use crate::metrics::MetricInfo;
 use crate::stats::Summary;
 
@@ -54,4 +56,216 @@ pub fn table(cat: &[MetricInfo], policies: &[&str], s: &[Vec<Summary>]) -> Strin
         }
     }
     out
+}
+
+/// How a headline sentence speaks about one metric.
+struct Headline {
+    metric: &'static str,
+    /// Words for "more" and "less" of the metric, around the relative change.
+    more: &'static str,
+    less: &'static str,
+    /// What the metric is, for "no clear difference in ...".
+    what: &'static str,
+    /// Whether to speak in percent (relative) or in the metric's unit (absolute).
+    relative: bool,
+}
+
+const HEADLINES: [Headline; 7] = [
+    Headline {
+        metric: "throughput_per_week",
+        more: "finished {x} more cards per week than",
+        less: "finished {x} fewer cards per week than",
+        what: "cards finished per week",
+        relative: true,
+    },
+    Headline {
+        metric: "lead_time_mean_h",
+        more: "took {x} longer from arrival to done (mean lead time) than",
+        less: "delivered {x} faster from arrival to done (mean lead time) than",
+        what: "mean lead time",
+        relative: true,
+    },
+    Headline {
+        metric: "cycle_time_p85_h",
+        more: "had an 85th-percentile cycle time {x} longer than",
+        less: "had an 85th-percentile cycle time {x} shorter than",
+        what: "85th-percentile cycle time",
+        relative: true,
+    },
+    Headline {
+        metric: "wip_mean",
+        more: "held {x} more work in progress than",
+        less: "held {x} less work in progress than",
+        what: "work in progress",
+        relative: true,
+    },
+    Headline {
+        metric: "overtime_h_per_person_week",
+        more: "needed {x} more overtime per person per week than",
+        less: "needed {x} less overtime per person per week than",
+        what: "overtime",
+        relative: false,
+    },
+    Headline {
+        metric: "starved_h_per_person_week",
+        more: "left people idle for lack of work {x} more per person per week than",
+        less: "left people idle for lack of work {x} less per person per week than",
+        what: "idle time for lack of work",
+        relative: false,
+    },
+    Headline {
+        metric: "blocked_h_per_person_week",
+        more: "left people blocked (no room downstream) {x} more per person per week than",
+        less: "left people blocked (no room downstream) {x} less per person per week than",
+        what: "blocked time",
+        relative: false,
+    },
+];
+
+/// A relative difference whose whole interval lies within this share of the baseline is
+/// reported as "practically the same" rather than as "more" or "less".
+pub const NEGLIGIBLE: f64 = 0.01;
+
+fn pct(x: f64) -> String {
+    let p = x * 100.0;
+    if p.abs() >= 10.0 {
+        format!("{p:.0}%")
+    } else if p.abs() < 1.0 {
+        format!("{p:.2}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+fn hours(x: f64) -> String {
+    let c = cell(Some(x));
+    format!("{c} h")
+}
+
+/// Plain-language sentences a manager can repeat, one per policy after the baseline and per
+/// headline metric, built from the paired differences against the baseline. When the 95%
+/// interval includes zero the sentence says there is no clear difference.
+pub fn headlines(agg: &Aggregates) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(base) = agg.policies.first() else {
+        return out;
+    };
+    for (k, p) in agg.policies.iter().enumerate().skip(1) {
+        for h in &HEADLINES {
+            let Some(m) = agg.metric_index(h.metric) else {
+                continue;
+            };
+            let pd = &agg.paired[k][m];
+            let (est, lo, hi, fmt): (f64, f64, f64, fn(f64) -> String) = if h.relative {
+                match pd.relative(0.95) {
+                    Some(r) => (r.0, r.1, r.2, pct),
+                    None => continue,
+                }
+            } else {
+                match (pd.diff.mean(), pd.diff.interval(0.95)) {
+                    (Some(m), Some((lo, hi))) => (m, lo, hi, hours),
+                    _ => continue,
+                }
+            };
+            let ci = format!("95% CI {}..{}", fmt(lo), fmt(hi));
+            if lo <= 0.0 && hi >= 0.0 {
+                if est == 0.0 && lo == 0.0 && hi == 0.0 {
+                    out.push(format!("{p} and {base}: identical {}.", h.what));
+                } else {
+                    out.push(format!(
+                        "{p} and {base}: no clear difference in {} ({ci}).",
+                        h.what
+                    ));
+                }
+            } else if h.relative && lo.abs() < NEGLIGIBLE && hi.abs() < NEGLIGIBLE {
+                out.push(format!(
+                    "{p} and {base}: practically the same {} (a real but small difference of {}; {ci}).",
+                    h.what,
+                    pct(est)
+                ));
+            } else {
+                let phrase = if est > 0.0 { h.more } else { h.less };
+                let phrase = phrase.replace("{x}", &fmt(est.abs()));
+                // Keep the interval in the sentence's direction: "14% more (CI 11%..17%)".
+                let (a, b) = if est > 0.0 { (lo, hi) } else { (-hi, -lo) };
+                out.push(format!(
+                    "{p} {phrase} {base} (95% CI {}..{}).",
+                    fmt(a),
+                    fmt(b)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// A progress bar on stderr counting replications, with rate and ETA; hidden when `quiet` or
+/// when stderr is not a terminal (so logs and pipes stay clean).
+pub fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:30}] {pos}/{len} replications, {per_sec}, ETA {eta}",
+    ) {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::RepResult;
+
+    /// Aggregates of the reference scenario's two policies fed with made-up values:
+    /// throughput `base` and `base * ratio` with replication-to-replication noise.
+    fn fake(ratio: f64) -> Aggregates {
+        let mut sc =
+            crate::scenario::load_str(crate::scenario::REFERENCE, crate::scenario::REFERENCE_NAME)
+                .unwrap();
+        sc.policies.retain(|p| p.name == "pull" || p.name == "flow");
+        let mut agg = Aggregates::new(&sc);
+        let n = agg.metrics.len();
+        let m = agg.metric_index("throughput_per_week").unwrap();
+        for r in 0..50 {
+            let base = 10.0 + (r % 7) as f64 * 0.3;
+            let noise = ((r * 37) % 11) as f64 * 0.01;
+            let mut a = vec![None; n];
+            let mut b = vec![None; n];
+            a[m] = Some(base);
+            b[m] = Some(base * ratio + noise);
+            let res = |values| RepResult {
+                values,
+                weekly: Vec::new(),
+                events: 0,
+            };
+            agg.add(&[res(a), res(b)]);
+        }
+        agg
+    }
+
+    #[test]
+    fn headlines_speak_of_more_less_and_no_clear_difference() {
+        let up = headlines(&fake(1.14));
+        assert!(
+            up[0].starts_with("flow finished 14% more cards per week than pull (95% CI 1"),
+            "{up:?}"
+        );
+        let down = headlines(&fake(0.8));
+        assert!(
+            down[0].starts_with("flow finished 2")
+                && down[0].contains("% fewer cards per week than pull"),
+            "{down:?}"
+        );
+        let same = headlines(&fake(0.9995));
+        assert!(
+            same[0].contains("practically the same") || same[0].contains("no clear difference"),
+            "{same:?}"
+        );
+        // Metrics undefined everywhere give no sentence.
+        assert_eq!(up.len(), 1);
+    }
 }

@@ -1,0 +1,293 @@
+//! Tidy CSV files: `summary.csv`, `differences.csv`, `replications.csv`, `weekly.csv` and
+//! `sweep.csv`. One row per observation unit, one column per variable, a header row, `,` as the
+//! separator, `.` as the decimal point, empty cells where a value is undefined.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use super::{OutputError, num};
+use crate::experiment::Aggregates;
+use crate::metrics::RepResult;
+use crate::stats::Summary;
+
+/// Columns shared by every interval table, after the identifying ones.
+pub const INTERVAL_COLUMNS: [&str; 7] =
+    ["mean", "ci95_low", "ci95_high", "p05", "p50", "p95", "reps"];
+
+/// A CSV file being written, with its path for messages.
+pub struct CsvFile {
+    path: PathBuf,
+    w: ::csv::Writer<BufWriter<File>>,
+}
+
+impl CsvFile {
+    /// Creates (truncates) `path` and writes the header.
+    ///
+    /// # Errors
+    /// The file cannot be created or written.
+    pub fn create(path: &Path, header: &[String]) -> Result<Self, OutputError> {
+        let f = File::create(path).map_err(|e| OutputError::io(path, e))?;
+        let mut w = ::csv::Writer::from_writer(BufWriter::new(f));
+        w.write_record(header)
+            .map_err(|e| OutputError::io(path, e))?;
+        Ok(CsvFile {
+            path: path.to_path_buf(),
+            w,
+        })
+    }
+
+    /// Writes one row.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub fn row(&mut self, cells: &[String]) -> Result<(), OutputError> {
+        self.w
+            .write_record(cells)
+            .map_err(|e| OutputError::io(&self.path, e))
+    }
+
+    /// Flushes and closes the file.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub fn finish(mut self) -> Result<(), OutputError> {
+        self.w.flush().map_err(|e| OutputError::io(&self.path, e))
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// The interval cells of a summary, in [`INTERVAL_COLUMNS`] order.
+pub fn interval_cells(s: &Summary) -> Vec<String> {
+    vec![
+        num(s.mean),
+        num(s.ci95.map(|c| c.0)),
+        num(s.ci95.map(|c| c.1)),
+        num(s.p05),
+        num(s.p50),
+        num(s.p95),
+        s.n.to_string(),
+    ]
+}
+
+/// A plain note for a metric that is undefined in some replications or lacks an interval.
+pub fn note(s: &Summary, undefined: u64) -> String {
+    let mut parts = Vec::new();
+    if undefined > 0 {
+        parts.push(format!(
+            "undefined in {undefined} of {} replications (e.g. no card finished); statistics use the others",
+            undefined + s.n
+        ));
+    }
+    if s.n == 1 {
+        parts.push("an interval needs at least 2 replications".to_string());
+    }
+    parts.join("; ")
+}
+
+/// Streams `replications.csv`: one row per replication and policy, one column per metric.
+pub struct ReplicationsWriter {
+    file: CsvFile,
+    scenario: String,
+    policies: Vec<String>,
+}
+
+impl ReplicationsWriter {
+    /// Creates the file and writes its header.
+    ///
+    /// # Errors
+    /// The file cannot be created.
+    pub fn create(path: &Path, scenario: &str, agg: &Aggregates) -> Result<Self, OutputError> {
+        let mut header = strings(&["scenario", "policy", "replication"]);
+        header.extend(agg.metrics.iter().map(|m| m.name.clone()));
+        Ok(ReplicationsWriter {
+            file: CsvFile::create(path, &header)?,
+            scenario: scenario.to_string(),
+            policies: agg.policies.clone(),
+        })
+    }
+
+    /// Writes replication `rep`'s rows (replications are numbered from 0, as the seeds are).
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub fn write(&mut self, rep: u64, results: &[RepResult]) -> Result<(), OutputError> {
+        for (p, r) in self.policies.iter().zip(results) {
+            let mut row = vec![self.scenario.clone(), p.clone(), rep.to_string()];
+            row.extend(r.values.iter().map(|&v| num(v)));
+            self.file.row(&row)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes and closes the file.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub fn finish(self) -> Result<(), OutputError> {
+        self.file.finish()
+    }
+}
+
+/// Writes `summary.csv`: one row per policy and metric.
+///
+/// # Errors
+/// The file cannot be written.
+pub fn write_summary(path: &Path, scenario: &str, agg: &Aggregates) -> Result<(), OutputError> {
+    let mut header = strings(&["scenario", "policy", "metric", "unit"]);
+    header.extend(strings(&INTERVAL_COLUMNS));
+    header.push("note".into());
+    let mut f = CsvFile::create(path, &header)?;
+    for (k, p) in agg.policies.iter().enumerate() {
+        for (m, info) in agg.metrics.iter().enumerate() {
+            let s = agg.summary(k, m);
+            let mut row = vec![
+                scenario.to_string(),
+                p.clone(),
+                info.name.clone(),
+                info.unit.to_string(),
+            ];
+            row.extend(interval_cells(&s));
+            row.push(note(&s, agg.per_metric[k][m].undefined));
+            f.row(&row)?;
+        }
+    }
+    f.finish()
+}
+
+/// Writes `differences.csv`: for each policy after the baseline and each metric, the paired
+/// difference `policy - baseline` across replications, and the relative difference
+/// `mean(policy) / mean(baseline) - 1` with its interval.
+///
+/// # Errors
+/// The file cannot be written.
+pub fn write_differences(path: &Path, scenario: &str, agg: &Aggregates) -> Result<(), OutputError> {
+    let mut header = strings(&["scenario", "baseline", "policy", "metric", "unit"]);
+    header.extend(strings(&INTERVAL_COLUMNS));
+    header.extend(strings(&[
+        "rel_mean",
+        "rel_ci95_low",
+        "rel_ci95_high",
+        "note",
+    ]));
+    let mut f = CsvFile::create(path, &header)?;
+    for (k, p) in agg.policies.iter().enumerate().skip(1) {
+        for (m, info) in agg.metrics.iter().enumerate() {
+            let pd = &agg.paired[k][m];
+            let s = Summary {
+                n: pd.diff.n(),
+                mean: pd.diff.mean(),
+                ci95: pd.diff.interval(0.95),
+                p05: pd.diff_sketch.quantile(0.05),
+                p50: pd.diff_sketch.quantile(0.50),
+                p95: pd.diff_sketch.quantile(0.95),
+            };
+            let mut row = vec![
+                scenario.to_string(),
+                agg.policies[0].clone(),
+                p.clone(),
+                info.name.clone(),
+                info.unit.to_string(),
+            ];
+            row.extend(interval_cells(&s));
+            let rel = pd.relative(0.95);
+            row.push(num(rel.map(|r| r.0)));
+            row.push(num(rel.map(|r| r.1)));
+            row.push(num(rel.map(|r| r.2)));
+            row.push(note(&s, agg.reps - s.n));
+            f.row(&row)?;
+        }
+    }
+    f.finish()
+}
+
+/// Writes `weekly.csv`: per policy, week (1 = the first week of the horizon) and series, the
+/// mean and percentiles across replications.
+///
+/// # Errors
+/// The file cannot be written.
+pub fn write_weekly(path: &Path, scenario: &str, agg: &Aggregates) -> Result<(), OutputError> {
+    let header = strings(&[
+        "scenario", "policy", "week", "series", "unit", "mean", "p05", "p50", "p95", "reps",
+    ]);
+    let mut f = CsvFile::create(path, &header)?;
+    let ns = agg.weekly_series.len();
+    for (k, p) in agg.policies.iter().enumerate() {
+        for w in 0..agg.weeks {
+            for (s, (name, unit)) in agg.weekly_series.iter().enumerate() {
+                let a = &agg.weekly[k][w * ns + s];
+                f.row(&[
+                    scenario.to_string(),
+                    p.clone(),
+                    (w + 1).to_string(),
+                    name.clone(),
+                    unit.to_string(),
+                    num(a.mean()),
+                    num(a.sketch.quantile(0.05)),
+                    num(a.sketch.quantile(0.50)),
+                    num(a.sketch.quantile(0.95)),
+                    a.sketch.n().to_string(),
+                ])?;
+            }
+        }
+    }
+    f.finish()
+}
+
+/// Streams `sweep.csv`: one row per sweep point, policy and metric.
+pub struct SweepWriter {
+    file: CsvFile,
+}
+
+impl SweepWriter {
+    /// Creates the file; `params` are the varied paths, one column each.
+    ///
+    /// # Errors
+    /// The file cannot be created.
+    pub fn create(path: &Path, params: &[String]) -> Result<Self, OutputError> {
+        let mut header = strings(&["scenario", "point"]);
+        header.extend(params.iter().cloned());
+        header.extend(strings(&["policy", "metric", "unit"]));
+        header.extend(strings(&INTERVAL_COLUMNS));
+        header.push("note".into());
+        Ok(SweepWriter {
+            file: CsvFile::create(path, &header)?,
+        })
+    }
+
+    /// Writes one point's rows; `values` are the point's parameter values in column order.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub fn write_point(
+        &mut self,
+        scenario: &str,
+        point: usize,
+        values: &[String],
+        agg: &Aggregates,
+    ) -> Result<(), OutputError> {
+        for (k, p) in agg.policies.iter().enumerate() {
+            for (m, info) in agg.metrics.iter().enumerate() {
+                let s = agg.summary(k, m);
+                let mut row = vec![scenario.to_string(), point.to_string()];
+                row.extend(values.iter().cloned());
+                row.extend([p.clone(), info.name.clone(), info.unit.to_string()]);
+                row.extend(interval_cells(&s));
+                row.push(note(&s, agg.per_metric[k][m].undefined));
+                self.file.row(&row)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes and closes the file.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub fn finish(self) -> Result<(), OutputError> {
+        self.file.finish()
+    }
+}

@@ -1,0 +1,425 @@
+//! Command-line changes to a scenario: `--set path=value` and the value lists of
+//! `flowsim sweep --vary path=values`.
+//!
+//! Overrides edit the TOML document, not the loaded model, so an overridden value goes through
+//! exactly the same parsing and validation as one written in the file: there is one set of
+//! rules, and its error messages apply to both.
+
+use toml::{Table, Value};
+
+/// Maximum number of values a `--vary` range may expand to.
+pub const MAX_VALUES: usize = 10_000;
+
+/// A bad `--set` or `--vary`, with what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct OverrideError(pub String);
+
+fn err<T>(msg: impl Into<String>) -> Result<T, OverrideError> {
+    Err(OverrideError(msg.into()))
+}
+
+/// Parses a value as TOML (number, boolean, string, array, inline table); anything that is not
+/// valid TOML is taken as a plain string, so `--set name=my-team` needs no quotes.
+pub fn parse_value(text: &str) -> Value {
+    let text = text.trim();
+    match format!("v = {text}").parse::<Table>() {
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| Value::String(text.into())),
+        Err(_) => Value::String(text.into()),
+    }
+}
+
+/// One step of a path: a key, or an element of an array of tables by index or by `name`.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+fn parse_path(path: &str) -> Result<Vec<Step>, OverrideError> {
+    let mut steps = Vec::new();
+    for seg in path.split('.') {
+        let (key, rest) = match seg.find('[') {
+            Some(i) => (&seg[..i], &seg[i..]),
+            None => (seg, ""),
+        };
+        if key.is_empty() && rest.is_empty() {
+            return err(format!(
+                "`{path}` has an empty part; write dotted keys such as `team.tester.count` or `stages.test.wip_limit`"
+            ));
+        }
+        if !key.is_empty() {
+            steps.push(Step::Key(key.to_string()));
+        }
+        let mut rest = rest;
+        while !rest.is_empty() {
+            let close = rest.find(']').filter(|_| rest.starts_with('['));
+            let Some(close) = close else {
+                return err(format!(
+                    "`{path}`: brackets must hold an index, as in `stages[1].wip_limit`"
+                ));
+            };
+            match rest[1..close].parse::<usize>() {
+                Ok(i) => steps.push(Step::Index(i)),
+                Err(_) => {
+                    return err(format!(
+                        "`{path}`: `{}` is not an index; use `stages[1]` or the stage's name, `stages.test`",
+                        &rest[..=close]
+                    ));
+                }
+            }
+            rest = &rest[close + 1..];
+        }
+    }
+    Ok(steps)
+}
+
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::String(_) => "a string",
+        Value::Integer(_) => "an integer",
+        Value::Float(_) => "a number",
+        Value::Boolean(_) => "a boolean",
+        Value::Datetime(_) => "a date",
+        Value::Array(_) => "an array",
+        Value::Table(_) => "a table",
+    }
+}
+
+/// In an array of tables, the element with index `key` or whose `name` is `key`.
+fn find_in_array<'a>(
+    a: &'a mut [Value],
+    key: &str,
+    so_far: &str,
+) -> Result<&'a mut Value, OverrideError> {
+    if let Ok(i) = key.parse::<usize>() {
+        let n = a.len();
+        return a.get_mut(i).ok_or_else(|| {
+            OverrideError(format!(
+                "`{so_far}` has {n} entries (0 to {}); there is no entry {i}",
+                n.saturating_sub(1)
+            ))
+        });
+    }
+    let names: Vec<String> = a
+        .iter()
+        .filter_map(|v| v.get("name").and_then(Value::as_str).map(String::from))
+        .collect();
+    match names.iter().position(|n| n == key) {
+        Some(i) => Ok(&mut a[i]),
+        None => err(format!(
+            "`{so_far}` has no entry named `{key}`; the names are: {}",
+            if names.is_empty() {
+                "(none)".into()
+            } else {
+                names.join(", ")
+            }
+        )),
+    }
+}
+
+/// Applies one `path=value` assignment to scenario text and returns the new text.
+///
+/// The path is dotted (`team.tester.count`, `run.horizon_weeks`); an entry of an array of
+/// tables is addressed by its `name` (`stages.test.wip_limit`) or its index (`stages[2]` or
+/// `stages.2`). Missing tables and keys are created, so a field left to its default can be
+/// set. The value is parsed as TOML, falling back to a string. Comments and layout of the
+/// original text are not kept (the text is re-serialised).
+///
+/// # Errors
+/// A malformed assignment, a path through something that is not a table, an unknown entry
+/// name, or scenario text that is not TOML.
+pub fn apply_set(text: &str, assignment: &str) -> Result<String, OverrideError> {
+    let Some((path, value)) = assignment.split_once('=') else {
+        return err(format!(
+            "--set `{assignment}` needs the form path=value, e.g. --set team.tester.count=3"
+        ));
+    };
+    let path = path.trim();
+    let steps = parse_path(path)?;
+    if steps.is_empty() {
+        return err(format!("--set `{assignment}` has no path before `=`"));
+    }
+    let mut doc: Table = text.parse().map_err(|e: toml::de::Error| {
+        OverrideError(format!(
+            "the scenario is not valid TOML, so --set cannot be applied: {}",
+            e.message().trim()
+        ))
+    })?;
+    let value = parse_value(value);
+    let mut root = Value::Table(std::mem::take(&mut doc));
+    let mut cur = &mut root;
+    let mut so_far = String::new();
+    let last = steps.len() - 1;
+    for (i, step) in steps.iter().enumerate() {
+        let here = so_far.clone();
+        so_far = match step {
+            Step::Key(k) if so_far.is_empty() => k.clone(),
+            Step::Key(k) => format!("{so_far}.{k}"),
+            Step::Index(j) => format!("{so_far}[{j}]"),
+        };
+        cur = match (cur, step) {
+            (Value::Table(t), Step::Key(k)) => {
+                if i == last {
+                    t.insert(k.clone(), value);
+                    break;
+                }
+                t.entry(k.clone())
+                    .or_insert_with(|| Value::Table(Table::new()))
+            }
+            (Value::Array(a), Step::Key(k)) => {
+                let el = find_in_array(a, k, &here)?;
+                if i == last {
+                    *el = value;
+                    break;
+                }
+                el
+            }
+            (Value::Array(a), Step::Index(j)) => {
+                let el = find_in_array(a, &j.to_string(), &here)?;
+                if i == last {
+                    *el = value;
+                    break;
+                }
+                el
+            }
+            (other, _) => {
+                let what = if here.is_empty() { "the file" } else { &here };
+                return err(format!(
+                    "--set {path}: `{what}` is {}, so it has no field `{}`",
+                    describe(other),
+                    match step {
+                        Step::Key(k) => k.clone(),
+                        Step::Index(j) => format!("[{j}]"),
+                    }
+                ));
+            }
+        };
+    }
+    let Value::Table(t) = root else {
+        unreachable!("the root stays a table")
+    };
+    toml::to_string(&t).map_err(|e| OverrideError(format!("--set {path}: {e}")))
+}
+
+/// Applies several assignments in order.
+///
+/// # Errors
+/// The first assignment that fails.
+pub fn apply_all(text: &str, assignments: &[String]) -> Result<String, OverrideError> {
+    let mut t = text.to_string();
+    for a in assignments {
+        t = apply_set(&t, a)?;
+    }
+    Ok(t)
+}
+
+fn decimals(s: &str) -> usize {
+    s.split_once('.').map_or(0, |(_, d)| d.len())
+}
+
+/// Expands the values of a `--vary`: a list `1,2,4` (any TOML values, or plain words), or an
+/// inclusive range `1..10` or `1..10:2` (start, end, step; decimals allowed: `0.5..2:0.25`).
+/// Values come back as TOML literals, ready for [`apply_set`]; integer ranges stay integers.
+///
+/// # Errors
+/// An empty list, a malformed range, a step that is not above zero, an end below the start,
+/// or more than [`MAX_VALUES`] values.
+pub fn parse_values(spec: &str) -> Result<Vec<String>, OverrideError> {
+    let spec = spec.trim();
+    if let Some((a, rest)) = spec.split_once("..") {
+        let (b, step) = match rest.split_once(':') {
+            Some((b, s)) => (b.trim(), Some(s.trim())),
+            None => (rest.trim(), None),
+        };
+        let a = a.trim();
+        let bad = || {
+            OverrideError(format!(
+                "`{spec}` is not a range; write start..end or start..end:step with numbers, e.g. 1..10 or 1..10:2 (both ends included)"
+            ))
+        };
+        let x0: f64 = a.parse().map_err(|_| bad())?;
+        let x1: f64 = b.parse().map_err(|_| bad())?;
+        let dx: f64 = step.map_or(Ok(1.0), str::parse).map_err(|_| bad())?;
+        if !(x0.is_finite() && x1.is_finite() && dx.is_finite()) {
+            return Err(bad());
+        }
+        if dx <= 0.0 {
+            return err(format!("`{spec}`: the step must be above 0"));
+        }
+        if x1 < x0 {
+            return err(format!(
+                "`{spec}`: the end is below the start; write the smaller number first"
+            ));
+        }
+        let count = ((x1 - x0) / dx * (1.0 + 1e-12) + 1e-9).floor() as usize + 1;
+        if count > MAX_VALUES {
+            return err(format!(
+                "`{spec}` expands to {count} values; at most {MAX_VALUES} are allowed, use a larger step"
+            ));
+        }
+        let dp = decimals(a).max(decimals(step.unwrap_or("1")));
+        let all_int = [Some(a), Some(b), step]
+            .iter()
+            .flatten()
+            .all(|s| s.parse::<i64>().is_ok());
+        return Ok((0..count)
+            .map(|i| {
+                let x = x0 + i as f64 * dx;
+                if all_int {
+                    format!("{}", x.round() as i64)
+                } else {
+                    format!("{x:.prec$}", prec = dp.max(1))
+                }
+            })
+            .collect());
+    }
+    let values: Vec<String> = spec
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if values.is_empty() {
+        return err(format!(
+            "`{spec}` holds no values; write a list such as 1,2,4 or a range such as 1..10:2"
+        ));
+    }
+    Ok(values)
+}
+
+/// Splits a `--vary PATH=VALUES` into the path and its expanded values.
+///
+/// # Errors
+/// No `=`, an empty path, or bad values.
+pub fn parse_vary(spec: &str) -> Result<(String, Vec<String>), OverrideError> {
+    let Some((path, values)) = spec.split_once('=') else {
+        return err(format!(
+            "--vary `{spec}` needs the form path=values, e.g. --vary stages.test.wip_limit=1..6"
+        ));
+    };
+    let path = path.trim();
+    if path.is_empty() {
+        return err(format!("--vary `{spec}` has no path before `=`"));
+    }
+    parse_path(path)?;
+    Ok((path.to_string(), parse_values(values)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = r#"
+name = "t"
+[run]
+horizon_weeks = 10
+[[stages]]
+name = "dev"
+effort = { dist = "constant", value = 1.0 }
+[[stages]]
+name = "test"
+effort = { dist = "constant", value = 2.0 }
+wip_limit = 3
+[team.tester]
+count = 1
+skills = { test = 1.0 }
+"#;
+
+    fn get(text: &str, f: impl Fn(&Table) -> Option<Value>) -> Value {
+        f(&text.parse::<Table>().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn sets_nested_and_named_fields() {
+        let t = apply_set(DOC, "team.tester.count=3").unwrap();
+        assert_eq!(
+            get(&t, |d| d["team"]["tester"].get("count").cloned()),
+            Value::Integer(3)
+        );
+        let t = apply_set(DOC, "stages.test.wip_limit=2").unwrap();
+        assert_eq!(
+            get(&t, |d| d["stages"][1].get("wip_limit").cloned()),
+            Value::Integer(2)
+        );
+        // A missing key is created, by name or by index.
+        let t = apply_set(DOC, "stages[0].wip_limit=4").unwrap();
+        assert_eq!(
+            get(&t, |d| d["stages"][0].get("wip_limit").cloned()),
+            Value::Integer(4)
+        );
+        let t = apply_set(DOC, "run.horizon_weeks=26.5").unwrap();
+        assert_eq!(
+            get(&t, |d| d["run"].get("horizon_weeks").cloned()),
+            Value::Float(26.5)
+        );
+        // Missing tables are created.
+        let t = apply_set(DOC, "calendar.mode=24/7").unwrap();
+        assert_eq!(
+            get(&t, |d| d["calendar"].get("mode").cloned()),
+            Value::String("24/7".into())
+        );
+        // Everything else is untouched.
+        assert_eq!(
+            get(&t, |d| d["stages"][1].get("wip_limit").cloned()),
+            Value::Integer(3)
+        );
+    }
+
+    #[test]
+    fn values_parse_as_toml_then_strings() {
+        assert_eq!(parse_value("3"), Value::Integer(3));
+        assert_eq!(parse_value("2.5"), Value::Float(2.5));
+        assert_eq!(parse_value("true"), Value::Boolean(true));
+        assert_eq!(parse_value("\"x y\""), Value::String("x y".into()));
+        assert_eq!(parse_value("pull"), Value::String("pull".into()));
+        assert_eq!(
+            parse_value("[\"a\", \"b\"]"),
+            Value::Array(vec![Value::String("a".into()), Value::String("b".into())])
+        );
+        let t = apply_set(DOC, r#"stages.dev.effort={dist="exponential", mean=2}"#).unwrap();
+        assert_eq!(
+            get(&t, |d| d["stages"][0]["effort"].get("dist").cloned()),
+            Value::String("exponential".into())
+        );
+    }
+
+    #[test]
+    fn bad_assignments_say_what_to_do() {
+        let e = apply_set(DOC, "team.tester.count").unwrap_err();
+        assert!(e.0.contains("path=value"), "{e}");
+        let e = apply_set(DOC, "stages.qa.wip_limit=2").unwrap_err();
+        assert!(e.0.contains("dev, test"), "{e}");
+        let e = apply_set(DOC, "stages[7].wip_limit=2").unwrap_err();
+        assert!(e.0.contains("no entry 7"), "{e}");
+        let e = apply_set(DOC, "name.x=2").unwrap_err();
+        assert!(e.0.contains("is a string"), "{e}");
+        let e = apply_set(DOC, "a..b=2").unwrap_err();
+        assert!(e.0.contains("empty part"), "{e}");
+        let e = apply_set("not toml [", "a=1").unwrap_err();
+        assert!(e.0.contains("not valid TOML"), "{e}");
+    }
+
+    #[test]
+    fn ranges_and_lists_expand() {
+        assert_eq!(parse_values("1,2,4").unwrap(), ["1", "2", "4"]);
+        assert_eq!(parse_values("1..4").unwrap(), ["1", "2", "3", "4"]);
+        assert_eq!(parse_values("1..10:3").unwrap(), ["1", "4", "7", "10"]);
+        assert_eq!(parse_values("1..10:2").unwrap(), ["1", "3", "5", "7", "9"]);
+        assert_eq!(parse_values("0.1..0.3:0.1").unwrap(), ["0.1", "0.2", "0.3"]);
+        assert_eq!(
+            parse_values("0.5..2:0.5").unwrap(),
+            ["0.5", "1.0", "1.5", "2.0"]
+        );
+        assert_eq!(parse_values("3..3").unwrap(), ["3"]);
+        assert!(parse_values("5..1").is_err());
+        assert!(parse_values("1..5:0").is_err());
+        assert!(parse_values("1..5:-1").is_err());
+        assert!(parse_values("a..5").is_err());
+        assert!(parse_values("1..1000000").is_err());
+        assert!(parse_values(" , ").is_err());
+        let (p, v) = parse_vary("stages.test.wip_limit=1..3").unwrap();
+        assert_eq!(p, "stages.test.wip_limit");
+        assert_eq!(v, ["1", "2", "3"]);
+        assert!(parse_vary("nothing").is_err());
+    }
+}

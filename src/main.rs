@@ -8,6 +8,7 @@ fn main() {
     let result = match &cli.command {
         Command::Run(args) => cli::run(args),
         Command::Sweep(args) => cli::sweep(args),
+        Command::Chart(args) => cli::chart(args),
     };
     if let Err(f) = result {
         if !f.message.is_empty() {

@@ -24,21 +24,41 @@ pub fn title(d: &RunData) -> String {
     format!("{}: how the ways of working compare", d.scenario)
 }
 
-/// The headline lines of one policy's tile: metric, then a formatter of the mean.
+/// The headline lines of a tile: metric, the line with `{}` for the mean, and the line when
+/// the metric is undefined in every replication.
 const TILE: [(&str, &str, &str); 5] = [
-    ("throughput_per_week", "", " cards/week"),
-    ("lead_time_mean_h", "lead time ", " h (mean)"),
-    ("cycle_time_p85_h", "cycle time ", " h (85th pct)"),
-    ("overtime_h_per_person_week", "overtime ", " h/person/week"),
-    ("wip_mean", "WIP ", " cards"),
+    (
+        "throughput_per_week",
+        "{} cards/week",
+        "throughput: undefined",
+    ),
+    (
+        "lead_time_mean_h",
+        "lead time {} h (mean)",
+        "lead time: undefined",
+    ),
+    (
+        "cycle_time_p85_h",
+        "cycle time {} h (85th pct)",
+        "cycle time (85th pct): undefined",
+    ),
+    (
+        "overtime_h_per_person_week",
+        "overtime {} h/person/week",
+        "overtime: undefined",
+    ),
+    ("wip_mean", "WIP {} cards", "WIP: undefined"),
 ];
 
 /// The tile lines of a policy: at most four, from the metrics the folder holds.
 pub fn tile_lines(d: &RunData, policy: &str) -> Vec<String> {
     TILE.iter()
-        .filter_map(|(m, pre, post)| {
+        .filter_map(|(m, line, undefined)| {
             let r = d.stat(policy, m)?;
-            Some(format!("{pre}{}{post}", fmt_num(r.stat.mean)))
+            Some(match r.stat.mean {
+                Some(v) => line.replace("{}", &fmt_num(Some(v))),
+                None => undefined.to_string(),
+            })
         })
         .take(4)
         .collect()
@@ -61,8 +81,10 @@ pub fn draw<DB: DrawingBackend>(
     area.draw_text(&title(d), &tstyle, (m, y))?;
     y += st.px(36.0 * 1.25) as i32;
     let mut sub = Vec::new();
-    if let Some(n) = d.manifest.replications {
-        sub.push(format!("{n} replications per policy"));
+    match d.manifest.replications {
+        Some(1) => sub.push("1 replication per policy".into()),
+        Some(n) => sub.push(format!("{n} replications per policy")),
+        None => {}
     }
     if let Some(s) = d.manifest.seed {
         sub.push(format!("seed {s}"));

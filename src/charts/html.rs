@@ -179,8 +179,10 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
     if d.is_sweep() {
         meta.push("parameter sweep".to_string());
     }
-    if let Some(n) = d.manifest.replications {
-        meta.push(format!("{n} replications per policy"));
+    match d.manifest.replications {
+        Some(1) => meta.push("1 replication per policy".into()),
+        Some(n) => meta.push(format!("{n} replications per policy")),
+        None => {}
     }
     if let Some(s) = d.manifest.seed {
         meta.push(format!("seed {s}"));

@@ -205,7 +205,7 @@ pub const OKABE_ITO: [RGBColor; 8] = [
 
 /// One colour per policy. The presets keep their colour in every run (push vermillion, pull
 /// blue, flow green), so slides from different runs agree; other policies take the remaining
-/// colours in order, cycling after eight.
+/// colours in order (those of the presets last), cycling after eight.
 pub fn policy_colours(policies: &[String]) -> Vec<RGBColor> {
     let fixed = |p: &str| match p {
         "pull" => Some(0),
@@ -221,7 +221,8 @@ pub fn policy_colours(policies: &[String]) -> Vec<RGBColor> {
             if let Some(i) = fixed(p) {
                 return OKABE_ITO[i];
             }
-            let free = (0..OKABE_ITO.len()).find(|i| !used.contains(i));
+            // Prefer colours no preset owns, so a custom policy never looks like one.
+            let free = (3..OKABE_ITO.len()).chain(0..3).find(|i| !used.contains(i));
             match free {
                 Some(i) => {
                     used.push(i);
@@ -447,6 +448,8 @@ pub struct XAxis {
     pub range: (f64, f64),
     /// Categorical labels at x = 0, 1, ... (else numeric ticks).
     pub categories: Option<Vec<String>>,
+    /// Label whole numbers only (weeks, integer parameters).
+    pub integer: bool,
 }
 
 /// Runs of consecutive points where `f` is defined.
@@ -506,6 +509,7 @@ pub fn band_chart<DB: DrawingBackend>(
                     String::new()
                 }
             }
+            None if x.integer && (v - v.round()).abs() > 1e-6 => String::new(),
             None => fmt_tick(*v),
         }
     };
@@ -772,7 +776,7 @@ pub fn policy_legend(d: &RunData) -> Vec<(String, RGBColor)> {
 /// "across N replications" for subtitles.
 pub fn reps_phrase(d: &RunData) -> String {
     match d.manifest.replications {
-        Some(1) => "from 1 replication".to_string(),
+        Some(1) => "from a single replication".to_string(),
         Some(n) => format!("across {n} replications"),
         None => "across replications".to_string(),
     }
@@ -1005,5 +1009,51 @@ pub fn weeks_axis(d: &RunData) -> XAxis {
         desc: "week of the horizon".into(),
         range: if n <= 1.0 { (0.5, 1.5) } else { (1.0, n) },
         categories: None,
+        integer: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_size_parses_and_rejects() {
+        let s: ChartSize = "1920x1080".parse().unwrap();
+        assert_eq!((s.width, s.height), (1920, 1080));
+        assert!("1920".parse::<ChartSize>().is_err());
+        assert!("10x10".parse::<ChartSize>().is_err());
+        assert!("axb".parse::<ChartSize>().is_err());
+    }
+
+    #[test]
+    fn presets_keep_their_colour_whatever_the_order() {
+        let a = policy_colours(&["push".into(), "pull".into(), "flow".into()]);
+        let b = policy_colours(&["flow".into(), "mine".into(), "push".into()]);
+        assert_eq!(a[0], b[2]);
+        assert_eq!(a[2], b[0]);
+        assert!(!a.contains(&b[1]), "a custom policy takes a free colour");
+        let many: Vec<String> = (0..12).map(|i| format!("p{i}")).collect();
+        assert_eq!(policy_colours(&many).len(), 12);
+    }
+
+    #[test]
+    fn numbers_and_ranges_are_safe() {
+        assert_eq!(fmt_tick(2.5), "2.5");
+        assert_eq!(fmt_tick(-0.0), "0");
+        assert_eq!(fmt_num(None), "–");
+        assert_eq!(fmt_num(Some(f64::NAN)), "–");
+        assert_eq!(value_range([]), (0.0, 1.0));
+        assert_eq!(value_range([0.0, 0.0]), (0.0, 1.0));
+        let (lo, hi) = value_range([-2.0, 4.0, f64::INFINITY]);
+        assert!(lo < -2.0 && hi > 4.0);
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            html::escape("<a href=\"x\">&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
+        );
     }
 }

@@ -122,6 +122,9 @@ pub fn draw<DB: DrawingBackend>(
         } else {
             Some(xs.clone())
         },
+        integer: numeric
+            .as_ref()
+            .is_some_and(|n| n.iter().all(|v| v.fract() == 0.0)),
     };
     let facets: Vec<Option<String>> = if s.params.len() > 1 {
         distinct(s, 1).into_iter().map(Some).collect()
@@ -131,9 +134,9 @@ pub fn draw<DB: DrawingBackend>(
     let panels = plot.split_evenly((1, facets.len().max(1)));
     let colours = policy_colours(&d.policies);
     let y_desc = if unit.is_empty() {
-        metric.to_string()
+        words(metric).to_string()
     } else {
-        format!("{metric} ({unit})")
+        format!("{} ({unit})", words(metric))
     };
     for (facet, panel) in facets.iter().zip(&panels) {
         let body = match facet {

@@ -109,9 +109,12 @@ pub fn draw<DB: DrawingBackend>(
     let np = d.policies.len().max(1);
     let line_size = if np > 4 { 17.0 } else { 21.0 };
     let name_size = line_size + 5.0;
-    let tile_h = st.px(name_size * 1.4 + line_size * 1.3 * 4.0 + 16.0) as i32;
     let gap = st.px(14.0) as i32;
     let tile_w = ((w as i32 - 2 * m - gap * (np as i32 - 1)) / np as i32).max(1);
+    // Wide tiles put their lines in two columns, leaving more room for the charts.
+    let cols = if tile_w > st.px(620.0) as i32 { 2 } else { 1 };
+    let rows = 4usize.div_ceil(cols) as f64;
+    let tile_h = st.px(name_size * 1.4 + line_size * 1.3 * rows + 16.0) as i32;
     let colours = policy_colours(&d.policies);
     for (k, p) in d.policies.iter().enumerate() {
         let x0 = m + k as i32 * (tile_w + gap);
@@ -125,12 +128,20 @@ pub fn draw<DB: DrawingBackend>(
             c.filled(),
         ))?;
         let tx = x0 + st.px(20.0) as i32;
-        let mut ty = y + st.px(8.0) as i32;
+        let ty = y + st.px(8.0) as i32;
         area.draw_text(p, &st.bold(name_size).color(&c), (tx, ty))?;
-        ty += st.px(name_size * 1.4) as i32;
-        for l in tile_lines(d, p) {
-            area.draw_text(&l, &st.font(line_size).color(&INK), (tx, ty))?;
-            ty += st.px(line_size * 1.3) as i32;
+        let ty = ty + st.px(name_size * 1.4) as i32;
+        let col_w = (tile_w - st.px(20.0) as i32) / cols as i32;
+        for (i, l) in tile_lines(d, p).iter().enumerate() {
+            let (col, row) = (i / rows as usize, i % rows as usize);
+            area.draw_text(
+                l,
+                &st.font(line_size).color(&INK),
+                (
+                    tx + col as i32 * col_w,
+                    ty + row as i32 * st.px(line_size * 1.3) as i32,
+                ),
+            )?;
         }
     }
     if d.policies.is_empty() {
@@ -145,7 +156,7 @@ pub fn draw<DB: DrawingBackend>(
     y += tile_h + st.px(8.0) as i32;
     let (_, grid) = area.split_vertically(y.max(0) as u32);
     let cells = grid.split_evenly((2, 2));
-    let panel = st.panel(0.62);
+    let panel = st.panel(0.66);
     for (kind, cell) in PANELS.iter().zip(&cells) {
         kind.draw(cell, d, &panel)?;
     }

@@ -546,7 +546,7 @@ pub fn band_chart<DB: DrawingBackend>(
             (Some(l), Some(h)) => Some((l, h)),
             _ => None,
         }) {
-            let fill = b.colour.mix(0.16).filled();
+            let fill = b.colour.mix(0.12).filled();
             if run.len() == 1 {
                 let (xv, (l, h)) = run[0];
                 let half = (x.range.1 - x.range.0) * 0.01;
@@ -558,6 +558,16 @@ pub fn band_chart<DB: DrawingBackend>(
                 let mut poly: Vec<(f64, f64)> = run.iter().map(|&(xv, (_, h))| (xv, h)).collect();
                 poly.extend(run.iter().rev().map(|&(xv, (l, _))| (xv, l)));
                 chart.draw_series(std::iter::once(Polygon::new(poly, fill)))?;
+                // Thin edges keep overlapping bands of different policies apart.
+                let edge = b.colour.mix(0.55).stroke_width(st.px(1.5));
+                chart.draw_series(LineSeries::new(
+                    run.iter().map(|&(xv, (l, _))| (xv, l)),
+                    edge,
+                ))?;
+                chart.draw_series(LineSeries::new(
+                    run.iter().map(|&(xv, (_, h))| (xv, h)),
+                    edge,
+                ))?;
             }
         }
     }

@@ -45,6 +45,30 @@ pub enum Command {
     /// Run a scenario at every point of a parameter grid (`--vary`, up to two) and write
     /// sweep.csv plus each point's own output under points/.
     Sweep(SweepArgs),
+    /// Redraw the charts (charts/*.png, charts/*.svg) and report.html of a finished run or
+    /// sweep from its CSV files, without simulating.
+    Chart(ChartCmdArgs),
+}
+
+/// Chart options shared by `run` and `sweep`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ChartArgs {
+    /// Do not draw charts or write report.html.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Size of each chart in pixels, WIDTHxHEIGHT.
+    #[arg(long, value_name = "WxH", default_value = "1600x900")]
+    pub chart_size: crate::charts::ChartSize,
+}
+
+/// Arguments of `flowsim chart`.
+#[derive(Debug, clap::Args)]
+pub struct ChartCmdArgs {
+    /// An output folder written by `flowsim run` or `flowsim sweep`.
+    pub dir: PathBuf,
+    /// Size of each chart in pixels, WIDTHxHEIGHT.
+    #[arg(long, value_name = "WxH", default_value = "1600x900")]
+    pub chart_size: crate::charts::ChartSize,
 }
 
 /// Arguments of `flowsim validate`.
@@ -130,6 +154,9 @@ pub struct RunArgs {
     /// Shared options.
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Chart options.
+    #[command(flatten)]
+    pub charts: ChartArgs,
 }
 
 /// Arguments of `flowsim sweep`.
@@ -144,6 +171,9 @@ pub struct SweepArgs {
     /// Shared options.
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Chart options.
+    #[command(flatten)]
+    pub charts: ChartArgs,
 }
 
 /// A failure that ends the program, with its exit code.
@@ -512,6 +542,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             let f = run_to_dir(&sc, &src, &text, &c.set, &dir, c.threads, &pb);
             pb.finish_and_clear();
             let f = f?;
+            draw_charts(&dir, &text, &args.charts)?;
             print_out(&render(&sc, &f, &dir));
             Ok(())
         });
@@ -626,6 +657,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     }
     pb.finish_and_clear();
     sweep_csv.finish()?;
+    draw_charts(&dir, &src.text, &args.charts)?;
     let mut s = format!(
         "{name} sweep — {} points, seed {} at every point\nthroughput_per_week and lead_time_mean_h per policy (mean ±half-width of the 95% interval)\n",
         points.len(),
@@ -637,6 +669,52 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     }
     s.push_str(&format!("\nWrote {}\n", dir.display()));
     print_out(&s);
+    Ok(())
+}
+
+impl From<crate::charts::ChartError> for Failure {
+    fn from(e: crate::charts::ChartError) -> Self {
+        let code = match e {
+            crate::charts::ChartError::NotAnOutput(_) | crate::charts::ChartError::BadSize(_) => 2,
+            _ => 1,
+        };
+        Failure {
+            message: e.to_string(),
+            code,
+        }
+    }
+}
+
+/// After a run's files are written: stores the scenario text and, unless `--no-charts`, draws
+/// the charts and the report from the folder's files.
+///
+/// # Errors
+/// A chart or the report cannot be drawn or written.
+pub fn draw_charts(dir: &Path, scenario_text: &str, args: &ChartArgs) -> Result<(), Failure> {
+    crate::charts::save_scenario_text(dir, scenario_text)?;
+    if !args.no_charts {
+        let opts = crate::charts::ChartOptions {
+            size: args.chart_size,
+        };
+        crate::charts::draw_dir(dir, &opts)?;
+    }
+    Ok(())
+}
+
+/// `flowsim chart DIR`: redraws a finished run's or sweep's charts and report from its files.
+///
+/// # Errors
+/// The folder is not an output folder, or a file cannot be read or written.
+pub fn chart(args: &ChartCmdArgs) -> Result<(), Failure> {
+    let opts = crate::charts::ChartOptions {
+        size: args.chart_size,
+    };
+    let w = crate::charts::draw_dir(&args.dir, &opts)?;
+    print_out(&format!(
+        "Wrote {} chart files and {}\n",
+        w.files.len(),
+        w.report.display()
+    ));
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! `ARCHITECTURE.md` for the map of modules and their invariants.
 #![warn(missing_docs)]
 
+pub mod charts;
 pub mod cli;
 pub mod dist;
 pub mod engine;

@@ -10,6 +10,7 @@ fn main() {
         Command::Validate(args) => flowsim::validate::command(args.out.as_deref()),
         Command::Check(args) => cli::check(args),
         Command::Sweep(args) => cli::sweep(args),
+        Command::Chart(args) => cli::chart(args),
     };
     if let Err(f) = result {
         if !f.message.is_empty() {

@@ -1,0 +1,192 @@
+//! Chart 7, sweep charts: one headline metric against the varied parameter, one line per
+//! policy (the mean) with its 95% confidence band. With a grid of two parameters, one panel
+//! per value of the second.
+//!
+//! How to read it: follow a policy's line to see how the metric responds to the parameter;
+//! where bands do not overlap the policies differ clearly. A WIP-limit sweep of cycle time
+//! typically falls and then rises again (the U-shape): too little WIP starves people, too much
+//! makes cards queue.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::data::{RunData, Sweep};
+use super::{
+    Band, BandPoint, DrawResult, Style, XAxis, band_chart, frame, no_data, policy_colours,
+    policy_legend,
+};
+
+/// Headline metrics drawn against the parameter, with their words; absent ones are skipped.
+pub const METRICS: [(&str, &str); 8] = [
+    ("throughput_per_week", "Throughput"),
+    ("lead_time_mean_h", "Mean lead time"),
+    ("cycle_time_p85_h", "85th-percentile cycle time"),
+    ("wip_mean", "Work in progress"),
+    ("utilisation", "Utilisation"),
+    ("overtime_h_per_person_week", "Overtime"),
+    ("starved_h_per_person_week", "Idle, starved"),
+    ("blocked_h_per_person_week", "Idle, blocked"),
+];
+
+/// The metrics of a sweep that get a chart, in [`METRICS`] order.
+pub fn metrics(s: &Sweep) -> Vec<String> {
+    METRICS
+        .iter()
+        .filter(|(m, _)| s.rows.iter().any(|r| r.metric == *m))
+        .map(|(m, _)| m.to_string())
+        .collect()
+}
+
+fn words(metric: &str) -> &str {
+    METRICS
+        .iter()
+        .find(|(m, _)| *m == metric)
+        .map_or(metric, |(_, w)| w)
+}
+
+/// The chart's title.
+pub fn title(d: &RunData, metric: &str) -> String {
+    let param = d
+        .sweep
+        .as_ref()
+        .and_then(|s| s.params.first())
+        .map_or("the parameter", String::as_str);
+    format!("{} vs {param}", words(metric))
+}
+
+/// Distinct values of parameter column `i`, in order of first appearance.
+fn distinct(s: &Sweep, i: usize) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for r in &s.rows {
+        if let Some(x) = r.values.get(i)
+            && !v.contains(x)
+        {
+            v.push(x.clone());
+        }
+    }
+    v
+}
+
+/// Draws the chart for one metric.
+///
+/// # Errors
+/// The drawing backend fails.
+pub fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    d: &RunData,
+    st: &Style,
+    metric: &str,
+) -> DrawResult {
+    let Some(s) = &d.sweep else {
+        let plot = frame(area, st, &title(d, metric), &d.scenario, &[])?;
+        return no_data(&plot, st, "This output folder is not a sweep.");
+    };
+    let unit = s
+        .rows
+        .iter()
+        .find(|r| r.metric == metric)
+        .map_or(String::new(), |r| r.unit.clone());
+    let sub = format!(
+        "{}: line = mean {}, band = its 95% confidence interval (same random numbers at every point).",
+        d.scenario,
+        super::reps_phrase(d)
+    );
+    let plot = frame(area, st, &title(d, metric), &sub, &policy_legend(d))?;
+    let xs = distinct(s, 0);
+    let numeric: Option<Vec<f64>> = xs.iter().map(|x| x.trim().parse::<f64>().ok()).collect();
+    let xpos = |v: &str| -> f64 {
+        match &numeric {
+            Some(n) => xs.iter().position(|x| x == v).map_or(0.0, |i| n[i]),
+            None => xs.iter().position(|x| x == v).unwrap_or(0) as f64,
+        }
+    };
+    let range = match &numeric {
+        Some(n) => {
+            let lo = n.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = n.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if hi > lo {
+                let pad = (hi - lo) * 0.03;
+                (lo - pad, hi + pad)
+            } else {
+                (lo - 0.5, lo + 0.5)
+            }
+        }
+        None => (-0.5, xs.len().max(1) as f64 - 0.5),
+    };
+    let x = XAxis {
+        desc: s.params.first().cloned().unwrap_or_else(|| "point".into()),
+        range,
+        categories: if numeric.is_some() {
+            None
+        } else {
+            Some(xs.clone())
+        },
+        integer: numeric
+            .as_ref()
+            .is_some_and(|n| n.iter().all(|v| v.fract() == 0.0)),
+    };
+    let facets: Vec<Option<String>> = if s.params.len() > 1 {
+        distinct(s, 1).into_iter().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    let panels = plot.split_evenly((1, facets.len().max(1)));
+    let colours = policy_colours(&d.policies);
+    let y_desc = if unit.is_empty() {
+        words(metric).to_string()
+    } else {
+        format!("{} ({unit})", words(metric))
+    };
+    for (facet, panel) in facets.iter().zip(&panels) {
+        let body = match facet {
+            Some(v) => {
+                let (pw, _) = panel.dim_in_pixel();
+                let label = format!("{} = {v}", s.params[1]);
+                panel.draw_text(
+                    &label,
+                    &st.bold(Style::LEGEND)
+                        .pos(Pos::new(HPos::Center, VPos::Top)),
+                    (pw as i32 / 2, 0),
+                )?;
+                panel.split_vertically(st.px(Style::LEGEND + 12.0)).1
+            }
+            None => panel.clone(),
+        };
+        let bands: Vec<Band> = d
+            .policies
+            .iter()
+            .zip(&colours)
+            .map(|(p, c)| {
+                let mut points: Vec<BandPoint> = s
+                    .rows
+                    .iter()
+                    .filter(|r| {
+                        r.policy == *p
+                            && r.metric == metric
+                            && facet.as_ref().is_none_or(|f| r.values.get(1) == Some(f))
+                    })
+                    .map(|r| {
+                        let xv = xpos(r.values.first().map_or("", String::as_str));
+                        (xv, r.stat.ci95_low, r.stat.mean, r.stat.ci95_high)
+                    })
+                    .collect();
+                points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                Band {
+                    name: p.clone(),
+                    colour: *c,
+                    points,
+                }
+            })
+            .collect();
+        band_chart(
+            &body,
+            st,
+            &x,
+            &y_desc,
+            &bands,
+            "No defined values of this metric at any sweep point.",
+        )?;
+    }
+    Ok(())
+}

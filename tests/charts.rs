@@ -1,0 +1,294 @@
+//! Charts and the HTML report, through the real binary in a temporary folder: every file is
+//! written, PNGs decode and are not blank, SVGs hold their title and legend, the report is
+//! self-contained, and `flowsim chart DIR` redraws the same SVG bytes.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+const RUN_CHARTS: [&str; 7] = [
+    "dashboard",
+    "throughput",
+    "cycle_time",
+    "wip",
+    "idle",
+    "overtime",
+    "cfd",
+];
+
+fn scenario() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/small-team.toml")
+}
+
+fn flowsim() -> Command {
+    Command::cargo_bin("flowsim").expect("binary built")
+}
+
+/// Runs the reference scenario, shortened, into `out`.
+fn tiny_run(out: &Path, extra: &[&str]) {
+    let mut cmd = flowsim();
+    cmd.arg("run")
+        .arg(scenario())
+        .args(["--reps", "3", "--quiet", "--set", "run.horizon_weeks=6"])
+        .args(["--set", "run.warmup_weeks=1", "--out"])
+        .arg(out)
+        .args(extra);
+    cmd.assert().success();
+}
+
+/// Decodes a PNG: (width, height, number of distinct pixel values).
+fn png_info(path: &Path) -> (u32, u32, usize) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let decoder = png::Decoder::new(std::io::BufReader::new(file));
+    let mut reader = decoder.read_info().expect("a PNG header");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("PNG pixel data");
+    let bpp = info.color_type.samples() * (info.bit_depth as usize).div_ceil(8);
+    let mut distinct = std::collections::BTreeSet::new();
+    for px in buf[..info.buffer_size()].chunks(bpp) {
+        distinct.insert(px.to_vec());
+        if distinct.len() > 50 {
+            break;
+        }
+    }
+    (info.width, info.height, distinct.len())
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// An SVG that is well-formed enough: one root, balanced text elements.
+fn check_svg(svg: &str, path: &Path) {
+    let s = svg.trim();
+    assert!(
+        s.starts_with("<svg"),
+        "{}: does not start with <svg",
+        path.display()
+    );
+    assert!(
+        s.ends_with("</svg>"),
+        "{}: does not end with </svg>",
+        path.display()
+    );
+    assert_eq!(
+        s.matches("<text").count(),
+        s.matches("</text>").count(),
+        "{}: unbalanced <text>",
+        path.display()
+    );
+    assert!(s.matches('<').count() == s.matches('>').count());
+}
+
+#[test]
+fn a_run_writes_every_chart_and_a_self_contained_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    tiny_run(&out, &[]);
+    let charts = out.join("charts");
+    for stem in RUN_CHARTS {
+        let png = charts.join(format!("{stem}.png"));
+        let (w, h, distinct) = png_info(&png);
+        assert_eq!((w, h), (1600, 900), "{stem}.png size");
+        assert!(distinct > 5, "{stem}.png looks blank ({distinct} colours)");
+        let svg_path = charts.join(format!("{stem}.svg"));
+        let svg = read(&svg_path);
+        check_svg(&svg, &svg_path);
+    }
+    // Titles and legends.
+    let throughput = read(&charts.join("throughput.svg"));
+    assert!(throughput.contains("Throughput: cards finished per week"));
+    for p in ["pull", "flow"] {
+        assert!(throughput.contains(&format!("\n{p}\n")), "legend lacks {p}");
+    }
+    assert!(read(&charts.join("cfd.svg")).contains("development"));
+    assert!(read(&charts.join("idle.svg")).contains("starved"));
+    assert!(read(&charts.join("cycle_time.svg")).contains("85th percentile"));
+
+    let report = read(&out.join("report.html"));
+    for stem in RUN_CHARTS {
+        assert!(
+            report.contains(&format!("charts/{stem}.svg")),
+            "report lacks {stem}.svg"
+        );
+        assert!(
+            report.contains(&format!("charts/{stem}.png")),
+            "report lacks {stem}.png"
+        );
+        assert!(report.contains(&format!("<figure id=\"{stem}\">")));
+    }
+    assert_eq!(
+        report.matches("<svg").count(),
+        RUN_CHARTS.len(),
+        "inline SVGs"
+    );
+    assert!(report.contains("<table class=\"summary\">"));
+    assert!(report.contains("throughput_per_week"));
+    assert!(report.contains("Seven people, four stages"), "description");
+    assert!(report.contains("[[stages]]"), "scenario text");
+    assert!(!report.contains("<script"), "no JavaScript");
+    assert!(
+        !report.contains("src=\"http") && !report.contains("href=\"http"),
+        "no network"
+    );
+    assert!(!report.contains("<link"), "no external stylesheet");
+    assert!(out.join("scenario.toml").is_file());
+}
+
+#[test]
+fn chart_dir_redraws_the_same_svg_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    tiny_run(&out, &[]);
+    let before: Vec<(String, Vec<u8>)> = RUN_CHARTS
+        .iter()
+        .map(|s| {
+            let p = out.join("charts").join(format!("{s}.svg"));
+            (s.to_string(), std::fs::read(&p).unwrap())
+        })
+        .collect();
+    let report_before = read(&out.join("report.html"));
+    std::fs::remove_dir_all(out.join("charts")).unwrap();
+    std::fs::remove_file(out.join("report.html")).unwrap();
+    flowsim().arg("chart").arg(&out).assert().success();
+    for (stem, bytes) in before {
+        let after = std::fs::read(out.join("charts").join(format!("{stem}.svg"))).unwrap();
+        assert!(after == bytes, "{stem}.svg differs after `flowsim chart`");
+        assert!(out.join("charts").join(format!("{stem}.png")).is_file());
+    }
+    assert_eq!(read(&out.join("report.html")), report_before);
+}
+
+#[test]
+fn no_charts_skips_drawing_and_chart_size_is_obeyed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    tiny_run(&out, &["--no-charts"]);
+    assert!(!out.join("charts").exists());
+    assert!(!out.join("report.html").exists());
+    flowsim()
+        .arg("chart")
+        .arg(&out)
+        .args(["--chart-size", "800x600"])
+        .assert()
+        .success();
+    let (w, h, _) = png_info(&out.join("charts/dashboard.png"));
+    assert_eq!((w, h), (800, 600));
+    flowsim()
+        .arg("chart")
+        .arg(&out)
+        .args(["--chart-size", "huge"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_folder_that_is_not_an_output_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    flowsim()
+        .arg("chart")
+        .arg(tmp.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "neither summary.csv nor sweep.csv",
+        ));
+}
+
+#[test]
+fn one_week_and_one_replication_draw_without_panicking() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    flowsim()
+        .arg("run")
+        .arg(scenario())
+        .args(["--reps", "1", "--quiet", "--set", "run.horizon_weeks=1"])
+        .args(["--set", "run.warmup_weeks=0", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    for stem in RUN_CHARTS {
+        let (_, _, distinct) = png_info(&out.join("charts").join(format!("{stem}.png")));
+        assert!(distinct > 2, "{stem}.png blank");
+    }
+}
+
+#[test]
+fn odd_hand_written_folders_draw_without_panicking() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path();
+    // One policy, undefined metrics, a negative value, a non-numeric cell, no weekly.csv,
+    // no manifest, and HTML in the names.
+    std::fs::write(
+        out.join("summary.csv"),
+        "scenario,policy,metric,unit,mean,ci95_low,ci95_high,p05,p50,p95,reps,note\n\
+         <b>odd</b>,solo,throughput_per_week,cards/week,,,,,,,0,undefined\n\
+         <b>odd</b>,solo,cycle_time_p85_h,h,12,10,14,9,12,15,3,\n\
+         <b>odd</b>,solo,starved_h_per_person_week,h/person/week,-1,x,,,,,3,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        out.join("scenario.toml"),
+        "name = \"odd\"\ndescription = \"</pre><script>alert(1)</script>\"\n",
+    )
+    .unwrap();
+    flowsim().arg("chart").arg(out).assert().success();
+    for stem in RUN_CHARTS {
+        assert!(out.join("charts").join(format!("{stem}.png")).is_file());
+    }
+    let report = read(&out.join("report.html"));
+    assert!(!report.contains("<script>"), "scenario text escaped");
+    assert!(report.contains("&lt;b&gt;odd&lt;/b&gt;"));
+    // A weekly.csv with a single policy and a series that is all zero (no overtime).
+    std::fs::write(
+        out.join("weekly.csv"),
+        "scenario,policy,week,series,unit,mean,p05,p50,p95,reps\n\
+         odd,solo,1,overtime_h_per_person,h/person,0,0,0,0,3\n\
+         odd,solo,2,overtime_h_per_person,h/person,0,0,0,0,3\n\
+         odd,solo,1,cards_build,cards,1,0,1,2,3\n",
+    )
+    .unwrap();
+    flowsim().arg("chart").arg(out).assert().success();
+}
+
+#[test]
+fn a_sweep_draws_one_chart_per_headline_metric() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sweep");
+    flowsim()
+        .arg("sweep")
+        .arg(scenario())
+        .args([
+            "--vary",
+            "stages.test.wip_limit=1,3",
+            "--reps",
+            "2",
+            "--quiet",
+        ])
+        .args([
+            "--set",
+            "run.horizon_weeks=4",
+            "--set",
+            "run.warmup_weeks=1",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    for stem in [
+        "sweep_throughput_per_week",
+        "sweep_lead_time_mean_h",
+        "sweep_wip_mean",
+    ] {
+        let (_, _, distinct) = png_info(&out.join("charts").join(format!("{stem}.png")));
+        assert!(distinct > 5, "{stem}.png blank");
+        let svg = read(&out.join("charts").join(format!("{stem}.svg")));
+        assert!(
+            svg.contains("stages.test.wip_limit"),
+            "{stem}: axis names the parameter"
+        );
+    }
+    let report = read(&out.join("report.html"));
+    assert!(report.contains("charts/sweep_throughput_per_week.svg"));
+    assert!(report.contains("<h2>Sweep</h2>"));
+}

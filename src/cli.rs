@@ -381,6 +381,7 @@ pub fn run_to_dir(
                 unit: u.to_string(),
             })
             .collect(),
+        littles_law: Vec::new(),
     };
     let manifest_path = dir.join("manifest.json");
     write_manifest(&manifest_path, &manifest)?;
@@ -408,6 +409,7 @@ pub fn run_to_dir(
     manifest.replications_done = agg.reps;
     manifest.threads = used;
     manifest.wall_time_s = wall_s;
+    manifest.littles_law = littles_law(&agg);
     manifest.finished = true;
     write_manifest(&manifest_path, &manifest)?;
     Ok(Finished {
@@ -415,6 +417,24 @@ pub fn run_to_dir(
         threads: used,
         wall_s,
     })
+}
+
+/// Little's law on each policy's own output (means across replications).
+fn littles_law(agg: &crate::experiment::Aggregates) -> Vec<crate::output::json::LittleCheck> {
+    let mean = |k: usize, name: &str| agg.metric_index(name).and_then(|m| agg.summary(k, m).mean);
+    agg.policies
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            crate::output::json::little_check(
+                p,
+                mean(k, "wip_mean"),
+                mean(k, "backlog_mean"),
+                mean(k, "throughput_per_week"),
+                mean(k, "lead_time_mean_h"),
+            )
+        })
+        .collect()
 }
 
 /// The side-by-side table and the headline sentences of one finished experiment.
@@ -459,6 +479,17 @@ pub fn render(sc: &Scenario, f: &Finished, dir: &Path) -> String {
         ));
         for l in lines {
             s.push_str(&format!("  {l}\n"));
+        }
+    }
+    for c in littles_law(agg) {
+        if c.status == "warning" {
+            s.push_str(&format!(
+                "\nWarning: Little's law is off by {:.1}% for {} (cards in system {:.2} against throughput x lead time {:.2}): the horizon is probably too short, or much work is unfinished at its end; lengthen run.horizon_weeks before trusting time averages.\n",
+                c.relative_difference.unwrap_or(0.0) * 100.0,
+                c.policy,
+                c.cards_in_system.unwrap_or(0.0),
+                c.throughput_x_lead_time.unwrap_or(0.0)
+            ));
         }
     }
     s.push_str(&format!("\nWrote {}\n", dir.display()));

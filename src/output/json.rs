@@ -67,6 +67,62 @@ pub struct Manifest {
     pub metrics: Vec<MetricEntry>,
     /// The weekly series, in `weekly.csv` order.
     pub weekly_series: Vec<SeriesEntry>,
+    /// Little's law checked on this run's own output, per policy (empty until finished).
+    pub littles_law: Vec<LittleCheck>,
+}
+
+/// Little's law on one policy's output: time-average cards in the system (committed plus
+/// backlog) against throughput x mean lead time, both means across replications.
+#[derive(Debug, Clone, Serialize)]
+pub struct LittleCheck {
+    /// Policy name.
+    pub policy: String,
+    /// Time-average cards in the system, L (cards).
+    pub cards_in_system: Option<f64>,
+    /// Throughput x mean lead time, lambda x W (cards).
+    pub throughput_x_lead_time: Option<f64>,
+    /// |L - lambda W| / L.
+    pub relative_difference: Option<f64>,
+    /// `holds` (within 5%), `warning` (the horizon is probably too short, or much work is
+    /// unfinished at the horizon) or `undefined` (nothing finished).
+    pub status: String,
+}
+
+/// Tolerance of the Little's-law check.
+pub const LITTLE_TOLERANCE: f64 = 0.05;
+
+/// Checks Little's law from per-policy means (cards, cards per week, hours).
+pub fn little_check(
+    policy: &str,
+    wip: Option<f64>,
+    backlog: Option<f64>,
+    throughput_per_week: Option<f64>,
+    lead_time_h: Option<f64>,
+) -> LittleCheck {
+    let l = match (wip, backlog) {
+        (Some(w), Some(b)) => Some(w + b),
+        _ => None,
+    };
+    let lw = match (throughput_per_week, lead_time_h) {
+        (Some(t), Some(w)) => Some(t / crate::model::HOURS_PER_WEEK * w),
+        _ => None,
+    };
+    let rel = match (l, lw) {
+        (Some(l), Some(lw)) if l > 0.0 => Some((l - lw).abs() / l),
+        _ => None,
+    };
+    let status = match rel {
+        Some(r) if r <= LITTLE_TOLERANCE => "holds",
+        Some(_) => "warning",
+        None => "undefined",
+    };
+    LittleCheck {
+        policy: policy.to_string(),
+        cards_in_system: l,
+        throughput_x_lead_time: lw,
+        relative_difference: rel,
+        status: status.to_string(),
+    }
 }
 
 /// Hex SHA-256 of a text.
@@ -101,4 +157,22 @@ pub fn write_manifest(path: &Path, m: &Manifest) -> Result<(), OutputError> {
     let mut text = serde_json::to_string_pretty(m).map_err(|e| OutputError::io(path, e))?;
     text.push('\n');
     std::fs::write(path, text).map_err(|e| OutputError::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn little_check_holds_warns_and_is_undefined() {
+        // L = 4 + 1 = 5 cards; lambda = 16.8 cards/week = 0.1 /h; W = 50 h: lambda W = 5.
+        let ok = little_check("p", Some(4.0), Some(1.0), Some(16.8), Some(50.0));
+        assert_eq!(ok.status, "holds");
+        assert!(ok.relative_difference.unwrap() < 1e-12);
+        let off = little_check("p", Some(4.0), Some(1.0), Some(16.8), Some(40.0));
+        assert_eq!(off.status, "warning");
+        assert!((off.relative_difference.unwrap() - 0.2).abs() < 1e-12);
+        let none = little_check("p", Some(4.0), Some(1.0), Some(0.0), None);
+        assert_eq!(none.status, "undefined");
+    }
 }

@@ -54,6 +54,48 @@ fn reference_year(bencher: divan::Bencher, policy: &str) {
     });
 }
 
+/// The reference scenario with disruptions on: sickness, missing inputs, blockers, rework,
+/// expedite and fixed-date work, and Weinberg multitasking costs.
+fn disrupted() -> Scenario {
+    let text = REFERENCE
+        .replace(
+            "[[stages]]\nname = \"analysis\"",
+            "[disruptions]\nmissing_input = { probability = 0.15, delay = { dist = \"exponential\", mean = 16 } }\n\
+             blockers = { chance_per_day = 0.03, duration = { dist = \"uniform\", min = 2, max = 12 } }\n\
+             [classes]\nexpedite_rate_per_week = 0.5\nfixed_date_share = 0.1\n\
+             due_in_weeks = { dist = \"uniform\", min = 2, max = 4 }\n\
+             [multitasking]\nmodel = \"weinberg\"\n\n[[stages]]\nname = \"analysis\"",
+        )
+        .replace(
+            "name = \"test\"\neffort = { dist = \"lognormal\", mean = 6.0, sd = 3.0 }",
+            "name = \"test\"\neffort = { dist = \"lognormal\", mean = 6.0, sd = 3.0 }\n\
+             rework = { probability = 0.1, to = \"development\" }",
+        )
+        .replace("count = 3\n", "count = 3\nsick_chance_per_day = 0.01\n");
+    let sc = load_str(&text, "disrupted").expect("disrupted reference loads");
+    assert!(sc.model.disruptions.missing_input.is_some());
+    assert!(sc.model.stages[2].rework.is_some());
+    sc
+}
+
+/// One simulated year of the reference scenario with disruptions on, under each preset.
+#[divan::bench(args = ["push", "pull", "flow"])]
+fn reference_year_disrupted(bencher: divan::Bencher, policy: &str) {
+    let sc = disrupted();
+    let p = sc
+        .policies
+        .iter()
+        .find(|p| p.name == policy)
+        .expect("policy in reference")
+        .clone();
+    let mut ws = Workspace::default();
+    let mut rep = 0u64;
+    bencher.bench_local(|| {
+        rep += 1;
+        simulate(&sc.model, &p, Streams::new(1, rep), &mut ws)
+    });
+}
+
 /// M/M/1 at utilisation 0.8 over 1000 weeks: about 134,000 customers per replication.
 #[divan::bench]
 fn mm1_customers(bencher: divan::Bencher) {

@@ -1795,18 +1795,27 @@ impl<'a> Sim<'a> {
     /// The skilled person who would end with the least estimated load after taking `work`
     /// hours (at speed 1) of stage `s`, preferring people present.
     fn least_loaded(&self, s: usize, work: f64, load: &[f64], exclude: usize) -> Option<usize> {
-        let mut best: Option<(bool, f64, usize)> = None;
-        for (i, &l) in load.iter().enumerate() {
-            if i == exclude || self.speed(i, s) <= 0.0 {
+        let mut best: Option<usize> = None;
+        let (mut best_absent, mut best_load) = (true, f64::INFINITY);
+        let mut cand = self.ws.skill_mask[s];
+        while cand != 0 {
+            let i = cand.trailing_zeros() as usize;
+            cand &= cand - 1;
+            if i == exclude {
                 continue;
             }
             let absent = !self.ws.people[i].present;
-            let k = (absent, l + work / self.speed(i, s), i);
-            if best.is_none_or(|b| (k.0, k.1) < (b.0, b.1)) {
-                best = Some(k);
+            let l = load[i] + work / self.speed(i, s);
+            if best.is_none()
+                || (best_absent && !absent)
+                || (absent == best_absent && l < best_load)
+            {
+                best = Some(i);
+                best_absent = absent;
+                best_load = l;
             }
         }
-        best.map(|b| b.2)
+        best
     }
 
     fn set_assign(&mut self, slot: u32, s: usize, who: usize) {
@@ -1889,12 +1898,12 @@ impl<'a> Sim<'a> {
             let fits = (0..self.m.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9);
             // A card too big for anyone's period even on an empty plan would never fit: it is
             // committed on its own when it reaches the head of the queue.
-            let oversized = !fits && {
+            let oversized = |sim: &mut Self, trial: &mut Vec<f64>| {
                 trial.iter_mut().for_each(|l| *l = 0.0);
-                self.assign_card(slot, &mut trial, false);
-                !(0..self.m.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9)
+                sim.assign_card(slot, trial, false);
+                !(0..sim.m.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9)
             };
-            if fits || (k == 0 && !any && oversized) {
+            if fits || (k == 0 && !any && oversized(self, &mut trial)) {
                 taken.push(slot);
                 self.commit_planned(slot, &mut load, plan_end);
                 any = true;

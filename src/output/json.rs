@@ -67,6 +67,10 @@ pub struct Manifest {
     pub metrics: Vec<MetricEntry>,
     /// The weekly series, in `weekly.csv` order.
     pub weekly_series: Vec<SeriesEntry>,
+    /// Only in a merged result: how many shards `flowsim merge` combined. Then `threads` is
+    /// the most any shard used and `wall_time_s` the sum of the shards' simulation times.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_shards: Option<u64>,
 }
 
 /// Hex SHA-256 of a text.

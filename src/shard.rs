@@ -476,14 +476,17 @@ pub fn merge_parts(
             first.replications
         )));
     }
-    let scenario_path = parts[0].join(crate::charts::data::SCENARIO_FILE);
-    let text =
-        std::fs::read_to_string(&scenario_path).map_err(|e| unreadable(&scenario_path, e))?;
-    if sha256_hex(&text) != first.scenario_sha256 {
-        return Err(bad_input(format!(
-            "{}: the text differs from the one simulated (its SHA-256 is not part.json's); the shard folder was edited, run that shard again",
-            scenario_path.display()
-        )));
+    let mut text = String::new();
+    for d in parts.iter().rev() {
+        let scenario_path = d.join(crate::charts::data::SCENARIO_FILE);
+        text =
+            std::fs::read_to_string(&scenario_path).map_err(|e| unreadable(&scenario_path, e))?;
+        if sha256_hex(&text) != first.scenario_sha256 {
+            return Err(bad_input(format!(
+                "{}: the text differs from the one simulated (its SHA-256 is not part.json's); the shard folder was edited, run that shard again",
+                scenario_path.display()
+            )));
+        }
     }
     let src = Source {
         text: text.clone(),

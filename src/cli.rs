@@ -48,6 +48,9 @@ pub enum Command {
     /// Redraw the charts (charts/*.png, charts/*.svg) and report.html of a finished run or
     /// sweep from its CSV files, without simulating.
     Chart(ChartCmdArgs),
+    /// Merge the shard folders of a run or sweep split with --shard K/N into the output one
+    /// machine would have written (byte for byte, the manifest's timing aside).
+    Merge(MergeArgs),
 }
 
 /// Chart options shared by `run` and `sweep`.
@@ -116,7 +119,7 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
 }
 
 /// Options shared by `run` and `sweep`.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct CommonArgs {
     /// Replications per policy (default: the scenario's `run.replications`).
     #[arg(long)]
@@ -143,6 +146,58 @@ pub struct CommonArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run only shard K of N (numbered from 1) and write a shard folder,
+    /// `<out>/shard-K-of-N/`, for `flowsim merge`; `auto` reads the index from a Slurm job
+    /// array (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX).
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<String>,
+    /// The number of shards, for `--shard auto` where the scheduler does not say it
+    /// (Kubernetes; or set FLOWSIM_SHARDS).
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u64>,
+}
+
+impl CommonArgs {
+    /// The shard this process runs, if `--shard` was given.
+    ///
+    /// # Errors
+    /// A bad `--shard`/`--shards`, or `auto` outside a job array.
+    pub fn shard(&self) -> Result<Option<crate::shard::Shard>, Failure> {
+        match &self.shard {
+            None if self.shards.is_some() => Err(bad_input(
+                "--shards needs --shard auto (or give --shard K/N alone)",
+            )),
+            None => Ok(None),
+            Some(spec) => crate::shard::resolve(spec, self.shards, &|k| std::env::var(k).ok())
+                .map(Some)
+                .map_err(bad_input),
+        }
+    }
+}
+
+/// Arguments of `flowsim merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Shard folders written by `run --shard` or `sweep --shard` (or a folder holding them).
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub shards: Vec<PathBuf>,
+    /// Output folder for the merged result.
+    #[arg(long, required = true)]
+    pub out: PathBuf,
+    /// Chart options.
+    #[command(flatten)]
+    pub charts: ChartArgs,
+}
+
+/// `flowsim merge`: checks that the shard folders belong together and writes what one
+/// machine would have written.
+///
+/// # Errors
+/// Shards that do not belong together (code 2) or output that cannot be written (code 1).
+pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
+    let text = crate::shard::merge(&args.shards, &args.out, &args.charts)?;
+    print_out(&text);
+    Ok(())
 }
 
 /// Arguments of `flowsim run`.
@@ -185,7 +240,7 @@ pub struct Failure {
     pub code: i32,
 }
 
-fn bad_input(message: impl Into<String>) -> Failure {
+pub(crate) fn bad_input(message: impl Into<String>) -> Failure {
     Failure {
         message: message.into(),
         code: 2,
@@ -323,7 +378,7 @@ pub fn apply_overrides(sc: &mut Scenario, args: &CommonArgs) -> Result<(), Failu
 }
 
 /// Writes text to stdout; a closed pipe (`flowsim run | head`) is not an error.
-fn print_out(text: &str) {
+pub(crate) fn print_out(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
 }
@@ -357,32 +412,7 @@ pub fn run_to_dir(
     let name = sc.model.name.clone();
     let mut agg = Aggregates::new(sc);
     let reps = sc.settings.replications as u64;
-    let mut manifest = Manifest {
-        flowsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario: name.clone(),
-        origin: source.origin.clone(),
-        source_sha256: sha256_hex(&source.text),
-        overrides: set.to_vec(),
-        scenario_sha256: sha256_hex(text),
-        seed: sc.settings.seed,
-        replications: reps,
-        replications_done: 0,
-        threads: 0,
-        policies: agg.policies.clone(),
-        wall_time_s: 0.0,
-        finished: false,
-        percentiles: percentile_method(),
-        metrics: metric_entries(&agg.metrics),
-        weekly_series: agg
-            .weekly_series
-            .iter()
-            .map(|(n, u)| SeriesEntry {
-                name: n.clone(),
-                unit: u.to_string(),
-            })
-            .collect(),
-        littles_law: Vec::new(),
-    };
+    let mut manifest = manifest_for(sc, source, text, set, &agg);
     let manifest_path = dir.join("manifest.json");
     write_manifest(&manifest_path, &manifest)?;
     let mut rows = ReplicationsWriter::create(&dir.join("replications.csv"), &name, &agg)?;
@@ -419,8 +449,8 @@ pub fn run_to_dir(
     })
 }
 
-/// Little's law on each policy's own output (means across replications).
-fn littles_law(agg: &crate::experiment::Aggregates) -> Vec<crate::output::json::LittleCheck> {
+/// Little's law on each policy's own output (means across replications), for the manifest.
+pub fn littles_law(agg: &crate::experiment::Aggregates) -> Vec<crate::output::json::LittleCheck> {
     let mean = |k: usize, name: &str| agg.metric_index(name).and_then(|m| agg.summary(k, m).mean);
     agg.policies
         .iter()
@@ -435,6 +465,43 @@ fn littles_law(agg: &crate::experiment::Aggregates) -> Vec<crate::output::json::
             )
         })
         .collect()
+}
+
+/// The manifest of a run that has not started: `finished: false`, no replications done.
+pub fn manifest_for(
+    sc: &Scenario,
+    source: &Source,
+    text: &str,
+    set: &[String],
+    agg: &Aggregates,
+) -> Manifest {
+    Manifest {
+        flowsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: sc.model.name.clone(),
+        origin: source.origin.clone(),
+        source_sha256: sha256_hex(&source.text),
+        overrides: set.to_vec(),
+        scenario_sha256: sha256_hex(text),
+        seed: sc.settings.seed,
+        replications: sc.settings.replications as u64,
+        replications_done: 0,
+        threads: 0,
+        policies: agg.policies.clone(),
+        wall_time_s: 0.0,
+        finished: false,
+        percentiles: percentile_method(),
+        metrics: metric_entries(&agg.metrics),
+        weekly_series: agg
+            .weekly_series
+            .iter()
+            .map(|(n, u)| SeriesEntry {
+                name: n.clone(),
+                unit: u.to_string(),
+            })
+            .collect(),
+        littles_law: Vec::new(),
+        merged_shards: None,
+    }
 }
 
 /// The side-by-side table and the headline sentences of one finished experiment.
@@ -538,6 +605,7 @@ fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, Failure>> {
 /// The worst failure, after all scenarios were tried (its message lists how many failed).
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let c = &args.common;
+    let shard = c.shard()?;
     let items: Vec<Result<Option<PathBuf>, Failure>> = if args.scenarios.is_empty() {
         vec![Ok(None)]
     } else {
@@ -567,6 +635,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
                     sc.model.name,
                     dir.display()
                 )));
+            }
+            if let Some(shard) = shard {
+                let msg = crate::shard::run_shard(&sc, &src, &text, c, &dir, shard)?;
+                print_out(&msg);
+                return Ok(());
             }
             let pb = crate::report::progress_bar(sc.settings.replications as u64, c.quiet);
             pb.set_message(sc.model.name.clone());
@@ -610,6 +683,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
 /// Bad input, or a file that cannot be written.
 pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let c = &args.common;
+    let shard = c.shard()?;
     if args.vary.len() > 2 {
         return Err(bad_input(
             "--vary may be given at most twice (a grid of two parameters)",
@@ -670,6 +744,17 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{name}-sweep")));
+    if let Some(shard) = shard {
+        let plan = crate::shard::SweepPlan {
+            source: &src,
+            params: &params,
+            points: &points,
+            loaded: &loaded,
+        };
+        let msg = crate::shard::sweep_shard(&plan, c, &dir, shard)?;
+        print_out(&msg);
+        return Ok(());
+    }
     output::create_dir(&dir)?;
     let mut sweep_csv = SweepWriter::create(&dir.join("sweep.csv"), &params)?;
     let total: u64 = loaded

@@ -17,5 +17,6 @@ pub mod policy;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
 pub mod validate;

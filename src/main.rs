@@ -11,6 +11,7 @@ fn main() {
         Command::Check(args) => cli::check(args),
         Command::Sweep(args) => cli::sweep(args),
         Command::Chart(args) => cli::chart(args),
+        Command::Merge(args) => cli::merge(args),
     };
     if let Err(f) = result {
         if !f.message.is_empty() {

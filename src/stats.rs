@@ -171,6 +171,61 @@ impl ExactSum {
     }
 }
 
+/// An `f64` as 16 hexadecimal digits of its bits: lossless, whatever the value.
+pub fn f64_to_hex(x: f64) -> String {
+    format!("{:016x}", x.to_bits())
+}
+
+/// Reads what [`f64_to_hex`] wrote.
+///
+/// # Errors
+/// Not 16 hexadecimal digits.
+pub fn f64_from_hex(s: &str) -> Result<f64, String> {
+    if s.len() != 16 {
+        return Err(format!("`{s}` is not 16 hexadecimal digits"));
+    }
+    u64::from_str_radix(s, 16)
+        .map(f64::from_bits)
+        .map_err(|_| format!("`{s}` is not 16 hexadecimal digits"))
+}
+
+fn hex_list(xs: &[f64]) -> String {
+    xs.iter()
+        .map(|&x| f64_to_hex(x))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn parse_hex_list(s: &str) -> Result<Vec<f64>, String> {
+    if s.is_empty() {
+        return Ok(Vec::new());
+    }
+    s.split(',').map(f64_from_hex).collect()
+}
+
+impl ExactSum {
+    /// The state as text (the partial sums' bits in hexadecimal, comma-separated), lossless:
+    /// [`ExactSum::decode`] gives back a sum with the same exact value.
+    pub fn encode(&self) -> String {
+        hex_list(&self.partials)
+    }
+
+    /// Reads what [`ExactSum::encode`] wrote.
+    ///
+    /// # Errors
+    /// A malformed number or a non-finite partial.
+    pub fn decode(s: &str) -> Result<Self, String> {
+        let mut sum = ExactSum::default();
+        for x in parse_hex_list(s)? {
+            if !x.is_finite() {
+                return Err("a partial sum is not finite".into());
+            }
+            sum.add(x);
+        }
+        Ok(sum)
+    }
+}
+
 /// Replications kept exactly before a [`QuantileSketch`] switches to buckets.
 pub const SKETCH_EXACT: usize = 1024;
 /// Relative accuracy of a [`QuantileSketch`] once it uses buckets: a reported percentile lies
@@ -349,6 +404,97 @@ impl QuantileSketch {
         }
         debug_assert_eq!(self.neg.total() + self.zeros + self.pos.total(), self.n);
         None
+    }
+
+    /// The state as one line of text, lossless (values as hexadecimal bits):
+    /// `n=N exact=X,X,..` while exact, `n=N zeros=Z pos=OFFSET:C,C,.. neg=OFFSET:C,C,..` once
+    /// bucketed. [`QuantileSketch::decode`] gives back a sketch with the same quantiles and
+    /// the same merges.
+    pub fn encode(&self) -> String {
+        if !self.bucketed {
+            return format!("n={} exact={}", self.n, hex_list(&self.exact));
+        }
+        let b = |x: &Buckets| {
+            let c: Vec<String> = x.counts.iter().map(u64::to_string).collect();
+            format!("{}:{}", x.offset, c.join(","))
+        };
+        format!(
+            "n={} zeros={} pos={} neg={}",
+            self.n,
+            self.zeros,
+            b(&self.pos),
+            b(&self.neg)
+        )
+    }
+
+    /// Reads what [`QuantileSketch::encode`] wrote, checking that the counts add up.
+    ///
+    /// # Errors
+    /// Malformed text or inconsistent counts, in words.
+    pub fn decode(s: &str) -> Result<Self, String> {
+        let mut q = QuantileSketch::default();
+        let mut n = None;
+        for field in s.split_whitespace() {
+            let (key, value) = field
+                .split_once('=')
+                .ok_or_else(|| format!("`{field}` is not KEY=VALUE"))?;
+            let count = |v: &str| {
+                v.parse::<u64>()
+                    .map_err(|_| format!("`{v}` in {key} is not a count"))
+            };
+            let buckets = |v: &str| -> Result<Buckets, String> {
+                let (off, counts) = v
+                    .split_once(':')
+                    .ok_or_else(|| format!("{key}=`{v}` is not OFFSET:COUNTS"))?;
+                let offset: i32 = off
+                    .parse()
+                    .map_err(|_| format!("`{off}` in {key} is not a bucket index"))?;
+                let counts = if counts.is_empty() {
+                    Vec::new()
+                } else {
+                    counts
+                        .split(',')
+                        .map(count)
+                        .collect::<Result<Vec<_>, _>>()?
+                };
+                // Real indices stay within a few thousand of zero (magnitudes 1e-9..1e300).
+                if offset.abs() > 1_000_000 || counts.len() > 1_000_000 {
+                    return Err(format!("{key}: bucket range out of bounds"));
+                }
+                Ok(Buckets { offset, counts })
+            };
+            match key {
+                "n" => n = Some(count(value)?),
+                "exact" => q.exact = parse_hex_list(value)?,
+                "zeros" => {
+                    q.bucketed = true;
+                    q.zeros = count(value)?;
+                }
+                "pos" => q.pos = buckets(value)?,
+                "neg" => q.neg = buckets(value)?,
+                _ => return Err(format!("unknown field `{key}`")),
+            }
+        }
+        q.n = n.ok_or("the count n= is missing")?;
+        if q.bucketed {
+            let total = q
+                .zeros
+                .checked_add(q.pos.total())
+                .and_then(|t| t.checked_add(q.neg.total()));
+            if !q.exact.is_empty() || total != Some(q.n) {
+                return Err(format!("bucket counts do not add up to n={}", q.n));
+            }
+        } else if q.exact.len() as u64 != q.n
+            || q.exact.len() > SKETCH_EXACT
+            || q.exact.iter().any(|x| !x.is_finite())
+        {
+            return Err(format!(
+                "n={} does not match {} exact finite values (at most {SKETCH_EXACT})",
+                q.n,
+                q.exact.len()
+            ));
+        }
+        Ok(q)
     }
 
     /// Bytes held on the heap (for tests of bounded memory).
@@ -553,6 +699,40 @@ mod tests {
         }
         assert_eq!(s.value(), 2.0);
         assert_eq!(ExactSum::default().value(), 0.0);
+    }
+
+    #[test]
+    fn encoded_state_round_trips_exactly() {
+        for n in [0, 5, 1024, 1025, 4000] {
+            let xs: Vec<f64> = uniforms(n, 8)
+                .iter()
+                .enumerate()
+                .map(|(i, u)| if i % 9 == 0 { 0.0 } else { (u - 0.3) * 1e3 })
+                .collect();
+            let mut q = QuantileSketch::default();
+            let mut s = ExactSum::default();
+            for &x in &xs {
+                q.push(x);
+                s.add(x);
+            }
+            let q2 = QuantileSketch::decode(&q.encode()).unwrap();
+            assert_eq!(q2.encode(), q.encode());
+            let s2 = ExactSum::decode(&s.encode()).unwrap();
+            assert_eq!(s2.value().to_bits(), s.value().to_bits());
+            for p in [0.0, 0.05, 0.5, 0.95, 1.0] {
+                assert_eq!(q2.quantile(p), q.quantile(p));
+            }
+        }
+        for bad in [
+            "",
+            "n=2 exact=0000000000000000",
+            "n=1 zeros=2 pos=0: neg=0:",
+            "n=x",
+        ] {
+            assert!(QuantileSketch::decode(bad).is_err(), "{bad}");
+        }
+        assert!(ExactSum::decode("zz").is_err());
+        assert_eq!(f64_from_hex(&f64_to_hex(-0.1)), Ok(-0.1));
     }
 
     #[test]

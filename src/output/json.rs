@@ -69,6 +69,10 @@ pub struct Manifest {
     pub weekly_series: Vec<SeriesEntry>,
     /// Little's law checked on this run's own output, per policy (empty until finished).
     pub littles_law: Vec<LittleCheck>,
+    /// Only in a merged result: how many shards `flowsim merge` combined. Then `threads` is
+    /// the most any shard used and `wall_time_s` the sum of the shards' simulation times.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_shards: Option<u64>,
 }
 
 /// Little's law on one policy's output: time-average cards in the system (committed plus

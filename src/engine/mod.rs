@@ -662,18 +662,15 @@ impl<'a> Sim<'a> {
             Event::AnswersOff => self.answers_off(),
             Event::DayStart => self.day_start(),
             Event::DayEnd => {
-                // Everybody whose day ends now goes home (one event per distinct end time).
-                let mut any = false;
+                // Everybody whose day ends now goes home (one event per distinct end time);
+                // people idle past their normal end go home too (see `classify_idle`).
                 for i in 0..self.m.people.len() {
                     let ps = &self.ws.people[i];
                     if ps.present && self.now >= ps.day_end - 1e-9 {
                         self.go_home(i);
-                        any = true;
                     }
                 }
-                if any {
-                    self.dispatch();
-                }
+                self.dispatch();
             }
             Event::WeekEnd => {
                 self.close_week();
@@ -1713,15 +1710,18 @@ impl<'a> Sim<'a> {
                 if !ps.present {
                     continue;
                 }
-                let end = ps.day_end;
-                if ends[..n_ends].contains(&end) {
-                    continue;
+                // Also at the normal end when overtime is planned: whoever is idle then goes
+                // home instead of idling into overtime.
+                for end in [ps.normal_end, ps.day_end] {
+                    if ends[..n_ends].contains(&end) {
+                        continue;
+                    }
+                    if n_ends < ends.len() {
+                        ends[n_ends] = end;
+                        n_ends += 1;
+                    }
+                    self.ws.q.push(end, Event::DayEnd);
                 }
-                if n_ends < ends.len() {
-                    ends[n_ends] = end;
-                    n_ends += 1;
-                }
-                self.ws.q.push(end, Event::DayEnd);
             }
         }
         self.day_index += 1;

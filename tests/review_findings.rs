@@ -55,3 +55,70 @@ max_overtime_h_per_day = 2
     let ot = r.get(M::OvertimeH).unwrap();
     assert_eq!(ot, 0.0, "{ot} h of overtime counted while idle");
 }
+
+/// One developer holding two cards, one of them blocked for good: turning to the other card
+/// is one context switch. Coming back to the same card the next morning is not a switch, and
+/// under `switch_cost` it must not cost the switch again every day.
+#[test]
+fn resuming_the_same_card_next_morning_is_not_a_context_switch() {
+    let sc = load(
+        r#"
+name = "overnight"
+[run]
+horizon_weeks = 2
+seed = 1
+policies = ["p"]
+[policies.p]
+preset = "pull"
+readiness_check = false
+[arrivals]
+process = "none"
+initial_backlog = 2
+[disruptions.missing_input]
+probability = 0.5
+delay = { dist = "constant", value = 10000.0 }
+[multitasking]
+model = "switch_cost"
+switch_cost_h = 0.5
+[[stages]]
+name = "work"
+effort = { dist = "constant", value = 40.0 }
+[team.dev]
+count = 1
+skills = { work = 1.0 }
+wip_limit = 2
+"#,
+    );
+    let p = policy(&sc, "p");
+    // Find replications where the first card blocks on its missing input and the second
+    // does not: the developer then works the second card for five days while holding both.
+    let mut checked = 0;
+    for rep in 0..40 {
+        let mut ws = Workspace::default();
+        ws.trace = Some(Vec::new());
+        let r = simulate_audited(&sc.model, p, Streams::new(sc.settings.seed, rep), &mut ws)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let tr = ws.trace.take().unwrap();
+        let blocked: Vec<u64> = tr
+            .iter()
+            .filter_map(|t| match t {
+                Trace::Block { card, .. } => Some(*card),
+                _ => None,
+            })
+            .collect();
+        if blocked != [0] {
+            continue;
+        }
+        checked += 1;
+        assert_eq!(r.get(M::CardsFinished), Some(1.0));
+        assert_eq!(
+            r.get(M::ContextSwitches),
+            Some(1.0),
+            "rep {rep}: one switch (to the second card), not one per morning"
+        );
+    }
+    assert!(
+        checked > 0,
+        "no replication had only the first card blocked"
+    );
+}

@@ -138,6 +138,9 @@ struct PersonState {
     sick_until_day: u64,
     absent_days: u32,
     reassigned: bool,
+    /// Id of the card the person last turned to as its holder (a switch is turning to
+    /// another one).
+    last_card: Option<u64>,
     rng: Stream,
     ot_week: f64,
     ot_window: f64,
@@ -420,6 +423,7 @@ impl<'a> Sim<'a> {
                 sick_until_day: 0,
                 absent_days: 0,
                 reassigned: false,
+                last_card: None,
                 rng: streams.stream(StreamKind::Person, i as u64),
                 ot_week: 0.0,
                 ot_window: 0.0,
@@ -1224,7 +1228,10 @@ impl<'a> Sim<'a> {
     fn activate(&mut self, person: usize, slot: u32) {
         let s = self.ws.cards[slot as usize].stage as usize;
         let helper = self.ws.cards[slot as usize].holder != person as u32;
-        if !helper && self.ws.people[person].n_held >= 2 {
+        let id = Some(self.ws.cards[slot as usize].id);
+        // Resuming the card one was on (after a night, say) is not a switch.
+        let turned = !helper && std::mem::replace(&mut self.ws.people[person].last_card, id) != id;
+        if turned && self.ws.people[person].n_held >= 2 {
             self.t.switches += 1;
             if let Multitasking::SwitchCost { hours } = self.m.multitasking {
                 self.progress(slot);

@@ -122,3 +122,64 @@ wip_limit = 2
         "no replication had only the first card blocked"
     );
 }
+
+/// A card found to miss its input when work starts blocks at once; under `on_block = switch`
+/// its holder turns to other work at once, not at the next unrelated event (the next
+/// morning). Both for pull (taking from the stage) and push (the person's planned queue).
+#[test]
+fn a_card_that_blocks_on_start_frees_its_holder_for_other_work_at_once() {
+    for policy_name in ["p", "push"] {
+        let sc = load(&format!(
+            r#"
+name = "block-on-start"
+[run]
+horizon_weeks = 2
+seed = 1
+policies = ["p", "push"]
+[policies.p]
+preset = "pull"
+readiness_check = false
+[arrivals]
+process = "none"
+initial_backlog = 2
+[disruptions.missing_input]
+probability = 0.5
+delay = {{ dist = "constant", value = 10000.0 }}
+[[stages]]
+name = "work"
+effort = {{ dist = "constant", value = 4.0 }}
+[team.dev]
+count = 1
+skills = {{ work = 1.0 }}
+wip_limit = 2
+"#
+        ));
+        let p = policy(&sc, policy_name);
+        let mut checked = 0;
+        for rep in 0..40 {
+            let mut ws = Workspace::default();
+            ws.trace = Some(Vec::new());
+            simulate_audited(&sc.model, p, Streams::new(sc.settings.seed, rep), &mut ws)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let tr = ws.trace.take().unwrap();
+            let first_blocks = tr
+                .iter()
+                .any(|t| matches!(t, Trace::Block { card: 0, t, .. } if *t == 9.0));
+            let second_blocks = tr.iter().any(|t| matches!(t, Trace::Block { card: 1, .. }));
+            if !first_blocks || second_blocks {
+                continue;
+            }
+            checked += 1;
+            let taken = tr.iter().find_map(|t| match t {
+                Trace::Hold { card: 1, t, .. } => Some(*t),
+                _ => None,
+            });
+            assert_eq!(
+                taken,
+                Some(9.0),
+                "{policy_name} rep {rep}: the second card waits for the next morning"
+            );
+        }
+        assert!(checked > 0, "{policy_name}: no replication to check");
+    }
+}

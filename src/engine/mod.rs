@@ -2159,32 +2159,36 @@ impl<'a> Sim<'a> {
         let planned = self.p.planned();
         let mut takers: u128 = 0;
         for i in 0..self.m.people.len() {
-            let ps = &self.ws.people[i];
-            if !ps.present || ps.active != NONE {
-                continue;
+            // Again while the card just taken blocked at once (its input was missing).
+            loop {
+                let ps = &self.ws.people[i];
+                if !ps.present || ps.active != NONE {
+                    break;
+                }
+                if ps.n_held > 0
+                    && let Some(slot) = self.resumable(i)
+                {
+                    self.activate(i, slot);
+                    continue;
+                }
+                if !self.may_take_new(i) {
+                    break;
+                }
+                if planned
+                    && let Some(k) = self.ws.todo[i].iter().position(|&c| {
+                        let c = &self.ws.cards[c as usize];
+                        !c.blocked && self.down_since[c.stage as usize].is_nan()
+                    })
+                {
+                    let slot = self.ws.todo[i].remove(k).expect("index in queue");
+                    self.ws.todo_n[self.ws.cards[slot as usize].stage as usize] -= 1;
+                    self.hold(i, slot);
+                    self.activate(i, slot);
+                    continue;
+                }
+                takers |= 1u128 << i;
+                break;
             }
-            if ps.n_held > 0
-                && let Some(slot) = self.resumable(i)
-            {
-                self.activate(i, slot);
-                continue;
-            }
-            if !self.may_take_new(i) {
-                continue;
-            }
-            if planned
-                && let Some(k) = self.ws.todo[i].iter().position(|&c| {
-                    let c = &self.ws.cards[c as usize];
-                    !c.blocked && self.down_since[c.stage as usize].is_nan()
-                })
-            {
-                let slot = self.ws.todo[i].remove(k).expect("index in queue");
-                self.ws.todo_n[self.ws.cards[slot as usize].stage as usize] -= 1;
-                self.hold(i, slot);
-                self.activate(i, slot);
-                continue;
-            }
-            takers |= 1u128 << i;
         }
         while takers != 0 {
             let mut choice: Option<(usize, Source, usize, usize)> = None;
@@ -2217,7 +2221,8 @@ impl<'a> Sim<'a> {
             let Some((s, src, i, person)) = choice else {
                 break;
             };
-            if self.take(s, src, i, person) {
+            // A taker whose new card blocked at once (missing input) may take another.
+            if self.take(s, src, i, person) && !self.may_take_new(person) {
                 takers &= !(1u128 << person);
             }
         }

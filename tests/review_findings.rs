@@ -183,3 +183,65 @@ wip_limit = 2
         assert!(checked > 0, "{policy_name}: no replication to check");
     }
 }
+
+/// Push planning commits a card when its *assignees'* loads stay within their capacity. A
+/// teammate already over capacity (here: an oversized card committed on its own) must not
+/// stop cards that go to somebody else from being planned.
+#[test]
+fn an_overloaded_teammate_does_not_stop_cards_for_others_from_being_planned() {
+    let sc = load(
+        r#"
+name = "planner"
+[run]
+horizon_weeks = 1
+seed = 5
+policies = ["push"]
+[arrivals]
+process = "none"
+initial_backlog = 4
+[[stages]]
+name = "work"
+effort = { dist = "uniform", min = 5.0, max = 80.0 }
+[team.dev]
+count = 2
+skills = { work = 1.0 }
+"#,
+    );
+    let p = policy(&sc, "push");
+    let mut checked = 0;
+    for rep in 0..60 {
+        let streams = Streams::new(sc.settings.seed, rep);
+        // The cards' efforts are the first draws of their own streams (estimates are exact).
+        let effort: Vec<f64> = (0..2)
+            .map(|id| {
+                let mut rng = streams.stream(flowsim::rng::StreamKind::Card, id);
+                sc.model.stages[0].effort.sample(&mut rng)
+            })
+            .collect();
+        // Card 0 is too big for anybody's 40 h week (committed alone, to developer 0); card 1
+        // fits developer 1's empty week.
+        if !(effort[0] > 40.0 && effort[1] <= 40.0) {
+            continue;
+        }
+        checked += 1;
+        let mut ws = Workspace::default();
+        ws.trace = Some(Vec::new());
+        simulate_audited(&sc.model, p, streams, &mut ws).unwrap_or_else(|e| panic!("{e}"));
+        let assigned: Vec<(u64, usize)> = ws
+            .trace
+            .unwrap()
+            .iter()
+            .filter_map(|t| match t {
+                Trace::Assign {
+                    t, card, person, ..
+                } if *t == 9.0 => Some((*card, *person)),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            assigned.contains(&(1, 1)),
+            "rep {rep}: efforts {effort:?}: card 1 not planned for developer 1 ({assigned:?})"
+        );
+    }
+    assert!(checked > 0, "no replication to check");
+}

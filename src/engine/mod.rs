@@ -1893,7 +1893,10 @@ impl<'a> Sim<'a> {
         for (k, &slot) in order.iter().enumerate() {
             trial.copy_from_slice(&load);
             self.assign_card(slot, &mut trial, false);
-            let fits = (0..self.m.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9);
+            // Only the card's assignees must stay within capacity: a teammate already over it
+            // (carry-over, an oversized card) does not stop cards for others.
+            let fits = (0..self.m.people.len())
+                .all(|p| trial[p] <= capacity[p] + 1e-9 || trial[p] <= load[p]);
             // A card too big for anyone's period even on an empty plan would never fit: it is
             // committed on its own when it reaches the head of the queue.
             let oversized = !fits && {
@@ -1915,7 +1918,8 @@ impl<'a> Sim<'a> {
                 self.next_card_id += 1;
                 trial.copy_from_slice(&load);
                 self.assign_card(slot, &mut trial, false);
-                let fits = (0..self.m.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9);
+                let fits = (0..self.m.people.len())
+                    .all(|p| trial[p] <= capacity[p] + 1e-9 || trial[p] <= load[p]);
                 if !fits && any {
                     // Not planned this time: it waits at the head of the backlog.
                     self.ws.backlog.push_front(slot);

@@ -245,3 +245,34 @@ skills = { work = 1.0 }
     }
     assert!(checked > 0, "no replication to check");
 }
+
+/// Commitment hit rate: a hit is counted for a commitment the denominator counts. With a
+/// warm-up ending in the middle of a planning period, the commitments open at its end are in
+/// the window; before, their hits were counted but the commitments were not, and the rate
+/// could exceed 1.
+#[test]
+fn commitment_hit_rate_counts_hits_and_commitments_alike_across_warm_up() {
+    let sc = load(
+        r#"
+name = "warm-commit"
+[run]
+horizon_weeks = 3
+warmup_weeks = 0.2
+seed = 11
+policies = ["push"]
+[arrivals]
+process = "batch"
+batch_size = 8
+period_weeks = 1
+[[stages]]
+name = "work"
+effort = { dist = "constant", value = 4.0 }
+[team.dev]
+count = 2
+skills = { work = 1.0 }
+"#,
+    );
+    let r = run_one(&sc, policy(&sc, "push"), 0);
+    // 32 h of work a week for 80 h of time: every commitment is met.
+    assert_eq!(r.get(M::CommitmentHitRate), Some(1.0));
+}

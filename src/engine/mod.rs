@@ -713,6 +713,18 @@ impl<'a> Sim<'a> {
                 self.warm = true;
                 self.at_warmup = self.areas.clone();
                 self.t = Tally::default();
+                // Plan commitments still open are in the window: their hits will count.
+                self.t.committed = self
+                    .ws
+                    .cards
+                    .iter()
+                    .filter(|c| {
+                        c.state != CardState::Free
+                            && !c.committed.is_nan()
+                            && c.plan_end.is_finite()
+                            && c.plan_end >= self.now
+                    })
+                    .count() as u64;
                 self.ws.lead.clear();
                 self.ws.cycle.clear();
             }

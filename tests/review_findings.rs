@@ -276,3 +276,37 @@ skills = { work = 1.0 }
     // 32 h of work a week for 80 h of time: every commitment is met.
     assert_eq!(r.get(M::CommitmentHitRate), Some(1.0));
 }
+
+/// Work that completes at the very instant a working day ends is done then, not the next
+/// morning: the day's end was scheduled first, so it used to send the worker home with no
+/// work left and the card finished at 9:00 the next working day.
+#[test]
+fn work_finishing_exactly_at_day_end_is_done_that_day() {
+    let sc = load(
+        r#"
+name = "day-end-tie"
+[run]
+horizon_weeks = 2
+seed = 1
+policies = ["pull", "push"]
+[arrivals]
+process = "none"
+initial_backlog = 1
+[[stages]]
+name = "work"
+effort = { dist = "constant", value = 40.0 }
+[team.dev]
+count = 1
+skills = { work = 1.0 }
+"#,
+    );
+    for name in ["pull", "push"] {
+        let r = run_one(&sc, policy(&sc, name), 0);
+        // Arrived Monday 0:00, taken at 9:00, 40 h of work: done on Friday at 17:00.
+        assert_eq!(
+            r.get(M::LeadTimeMean),
+            Some(4.0 * 24.0 + 17.0),
+            "{name}: done next Monday instead of Friday evening"
+        );
+    }
+}

@@ -671,6 +671,15 @@ impl<'a> Sim<'a> {
                 for i in 0..self.m.people.len() {
                     let ps = &self.ws.people[i];
                     if ps.present && self.now >= ps.day_end - 1e-9 {
+                        // Work completing at this very instant is done before leaving (its
+                        // StageDone, scheduled after this event, would find nobody there).
+                        let slot = ps.active;
+                        if slot != NONE {
+                            self.progress(slot);
+                            if self.ws.cards[slot as usize].remaining <= 1e-9 {
+                                self.stage_done(slot);
+                            }
+                        }
                         self.go_home(i);
                     }
                 }

@@ -310,3 +310,49 @@ skills = { work = 1.0 }
         );
     }
 }
+
+/// A rollback task is not a card: it has no missing input to wait for, and it does not count
+/// as a started card in the blocker rate.
+#[test]
+fn rollback_tasks_do_not_wait_for_missing_input_nor_count_as_cards() {
+    let sc = load(
+        r#"
+name = "rollback"
+[run]
+horizon_weeks = 10
+seed = 2
+policies = ["p"]
+[policies.p]
+preset = "pull"
+readiness_check = true
+detection_probability = 1.0
+failed_deploy = "break"
+[arrivals]
+process = "poisson"
+rate_per_week = 3
+[disruptions.missing_input]
+probability = 1.0
+delay = { dist = "constant", value = 50.0 }
+[[stages]]
+name = "build"
+effort = { dist = "constant", value = 2.0 }
+[[stages]]
+name = "deploy"
+effort = { dist = "constant", value = 1.0 }
+deployment = { failure_probability = 0.3, fix_in = "build", rollback_effort = { dist = "constant", value = 1.0 } }
+[team.dev]
+count = 2
+skills = { build = 1.0, deploy = 1.0 }
+"#,
+    );
+    let r = run_one(&sc, policy(&sc, "p"), 0);
+    assert!(
+        r.get(M::ChangeFailureRate).unwrap() > 0.0,
+        "no failed deployment"
+    );
+    // Every missing input is found by the readiness check before work starts.
+    assert_eq!(r.get(M::BlockerRate), Some(0.0), "a started item blocked");
+    // A 1 h rollback by one of two people: restored well within a working day.
+    let ttr = r.get(M::TimeToRestoreMean).unwrap();
+    assert!(ttr < 24.0, "time to restore {ttr} h");
+}

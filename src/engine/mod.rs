@@ -1475,6 +1475,9 @@ impl<'a> Sim<'a> {
         let slot = self.new_card(u64::MAX, EXPEDITE);
         let c = &mut self.ws.cards[slot as usize];
         c.rollback = true;
+        // Not a card: no missing input, no blockers, not counted as a started card.
+        c.input_pending = false;
+        c.started = true;
         c.state = CardState::Todo;
         c.arrived = self.now;
         self.arrived_total -= 1;
@@ -2046,7 +2049,7 @@ impl<'a> Sim<'a> {
                 let slot = self.ws.doing[s][k];
                 k += 1;
                 let c = &mut self.ws.cards[slot as usize];
-                if c.blocked {
+                if c.blocked || c.rollback {
                     continue;
                 }
                 let u: f64 = c.rng.random();

@@ -356,3 +356,46 @@ skills = { build = 1.0, deploy = 1.0 }
     let ttr = r.get(M::TimeToRestoreMean).unwrap();
     assert!(ttr < 24.0, "time to restore {ttr} h");
 }
+
+/// Idle by cause: a person idle because the system WIP limit is reached while the backlog has
+/// cards is *blocked* (work exists, no room), not *starved*, whether cards enter on pull or
+/// by cadence replenishment.
+#[test]
+fn idle_behind_a_full_system_wip_limit_is_blocked_under_cadence_release_too() {
+    let sc = load(
+        r#"
+name = "conwip-idle"
+[run]
+horizon_weeks = 1
+seed = 4
+policies = ["f", "p"]
+[policies.f]
+preset = "flow"
+system_wip_limit = 1
+swarming = false
+replenish_every_hours = 0
+[policies.p]
+preset = "pull"
+system_wip_limit = 1
+[arrivals]
+process = "none"
+initial_backlog = 50
+[[stages]]
+name = "work"
+effort = { dist = "constant", value = 4.0 }
+[team.dev]
+count = 2
+skills = { work = 1.0 }
+"#,
+    );
+    for name in ["p", "f"] {
+        let r = run_one(&sc, policy(&sc, name), 0);
+        let starved = r.get(M::StarvedH).unwrap();
+        let blocked = r.get(M::BlockedH).unwrap();
+        // One of the two works all 40 h; the other waits for room all week.
+        assert!(
+            starved < 1e-9 && (blocked - 20.0).abs() < 1e-6,
+            "{name}: starved {starved} h, blocked {blocked} h per person-week"
+        );
+    }
+}

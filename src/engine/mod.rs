@@ -1100,7 +1100,12 @@ impl<'a> Sim<'a> {
                     self.backlog_available(),
                     self.stage_room(0) && self.system_room(),
                 ),
-                Release::Cadence { .. } => (!ws.ready.is_empty(), self.stage_room(0)),
+                Release::Cadence { .. } if ws.ready.is_empty() => {
+                    // Backlog cards held back by a full system: work exists, no room.
+                    let full = self.backlog_available() && !self.system_room();
+                    (full, !full)
+                }
+                Release::Cadence { .. } => (true, self.stage_room(0)),
                 Release::Plan { .. } => (false, true),
             }
         }

@@ -129,7 +129,7 @@ wip_limit = 2
 #[test]
 fn a_card_that_blocks_on_start_frees_its_holder_for_other_work_at_once() {
     for policy_name in ["p", "push"] {
-        let sc = load(&format!(
+        let sc = load(
             r#"
 name = "block-on-start"
 [run]
@@ -144,16 +144,16 @@ process = "none"
 initial_backlog = 2
 [disruptions.missing_input]
 probability = 0.5
-delay = {{ dist = "constant", value = 10000.0 }}
+delay = { dist = "constant", value = 10000.0 }
 [[stages]]
 name = "work"
-effort = {{ dist = "constant", value = 4.0 }}
+effort = { dist = "constant", value = 4.0 }
 [team.dev]
 count = 1
-skills = {{ work = 1.0 }}
+skills = { work = 1.0 }
 wip_limit = 2
-"#
-        ));
+"#,
+        );
         let p = policy(&sc, policy_name);
         let mut checked = 0;
         for rep in 0..40 {

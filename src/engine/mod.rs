@@ -138,6 +138,9 @@ struct PersonState {
     sick_until_day: u64,
     absent_days: u32,
     reassigned: bool,
+    /// Id of the card the person last turned to as its holder (a switch is turning to
+    /// another one).
+    last_card: Option<u64>,
     rng: Stream,
     ot_week: f64,
     ot_window: f64,
@@ -420,6 +423,7 @@ impl<'a> Sim<'a> {
                 sick_until_day: 0,
                 absent_days: 0,
                 reassigned: false,
+                last_card: None,
                 rng: streams.stream(StreamKind::Person, i as u64),
                 ot_week: 0.0,
                 ot_window: 0.0,
@@ -662,18 +666,24 @@ impl<'a> Sim<'a> {
             Event::AnswersOff => self.answers_off(),
             Event::DayStart => self.day_start(),
             Event::DayEnd => {
-                // Everybody whose day ends now goes home (one event per distinct end time).
-                let mut any = false;
+                // Everybody whose day ends now goes home (one event per distinct end time);
+                // people idle past their normal end go home too (see `classify_idle`).
                 for i in 0..self.m.people.len() {
                     let ps = &self.ws.people[i];
                     if ps.present && self.now >= ps.day_end - 1e-9 {
+                        // Work completing at this very instant is done before leaving (its
+                        // StageDone, scheduled after this event, would find nobody there).
+                        let slot = ps.active;
+                        if slot != NONE {
+                            self.progress(slot);
+                            if self.ws.cards[slot as usize].remaining <= 1e-9 {
+                                self.stage_done(slot);
+                            }
+                        }
                         self.go_home(i);
-                        any = true;
                     }
                 }
-                if any {
-                    self.dispatch();
-                }
+                self.dispatch();
             }
             Event::WeekEnd => {
                 self.close_week();
@@ -712,6 +722,18 @@ impl<'a> Sim<'a> {
                 self.warm = true;
                 self.at_warmup = self.areas.clone();
                 self.t = Tally::default();
+                // Plan commitments still open are in the window: their hits will count.
+                self.t.committed = self
+                    .ws
+                    .cards
+                    .iter()
+                    .filter(|c| {
+                        c.state != CardState::Free
+                            && !c.committed.is_nan()
+                            && c.plan_end.is_finite()
+                            && c.plan_end >= self.now
+                    })
+                    .count() as u64;
                 self.ws.lead.clear();
                 self.ws.cycle.clear();
             }
@@ -1078,7 +1100,12 @@ impl<'a> Sim<'a> {
                     self.backlog_available(),
                     self.stage_room(0) && self.system_room(),
                 ),
-                Release::Cadence { .. } => (!ws.ready.is_empty(), self.stage_room(0)),
+                Release::Cadence { .. } if ws.ready.is_empty() => {
+                    // Backlog cards held back by a full system: work exists, no room.
+                    let full = self.backlog_available() && !self.system_room();
+                    (full, !full)
+                }
+                Release::Cadence { .. } => (true, self.stage_room(0)),
                 Release::Plan { .. } => (false, true),
             }
         }
@@ -1227,7 +1254,10 @@ impl<'a> Sim<'a> {
     fn activate(&mut self, person: usize, slot: u32) {
         let s = self.ws.cards[slot as usize].stage as usize;
         let helper = self.ws.cards[slot as usize].holder != person as u32;
-        if !helper && self.ws.people[person].n_held >= 2 {
+        let id = Some(self.ws.cards[slot as usize].id);
+        // Resuming the card one was on (after a night, say) is not a switch.
+        let turned = !helper && std::mem::replace(&mut self.ws.people[person].last_card, id) != id;
+        if turned && self.ws.people[person].n_held >= 2 {
             self.t.switches += 1;
             if let Multitasking::SwitchCost { hours } = self.m.multitasking {
                 self.progress(slot);
@@ -1450,6 +1480,9 @@ impl<'a> Sim<'a> {
         let slot = self.new_card(u64::MAX, EXPEDITE);
         let c = &mut self.ws.cards[slot as usize];
         c.rollback = true;
+        // Not a card: no missing input, no blockers, not counted as a started card.
+        c.input_pending = false;
+        c.started = true;
         c.state = CardState::Todo;
         c.arrived = self.now;
         self.arrived_total -= 1;
@@ -1713,15 +1746,18 @@ impl<'a> Sim<'a> {
                 if !ps.present {
                     continue;
                 }
-                let end = ps.day_end;
-                if ends[..n_ends].contains(&end) {
-                    continue;
+                // Also at the normal end when overtime is planned: whoever is idle then goes
+                // home instead of idling into overtime.
+                for end in [ps.normal_end, ps.day_end] {
+                    if ends[..n_ends].contains(&end) {
+                        continue;
+                    }
+                    if n_ends < ends.len() {
+                        ends[n_ends] = end;
+                        n_ends += 1;
+                    }
+                    self.ws.q.push(end, Event::DayEnd);
                 }
-                if n_ends < ends.len() {
-                    ends[n_ends] = end;
-                    n_ends += 1;
-                }
-                self.ws.q.push(end, Event::DayEnd);
             }
         }
         self.day_index += 1;
@@ -1895,7 +1931,10 @@ impl<'a> Sim<'a> {
         for (k, &slot) in order.iter().enumerate() {
             trial.copy_from_slice(&load);
             self.assign_card(slot, &mut trial, false);
-            let fits = (0..self.m.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9);
+            // Only the card's assignees must stay within capacity: a teammate already over it
+            // (carry-over, an oversized card) does not stop cards for others.
+            let fits = (0..self.m.people.len())
+                .all(|p| trial[p] <= capacity[p] + 1e-9 || trial[p] <= load[p]);
             // A card too big for anyone's period even on an empty plan would never fit: it is
             // committed on its own when it reaches the head of the queue.
             let oversized = |sim: &mut Self, trial: &mut Vec<f64>| {
@@ -1917,7 +1956,8 @@ impl<'a> Sim<'a> {
                 self.next_card_id += 1;
                 trial.copy_from_slice(&load);
                 self.assign_card(slot, &mut trial, false);
-                let fits = (0..self.m.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9);
+                let fits = (0..self.m.people.len())
+                    .all(|p| trial[p] <= capacity[p] + 1e-9 || trial[p] <= load[p]);
                 if !fits && any {
                     // Not planned this time: it waits at the head of the backlog.
                     self.ws.backlog.push_front(slot);
@@ -2023,7 +2063,7 @@ impl<'a> Sim<'a> {
                 let slot = self.ws.doing[s][k];
                 k += 1;
                 let c = &mut self.ws.cards[slot as usize];
-                if c.blocked {
+                if c.blocked || c.rollback {
                     continue;
                 }
                 let u: f64 = c.rng.random();
@@ -2161,32 +2201,36 @@ impl<'a> Sim<'a> {
         let planned = self.p.planned();
         let mut takers: u128 = 0;
         for i in 0..self.m.people.len() {
-            let ps = &self.ws.people[i];
-            if !ps.present || ps.active != NONE {
-                continue;
+            // Again while the card just taken blocked at once (its input was missing).
+            loop {
+                let ps = &self.ws.people[i];
+                if !ps.present || ps.active != NONE {
+                    break;
+                }
+                if ps.n_held > 0
+                    && let Some(slot) = self.resumable(i)
+                {
+                    self.activate(i, slot);
+                    continue;
+                }
+                if !self.may_take_new(i) {
+                    break;
+                }
+                if planned
+                    && let Some(k) = self.ws.todo[i].iter().position(|&c| {
+                        let c = &self.ws.cards[c as usize];
+                        !c.blocked && self.down_since[c.stage as usize].is_nan()
+                    })
+                {
+                    let slot = self.ws.todo[i].remove(k).expect("index in queue");
+                    self.ws.todo_n[self.ws.cards[slot as usize].stage as usize] -= 1;
+                    self.hold(i, slot);
+                    self.activate(i, slot);
+                    continue;
+                }
+                takers |= 1u128 << i;
+                break;
             }
-            if ps.n_held > 0
-                && let Some(slot) = self.resumable(i)
-            {
-                self.activate(i, slot);
-                continue;
-            }
-            if !self.may_take_new(i) {
-                continue;
-            }
-            if planned
-                && let Some(k) = self.ws.todo[i].iter().position(|&c| {
-                    let c = &self.ws.cards[c as usize];
-                    !c.blocked && self.down_since[c.stage as usize].is_nan()
-                })
-            {
-                let slot = self.ws.todo[i].remove(k).expect("index in queue");
-                self.ws.todo_n[self.ws.cards[slot as usize].stage as usize] -= 1;
-                self.hold(i, slot);
-                self.activate(i, slot);
-                continue;
-            }
-            takers |= 1u128 << i;
         }
         while takers != 0 {
             let mut choice: Option<(usize, Source, usize, usize)> = None;
@@ -2219,7 +2263,8 @@ impl<'a> Sim<'a> {
             let Some((s, src, i, person)) = choice else {
                 break;
             };
-            if self.take(s, src, i, person) {
+            // A taker whose new card blocked at once (missing input) may take another.
+            if self.take(s, src, i, person) && !self.may_take_new(person) {
                 takers &= !(1u128 << person);
             }
         }

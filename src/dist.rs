@@ -104,22 +104,34 @@ impl Dist {
     }
     /// Gamma with shape k (> 0) and the given mean (> 0); Erlang-k when k is whole.
     pub fn gamma(shape: f64, mean: f64) -> Result<Self, DistError> {
-        check_pos("shape", shape)?;
+        if !(shape.is_finite() && shape > 0.0 && shape <= 1e6) {
+            return Err(format!(
+                "shape must be above 0 and at most 1e6 (got {shape})"
+            ));
+        }
         check_pos("mean", mean)?;
         let d = Gamma::new(shape, mean / shape).map_err(|e| e.to_string())?;
         Ok(Dist::Gamma { d, mean, shape })
     }
 
-    /// Draws one value (hours, never negative).
+    /// Draws one value (hours, never negative, always finite: a draw that overflows is held
+    /// at `MAX_HOURS`).
     #[inline]
     pub fn sample(&self, rng: &mut Stream) -> f64 {
-        match self {
+        let x = match self {
             Dist::Constant(v) => *v,
             Dist::Uniform { d, .. } => d.sample(rng),
             Dist::Triangular { d, .. } => d.sample(rng),
             Dist::Exponential { d, .. } => d.sample(rng),
             Dist::LogNormal { d, .. } => d.sample(rng),
             Dist::Gamma { d, .. } => d.sample(rng),
+        };
+        if (0.0..=MAX_HOURS).contains(&x) {
+            x
+        } else if x > MAX_HOURS {
+            MAX_HOURS
+        } else {
+            0.0
         }
     }
 
@@ -153,9 +165,17 @@ impl Dist {
     }
 }
 
+/// The longest duration a distribution may describe (hours; about 114,000 years).
+pub const MAX_HOURS: f64 = 1e9;
+
 fn check_nonneg(name: &str, v: f64) -> Result<(), DistError> {
     if !v.is_finite() || v < 0.0 {
         return Err(format!("{name} must be a finite number >= 0 (got {v})"));
+    }
+    if v > MAX_HOURS {
+        return Err(format!(
+            "{name} must be at most {MAX_HOURS:e} hours (got {v})"
+        ));
     }
     Ok(())
 }
@@ -163,6 +183,11 @@ fn check_nonneg(name: &str, v: f64) -> Result<(), DistError> {
 fn check_pos(name: &str, v: f64) -> Result<(), DistError> {
     if !v.is_finite() || v <= 0.0 {
         return Err(format!("{name} must be a finite number > 0 (got {v})"));
+    }
+    if v > MAX_HOURS {
+        return Err(format!(
+            "{name} must be at most {MAX_HOURS:e} hours (got {v})"
+        ));
     }
     Ok(())
 }

@@ -33,6 +33,10 @@ use crate::policy::{
     FailedDeploy, Handoff, OnBlock, Overtime, PRESETS, Policy, Release, Selection, Swarming,
 };
 
+/// The largest system WIP limit (cards): with an endless backlog, a release fills the system
+/// to its limit at once, so the limit bounds memory.
+pub const MAX_SYSTEM_WIP: u32 = 100_000;
+
 /// The reference scenario shipped in the binary (`flowsim run` with no file runs it).
 pub const REFERENCE: &str = include_str!("../scenarios/small-team.toml");
 /// The reference scenario's file name, for messages.
@@ -1193,7 +1197,15 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
 
     // Estimates, disruptions, classes, multitasking.
     let e = &f.estimates;
-    ck.positive("estimates.bias", e.bias, "ratio of estimate to effort");
+    if !(e.bias.is_finite() && (0.05..=20.0).contains(&e.bias)) {
+        ck.fail(
+            "estimates.bias",
+            format!(
+                "must lie between 0.05 and 20 (the mean ratio of estimate to true effort; 0.8 means estimates 20% low); got {}",
+                e.bias
+            ),
+        );
+    }
     ck.nonneg(
         "estimates.spread",
         e.spread,
@@ -1578,10 +1590,19 @@ fn apply_policy_file(
             ck.fail(
                 format!("{p}.system_wip_limit"),
                 "a system WIP limit of 0 would never let a card start: use at least 1 card, \
-                 or no_system_wip_limit = true for no limit.",
+                                  or no_system_wip_limit = true for no limit.",
             );
         }
-        pol.system_wip_limit = Some(l);
+        if l > MAX_SYSTEM_WIP {
+            ck.fail(
+                format!("{p}.system_wip_limit"),
+                format!(
+                    "{l} cards is beyond the largest system WIP limit flowsim simulates ({MAX_SYSTEM_WIP}); \
+                     use no_system_wip_limit = true for no limit."
+                ),
+            );
+        }
+        pol.system_wip_limit = Some(l.min(MAX_SYSTEM_WIP));
     }
     if pf.no_system_wip_limit == Some(true) {
         if pf.system_wip_limit.is_some() {

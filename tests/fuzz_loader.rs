@@ -200,7 +200,12 @@ fn check_text(text: &str) -> Result<(), TestCaseError> {
     let loaded = std::panic::catch_unwind(|| scenario::load_str(text, "fuzz.toml"));
     let loaded = loaded.map_err(|_| TestCaseError::fail(format!("loader panicked on:\n{text}")))?;
     match loaded {
-        Ok(sc) => short_run(sc).map_err(|e| TestCaseError::fail(format!("{e}\non:\n{text}"))),
+        Ok(sc) => {
+            if let Ok(path) = std::env::var("FLOWSIM_FUZZ_DUMP") {
+                let _ = std::fs::write(path, text);
+            }
+            short_run(sc).map_err(|e| TestCaseError::fail(format!("{e}\non:\n{text}")))
+        }
         Err(e) => {
             let msg = e.to_string();
             prop_assert!(msg.starts_with("fuzz.toml: "), "{}", msg);

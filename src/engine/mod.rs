@@ -511,7 +511,8 @@ impl<'a> Sim<'a> {
         self.start();
         let horizon = self.m.horizon_h;
         while let Some((t, ev)) = self.ws.q.pop() {
-            if t >= horizon {
+            // (A time that is not a number can only come from bad input; stop rather than loop.)
+            if t.is_nan() || t >= horizon {
                 break;
             }
             if self.ws.audit && t < self.now {
@@ -1949,8 +1950,9 @@ impl<'a> Sim<'a> {
             }
         }
         if matches!(self.m.arrivals.process, ArrivalProcess::Unlimited) {
-            // An endless backlog: keep committing fresh cards while they fit.
-            loop {
+            // An endless backlog: keep committing fresh cards while they fit (and while the
+            // system stays within the largest WIP flowsim simulates).
+            while self.wip < crate::scenario::MAX_SYSTEM_WIP {
                 let id = self.next_card_id;
                 let slot = self.new_card(id, STANDARD);
                 self.next_card_id += 1;

@@ -155,6 +155,17 @@ pub struct CommonArgs {
     /// (Kubernetes; or set FLOWSIM_SHARDS).
     #[arg(long, value_name = "N")]
     pub shards: Option<u64>,
+    /// Replace an existing result folder (only once the new result is complete) instead of
+    /// writing to a new numbered one, and run even beyond --max-events or --max-memory-mb.
+    #[arg(long)]
+    pub force: bool,
+    /// Refuse a run predicted to need more simulation events than this (the whole run: every
+    /// replication, policy and sweep point); --force runs it anyway.
+    #[arg(long, value_name = "EVENTS", default_value_t = crate::guard::DEFAULT_MAX_EVENTS)]
+    pub max_events: f64,
+    /// Refuse a run predicted to need more memory than this many MiB; --force runs it anyway.
+    #[arg(long, value_name = "MIB", default_value_t = crate::guard::DEFAULT_MAX_MEMORY_MB)]
+    pub max_memory_mb: f64,
 }
 
 impl CommonArgs {
@@ -172,6 +183,37 @@ impl CommonArgs {
                 .map(Some)
                 .map_err(bad_input),
         }
+    }
+
+    /// Refuses a run whose predicted work or memory is beyond the limits, unless `--force`.
+    ///
+    /// # Errors
+    /// A bad limit, or the estimate and how to proceed (exit code 2).
+    fn guard(&self, what: &str, need: crate::guard::Need) -> Result<(), Failure> {
+        for (flag, v) in [
+            ("--max-events", self.max_events),
+            ("--max-memory-mb", self.max_memory_mb),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(bad_input(format!(
+                    "{flag} must be a positive number (got {v})"
+                )));
+            }
+        }
+        if self.force {
+            return Ok(());
+        }
+        let limits = crate::guard::Limits {
+            max_events: self.max_events,
+            max_memory_mb: self.max_memory_mb,
+        };
+        crate::guard::check(what, need, limits).map_err(bad_input)
+    }
+
+    /// Worker threads a run will use.
+    fn workers(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
     }
 }
 
@@ -394,8 +436,19 @@ pub struct Finished {
     pub wall_s: f64,
 }
 
+impl Finished {
+    /// Whether Ctrl-C stopped the experiment before every replication ran.
+    pub fn interrupted(&self, sc: &Scenario) -> bool {
+        self.aggregates.reps < u64::from(sc.settings.replications)
+    }
+}
+
 /// Runs a loaded scenario's experiment and writes every file into `dir`: the folder and the
 /// streaming files are created first, so a bad path fails before the first replication.
+///
+/// Ctrl-C (once [`crate::interrupt::install`] has run) stops it early: the files then hold the
+/// replications that finished, `manifest.json` says `partial`, and the returned aggregates have
+/// fewer replications than asked for (see [`Finished::interrupted`]).
 ///
 /// # Errors
 /// A file cannot be written, or the thread pool cannot be built.
@@ -419,7 +472,8 @@ pub fn run_to_dir(
     let start = Instant::now();
     let on_done = || pb.inc(1);
     let (result, used) = experiment::with_threads(threads, || {
-        let r = experiment::run_replications(sc, 0..reps, &on_done, |rep, results| {
+        let stop = crate::interrupt::flag();
+        let r = experiment::run_replications_until(sc, 0..reps, stop, &on_done, |rep, results| {
             rows.write(rep, &results)?;
             agg.add(&results);
             Ok::<(), OutputError>(())
@@ -430,7 +484,7 @@ pub fn run_to_dir(
         message: format!("cannot start {threads:?} worker threads: {e}; try a smaller --threads"),
         code: 1,
     })?;
-    result?;
+    let progress = result?;
     rows.finish()?;
     write_summary(&dir.join("summary.csv"), &name, &agg)?;
     write_differences(&dir.join("differences.csv"), &name, &agg)?;
@@ -440,7 +494,14 @@ pub fn run_to_dir(
     manifest.threads = used;
     manifest.wall_time_s = wall_s;
     manifest.littles_law = littles_law(&agg);
-    manifest.finished = true;
+    manifest.finished = !progress.stopped;
+    manifest.partial = progress.stopped;
+    if progress.stopped {
+        manifest.interrupted = Some(format!(
+            "interrupted (Ctrl-C) after {} of {reps} replications; every file holds only those",
+            agg.reps
+        ));
+    }
     write_manifest(&manifest_path, &manifest)?;
     Ok(Finished {
         aggregates: agg,
@@ -499,6 +560,8 @@ pub fn manifest_for(
                 unit: u.to_string(),
             })
             .collect(),
+        partial: false,
+        interrupted: None,
         littles_law: Vec::new(),
         merged_shards: None,
     }
@@ -563,6 +626,42 @@ pub fn render(sc: &Scenario, f: &Finished, dir: &Path) -> String {
     s
 }
 
+/// Tells stderr when an existing result made the run choose a new numbered folder.
+fn announce_target(wanted: &Path, target: &Path) {
+    if wanted != target {
+        eprintln!(
+            "note: {} already holds a result; writing to {} instead (--force replaces it once the new result is complete)",
+            wanted.display(),
+            target.display()
+        );
+    }
+}
+
+/// Adds to the final "Wrote DIR" line why DIR is not the folder asked for.
+fn wrote_note(mut text: String, wanted: &Path, done: &Path) -> String {
+    if wanted != done {
+        if text.ends_with('\n') {
+            text.pop();
+        }
+        text.push_str(&format!(
+            " ({} already held a result; --force replaces it)\n",
+            wanted.display()
+        ));
+    }
+    text
+}
+
+/// The failure of a run stopped by Ctrl-C whose partial result is in `dir`.
+fn interrupted(done: u64, of: u64, dir: &Path) -> Failure {
+    Failure {
+        message: format!(
+            "Interrupted after {done} of {of} replications: the partial result is in {} (manifest.json says \"finished\": false, \"partial\": true; no charts). Run again to get the whole result.",
+            dir.display()
+        ),
+        code: crate::interrupt::EXIT_CODE,
+    }
+}
+
 /// Expands folders into their `*.toml` files (sorted by name); files pass through.
 fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, Failure>> {
     let mut out = Vec::new();
@@ -606,6 +705,7 @@ fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, Failure>> {
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let c = &args.common;
     let shard = c.shard()?;
+    crate::interrupt::install();
     let items: Vec<Result<Option<PathBuf>, Failure>> = if args.scenarios.is_empty() {
         vec![Ok(None)]
     } else {
@@ -623,10 +723,14 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             let src = read_source(path.as_deref())?;
             let (mut sc, text) = load_with_overrides(&src, &c.set)?;
             apply_overrides(&mut sc, c)?;
+                        // A shard is judged on its own share of the replications.
+            let share = shard.map_or(1, |sh| sh.count);
+            let reps = u64::from(sc.settings.replications).div_ceil(share);
+            c.guard(&src.origin, crate::guard::need(&sc, reps, c.workers()))?;
             let dir = match (&c.out, several) {
                 (Some(o), false) => o.clone(),
-                (Some(o), true) => o.join(&sc.model.name),
-                (None, _) => Path::new("output").join(&sc.model.name),
+                (Some(o), true) => o.join(output::safe::component(&sc.model.name)?),
+                (None, _) => Path::new("output").join(output::safe::component(&sc.model.name)?),
             };
             if !used_dirs.insert(dir.clone()) {
                 return Err(bad_input(format!(
@@ -641,13 +745,36 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
                 print_out(&msg);
                 return Ok(());
             }
+            let stage = output::safe::Staged::begin(&dir, c.force)?;
+            announce_target(&dir, stage.target());
             let pb = crate::report::progress_bar(sc.settings.replications as u64, c.quiet);
             pb.set_message(sc.model.name.clone());
-            let f = run_to_dir(&sc, &src, &text, &c.set, &dir, c.threads, &pb);
+            let f = run_to_dir(&sc, &src, &text, &c.set, stage.path(), c.threads, &pb);
             pb.finish_and_clear();
             let f = f?;
-            draw_charts(&dir, &text, &args.charts)?;
-            print_out(&render(&sc, &f, &dir));
+            if f.interrupted(&sc) {
+                let done = stage.commit()?;
+                return Err(interrupted(
+                    f.aggregates.reps,
+                    u64::from(sc.settings.replications),
+                    &done,
+                ));
+            }
+            if crate::interrupt::requested() {
+                // Every replication finished: keep the complete result, skip the charts.
+                let done = stage.commit()?;
+                return Err(Failure {
+                    message: format!(
+                        "Interrupted while finishing: every replication ran and {} is complete, but has no charts; draw them with `flowsim chart {}`.",
+                        done.display(),
+                        done.display()
+                    ),
+                    code: crate::interrupt::EXIT_CODE,
+                });
+            }
+            draw_charts(stage.path(), &text, &args.charts)?;
+            let done = stage.commit()?;
+            print_out(&wrote_note(render(&sc, &f, &done), &dir, &done));
             Ok(())
         });
         if let Err(f) = result {
@@ -660,6 +787,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         }
         if several {
             print_out("\n");
+        }
+        if crate::interrupt::requested() {
+            break;
         }
     }
     if failures.is_empty() {
@@ -684,6 +814,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
 pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let c = &args.common;
     let shard = c.shard()?;
+    crate::interrupt::install();
     if args.vary.len() > 2 {
         return Err(bad_input(
             "--vary may be given at most twice (a grid of two parameters)",
@@ -740,10 +871,22 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         loaded.push((sc, text, set));
     }
     let name = loaded[0].0.model.name.clone();
-    let dir = c
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(format!("{name}-sweep")));
+    let mut need = crate::guard::Need::default();
+    for (sc, _, _) in &loaded {
+        let share = shard.map_or(1, |sh| sh.count);
+        let reps = u64::from(sc.settings.replications).div_ceil(share);
+        let n = crate::guard::need(sc, reps, c.workers());
+        need.events += n.events;
+        need.bytes = need.bytes.max(n.bytes);
+    }
+    c.guard(
+        &format!("{} ({} sweep points)", src.origin, points.len()),
+        need,
+    )?;
+    let dir = match &c.out {
+        Some(o) => o.clone(),
+        None => Path::new("output").join(format!("{}-sweep", output::safe::component(&name)?)),
+    };
     if let Some(shard) = shard {
         let plan = crate::shard::SweepPlan {
             source: &src,
@@ -755,8 +898,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         print_out(&msg);
         return Ok(());
     }
-    output::create_dir(&dir)?;
-    let mut sweep_csv = SweepWriter::create(&dir.join("sweep.csv"), &params)?;
+    let stage = output::safe::Staged::begin(&dir, c.force)?;
+    announce_target(&dir, stage.target());
+    let mut sweep_csv = SweepWriter::create(&stage.path().join("sweep.csv"), &params)?;
     let total: u64 = loaded
         .iter()
         .map(|(sc, _, _)| sc.settings.replications as u64)
@@ -765,15 +909,42 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     pb.set_message(format!("{name} sweep"));
     let width = points.len().to_string().len();
     let mut lines = Vec::new();
+    let mut stopped = None;
     for (i, ((sc, text, set), pt)) in loaded.iter().zip(&points).enumerate() {
-        let point_dir = dir.join("points").join(format!("{:0width$}", i + 1));
+        let point_dir = stage
+            .path()
+            .join("points")
+            .join(format!("{:0width$}", i + 1));
         let f = run_to_dir(sc, &src, text, set, &point_dir, c.threads, &pb)?;
+        if f.interrupted(sc) {
+            stopped = Some((i, f.aggregates.reps, u64::from(sc.settings.replications)));
+            break;
+        }
         sweep_csv.write_point(&name, i + 1, pt, &f.aggregates)?;
         lines.push(sweep_line(i + 1, &params, pt, &f.aggregates));
+        if crate::interrupt::requested() && i + 1 < points.len() {
+            stopped = Some((i + 1, 0, u64::from(sc.settings.replications)));
+            break;
+        }
     }
     pb.finish_and_clear();
     sweep_csv.finish()?;
-    draw_charts(&dir, &src.text, &args.charts)?;
+    if let Some((i, done, of)) = stopped {
+        let note = format!(
+            "Interrupted (Ctrl-C) at sweep point {} of {} after {done} of {of} of its replications: sweep.csv holds the {i} complete points only; points/ holds their folders and the partial point's, whose manifest.json says \"partial\": true. No charts were drawn.\n",
+            i + 1,
+            points.len()
+        );
+        let path = stage.path().join("INTERRUPTED.txt");
+        std::fs::write(&path, &note).map_err(|e| OutputError::io(&path, e))?;
+        let done_dir = stage.commit()?;
+        return Err(Failure {
+            message: format!("{}The partial sweep is in {}.", note, done_dir.display()),
+            code: crate::interrupt::EXIT_CODE,
+        });
+    }
+    draw_charts(stage.path(), &src.text, &args.charts)?;
+    let done = stage.commit()?;
     let mut s = format!(
         "{name} sweep — {} points, seed {} at every point\nthroughput_per_week and lead_time_mean_h per policy (mean ±half-width of the 95% interval)\n",
         points.len(),
@@ -783,8 +954,8 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         s.push_str(&l);
         s.push('\n');
     }
-    s.push_str(&format!("\nWrote {}\n", dir.display()));
-    print_out(&s);
+    s.push_str(&format!("\nWrote {}\n", done.display()));
+    print_out(&wrote_note(s, &dir, &done));
     Ok(())
 }
 

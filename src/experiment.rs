@@ -12,6 +12,8 @@
 //! - Aggregates are online (Welford, bounded quantile sketches): memory does not grow with the
 //!   number of replications; per-replication rows go to disk as each chunk completes.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
 
 use crate::engine::{Workspace, simulate};
@@ -33,15 +35,38 @@ pub fn run_replications<E>(
     sc: &Scenario,
     reps: std::ops::Range<u64>,
     on_done: &(dyn Fn() + Sync),
-    mut sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E>,
+    sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E>,
 ) -> Result<(), E> {
+    let never = AtomicBool::new(false);
+    run_replications_until(sc, reps, &never, on_done, sink).map(|_| ())
+}
+
+/// Like [`run_replications`], but stops early once `stop` is set (e.g. by Ctrl-C): workers
+/// check the flag before starting each replication, so they stop within one replication.
+///
+/// The replications handed to `sink` are always a prefix `reps.start..reps.start + n` of the
+/// range, with no gaps: a replication that finished after an earlier one was skipped is dropped,
+/// so a partial result is still a pure function of (scenario, seed, n).
+///
+/// # Errors
+/// The first error the sink returns; the remaining replications are not run.
+pub fn run_replications_until<E>(
+    sc: &Scenario,
+    reps: std::ops::Range<u64>,
+    stop: &AtomicBool,
+    on_done: &(dyn Fn() + Sync),
+    mut sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E>,
+) -> Result<Progress, E> {
     let seed = sc.settings.seed;
     let mut start = reps.start;
-    while start < reps.end {
+    while start < reps.end && !stop.load(Ordering::Relaxed) {
         let end = (start + CHUNK).min(reps.end);
-        let chunk: Vec<Vec<RepResult>> = (start..end)
+        let chunk: Vec<Option<Vec<RepResult>>> = (start..end)
             .into_par_iter()
             .map_init(Workspace::default, |ws, rep| {
+                if stop.load(Ordering::Relaxed) {
+                    return None;
+                }
                 let streams = Streams::new(seed, rep);
                 let r = sc
                     .policies
@@ -49,15 +74,33 @@ pub fn run_replications<E>(
                     .map(|p| simulate(&sc.model, p, streams, ws))
                     .collect();
                 on_done();
-                r
+                Some(r)
             })
             .collect();
         for (i, per_policy) in chunk.into_iter().enumerate() {
+            let Some(per_policy) = per_policy else {
+                return Ok(Progress {
+                    done: start + i as u64 - reps.start,
+                    stopped: true,
+                });
+            };
             sink(start + i as u64, per_policy)?;
         }
         start = end;
     }
-    Ok(())
+    Ok(Progress {
+        done: start - reps.start,
+        stopped: start < reps.end,
+    })
+}
+
+/// How far [`run_replications_until`] got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Replications handed to the sink (a prefix of the range).
+    pub done: u64,
+    /// Whether the stop flag ended the run before the whole range ran.
+    pub stopped: bool,
 }
 
 /// Runs `f` on a dedicated rayon pool of `threads` threads (all cores when `None` or 0).

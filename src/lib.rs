@@ -9,6 +9,8 @@ pub mod cli;
 pub mod dist;
 pub mod engine;
 pub mod experiment;
+pub mod guard;
+pub mod interrupt;
 pub mod metrics;
 pub mod model;
 pub mod output;

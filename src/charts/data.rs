@@ -223,7 +223,7 @@ impl Table {
             .headers()
             .map_err(|e| read_err(path, e))?
             .iter()
-            .map(str::to_string)
+            .map(|h| crate::output::safe::csv_uncell(h).to_string())
             .collect();
         let rows = r
             .records()
@@ -251,7 +251,7 @@ impl Table {
 }
 
 fn text(r: &csv::StringRecord, c: usize) -> String {
-    r.get(c).unwrap_or("").to_string()
+    crate::output::safe::csv_uncell(r.get(c).unwrap_or("")).to_string()
 }
 
 /// A numeric cell; empty, unparsable or non-finite cells are `None`.

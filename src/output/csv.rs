@@ -1,11 +1,13 @@
 //! Tidy CSV files: `summary.csv`, `differences.csv`, `replications.csv`, `weekly.csv` and
 //! `sweep.csv`. One row per observation unit, one column per variable, a header row, `,` as the
-//! separator, `.` as the decimal point, empty cells where a value is undefined.
+//! separator, `.` as the decimal point, empty cells where a value is undefined, and text that a
+//! spreadsheet would run as a formula prefixed with `'` (see [`super::safe::csv_cell`]).
 
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
+use super::safe::csv_cell;
 use super::{OutputError, num};
 use crate::experiment::Aggregates;
 use crate::metrics::RepResult;
@@ -29,7 +31,7 @@ impl CsvFile {
     pub fn create(path: &Path, header: &[String]) -> Result<Self, OutputError> {
         let f = File::create(path).map_err(|e| OutputError::io(path, e))?;
         let mut w = ::csv::Writer::from_writer(BufWriter::new(f));
-        w.write_record(header)
+        w.write_record(header.iter().map(|c| csv_cell(c).into_owned()))
             .map_err(|e| OutputError::io(path, e))?;
         Ok(CsvFile {
             path: path.to_path_buf(),
@@ -37,13 +39,19 @@ impl CsvFile {
         })
     }
 
-    /// Writes one row.
+    /// Writes one row; text cells a spreadsheet would run as formulas are neutralised
+    /// ([`csv_cell`]).
     ///
     /// # Errors
     /// The file cannot be written.
     pub fn row(&mut self, cells: &[String]) -> Result<(), OutputError> {
+        for c in cells {
+            self.w
+                .write_field(csv_cell(c).as_bytes())
+                .map_err(|e| OutputError::io(&self.path, e))?;
+        }
         self.w
-            .write_record(cells)
+            .write_record(None::<&[u8]>)
             .map_err(|e| OutputError::io(&self.path, e))
     }
 

@@ -61,6 +61,12 @@ pub struct Manifest {
     pub wall_time_s: f64,
     /// Whether every replication ran and every file was written.
     pub finished: bool,
+    /// Whether the run was stopped early (Ctrl-C): the files hold only the first
+    /// `replications_done` replications.
+    pub partial: bool,
+    /// Why the run is partial, in words (absent when it is not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
     /// How percentiles across replications are computed.
     pub percentiles: String,
     /// The metric catalogue, in `replications.csv` column order.

@@ -36,10 +36,8 @@ skills = { serve = 1.0 }
 preset = "pull"
 "#;
 
-/// One simulated year (52 weeks) of the reference scenario under each preset.
-#[divan::bench(args = ["push", "pull", "flow"])]
-fn reference_year(bencher: divan::Bencher, policy: &str) {
-    let sc = reference();
+/// Times one simulated year of `sc` under `policy`, a fresh replication each iteration.
+fn bench_year(bencher: divan::Bencher, sc: &Scenario, policy: &str) {
     let p = sc
         .policies
         .iter()
@@ -52,6 +50,12 @@ fn reference_year(bencher: divan::Bencher, policy: &str) {
         rep += 1;
         simulate(&sc.model, &p, Streams::new(1, rep), &mut ws)
     });
+}
+
+/// One simulated year (52 weeks) of the reference scenario under each preset.
+#[divan::bench(args = ["push", "pull", "flow"])]
+fn reference_year(bencher: divan::Bencher, policy: &str) {
+    bench_year(bencher, &reference(), policy);
 }
 
 /// The reference scenario with disruptions on: sickness, missing inputs, blockers, rework,
@@ -81,19 +85,7 @@ fn disrupted() -> Scenario {
 /// One simulated year of the reference scenario with disruptions on, under each preset.
 #[divan::bench(args = ["push", "pull", "flow"])]
 fn reference_year_disrupted(bencher: divan::Bencher, policy: &str) {
-    let sc = disrupted();
-    let p = sc
-        .policies
-        .iter()
-        .find(|p| p.name == policy)
-        .expect("policy in reference")
-        .clone();
-    let mut ws = Workspace::default();
-    let mut rep = 0u64;
-    bencher.bench_local(|| {
-        rep += 1;
-        simulate(&sc.model, &p, Streams::new(1, rep), &mut ws)
-    });
+    bench_year(bencher, &disrupted(), policy);
 }
 
 /// M/M/1 at utilisation 0.8 over 1000 weeks: about 134,000 customers per replication.

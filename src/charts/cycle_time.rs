@@ -31,31 +31,15 @@ pub fn title() -> String {
 
 /// The bars: one group per statistic the folder holds, one range bar per policy.
 pub fn bars(d: &RunData) -> (Vec<String>, Vec<Vec<Option<GroupBar>>>) {
-    let present: Vec<&(&str, &str)> = STATS
-        .iter()
-        .filter(|(m, _)| d.summary.iter().any(|r| r.metric == *m))
-        .collect();
-    let groups = present.iter().map(|(_, l)| l.to_string()).collect();
-    let bars = d
-        .policies
-        .iter()
-        .map(|p| {
-            present
-                .iter()
-                .map(|(m, _)| {
-                    let s = d.stat(p, m)?.stat;
-                    let mid = s.p50.or(s.mean)?;
-                    Some(GroupBar {
-                        low: s.p05.unwrap_or(mid).min(mid),
-                        high: s.p95.unwrap_or(mid).max(mid),
-                        whisker: None,
-                        marker: Some(mid),
-                    })
-                })
-                .collect()
+    super::summary_bars(d, &STATS, |s| {
+        let mid = s.p50.or(s.mean)?;
+        Some(GroupBar {
+            low: s.p05.unwrap_or(mid).min(mid),
+            high: s.p95.unwrap_or(mid).max(mid),
+            whisker: None,
+            marker: Some(mid),
         })
-        .collect();
-    (groups, bars)
+    })
 }
 
 /// Draws the chart.

@@ -30,31 +30,15 @@ pub fn title() -> String {
 
 /// The bars: one group per cause the folder holds, one bar per policy (mean, 95% interval).
 pub fn bars(d: &RunData) -> (Vec<String>, Vec<Vec<Option<GroupBar>>>) {
-    let present: Vec<&(&str, &str)> = CAUSES
-        .iter()
-        .filter(|(m, _)| d.summary.iter().any(|r| r.metric == *m))
-        .collect();
-    let groups = present.iter().map(|(_, l)| l.to_string()).collect();
-    let bars = d
-        .policies
-        .iter()
-        .map(|p| {
-            present
-                .iter()
-                .map(|(m, _)| {
-                    let s = d.stat(p, m)?.stat;
-                    let mean = s.mean?;
-                    Some(GroupBar {
-                        low: 0.0,
-                        high: mean,
-                        whisker: s.ci95_low.zip(s.ci95_high),
-                        marker: None,
-                    })
-                })
-                .collect()
+    super::summary_bars(d, &CAUSES, |s| {
+        let mean = s.mean?;
+        Some(GroupBar {
+            low: 0.0,
+            high: mean,
+            whisker: s.ci95_low.zip(s.ci95_high),
+            marker: None,
         })
-        .collect();
-    (groups, bars)
+    })
 }
 
 /// Draws the chart.

@@ -16,7 +16,9 @@ use flowsim::scenario::{REFERENCE, load_str};
 fn main() {
     let mut args = std::env::args().skip(1);
     let policy = args.next().unwrap_or_else(|| "push".into());
-    let reps: u64 = args.next().map_or(10, |a| a.parse().expect("replications: a whole number"));
+    let reps: u64 = args
+        .next()
+        .map_or(10, |a| a.parse().expect("replications: a whole number"));
     let sc = load_str(REFERENCE, "reference").expect("the reference scenario loads");
     let Some(p) = sc.policies.iter().find(|p| p.name == policy) else {
         eprintln!("no policy `{policy}` in the reference scenario (push, pull, flow)");

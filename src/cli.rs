@@ -369,11 +369,11 @@ pub fn apply_overrides(sc: &mut Scenario, args: &CommonArgs) -> Result<(), Failu
         if r == 0 {
             return Err(bad_input("--reps must be at least 1."));
         }
-        if r > scenario::MAX_REPLICATIONS {
+        if r > crate::limits::MAX_REPLICATIONS {
             return Err(bad_input(format!(
                 "--reps {r} is beyond the limit of {}; a few hundred replications give tight \
                  confidence intervals.",
-                scenario::MAX_REPLICATIONS
+                crate::limits::MAX_REPLICATIONS
             )));
         }
         sc.settings.replications = r;

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod experiment;
 pub mod guard;
 pub mod interrupt;
+pub mod limits;
 pub mod metrics;
 pub mod model;
 pub mod output;

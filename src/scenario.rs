@@ -19,9 +19,12 @@ use std::fmt;
 
 use serde::Deserialize;
 
-pub use limits::{
-    Estimate, MAX_CARDS_AT_ONCE, MAX_CARDS_PER_REP, MAX_EVENTS_PER_REP, MAX_HORIZON_WEEKS,
-    MAX_REPLICATIONS, MAX_STAGES, MAX_TEAM, MIN_RATE_PER_WEEK, MIN_REPLENISH_H, estimate_work,
+pub use limits::{Estimate, estimate_work};
+
+use crate::limits::{
+    MAX_CARDS_AT_ONCE, MAX_CARDS_PER_REP, MAX_EVENTS_PER_REP, MAX_HELD, MAX_HORIZON_WEEKS,
+    MAX_REPLICATIONS, MAX_STAGES, MAX_SWARM, MAX_SYSTEM_WIP, MAX_TEAM, MIN_RATE_PER_WEEK,
+    MIN_REPLENISH_H,
 };
 
 use crate::dist::Dist;
@@ -32,10 +35,6 @@ use crate::model::{
 use crate::policy::{
     FailedDeploy, Handoff, OnBlock, Overtime, PRESETS, Policy, Release, Selection, Swarming,
 };
-
-/// The largest system WIP limit (cards): with an endless backlog, a release fills the system
-/// to its limit at once, so the limit bounds memory.
-pub const MAX_SYSTEM_WIP: u32 = 100_000;
 
 /// The reference scenario shipped in the binary (`flowsim run` with no file runs it).
 pub const REFERENCE: &str = include_str!("../scenarios/small-team.toml");
@@ -1023,7 +1022,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
             );
         }
         total += rf.count as u64;
-        if total > MAX_TEAM {
+        if total > MAX_TEAM as u64 {
             ck.fail(
                 format!("{p}.count"),
                 format!(
@@ -1081,10 +1080,10 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
                 ),
             }
         }
-        if rf.wip_limit as usize > crate::engine::MAX_HELD {
+        if rf.wip_limit as usize > MAX_HELD {
             ck.fail(
                 format!("{p}.wip_limit"),
-                format!("must be at most {} cards", crate::engine::MAX_HELD),
+                format!("must be at most {} cards", MAX_HELD),
             );
         }
         ck.nonneg(
@@ -1159,16 +1158,6 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Option<
         }
     }
 
-    if people.len() > crate::engine::MAX_TEAM {
-        ck.fail(
-            "team",
-            format!(
-                "has {} people; flowsim models one team of at most {} (split larger organisations into teams and run them as separate scenarios)",
-                people.len(),
-                crate::engine::MAX_TEAM
-            ),
-        );
-    }
     for (i, a) in f.absences.iter().enumerate() {
         let p = format!("absences[{i}]");
         let names: Vec<&str> = people.iter().map(|x| x.name.as_str()).collect();
@@ -1636,10 +1625,10 @@ fn apply_policy_file(
         sw.pairing_efficiency = e;
     }
     if let Some(n) = pf.max_per_card {
-        if !(2..=crate::engine::MAX_SWARM as u32).contains(&n) {
+        if !(2..=MAX_SWARM as u32).contains(&n) {
             ck.fail(
                 format!("{p}.max_per_card"),
-                format!("must be 2 to {} people; got {n}.", crate::engine::MAX_SWARM),
+                format!("must be 2 to {} people; got {n}.", MAX_SWARM),
             );
         }
         sw.max_per_card = n;

@@ -25,6 +25,7 @@ pub use queue::{Event, EventQueue};
 use std::collections::VecDeque;
 
 use crate::dist::Dist;
+use crate::limits::{MAX_HELD, MAX_SWARM, MAX_SYSTEM_WIP, MAX_TEAM};
 use crate::metrics::{Histogram, M, N_FIXED, N_WEEKLY_FIXED, RepResult, W};
 use crate::model::{ArrivalProcess, Calendar, HOURS_PER_WEEK, Model, Multitasking};
 use crate::policy::{FailedDeploy, Handoff, OnBlock, Overtime, Policy, Release, Selection};
@@ -32,12 +33,6 @@ use crate::rng::{Stream, StreamKind, Streams};
 use rand::RngExt;
 
 const NONE: u32 = u32::MAX;
-/// Most people on one card at once (holder plus helpers).
-pub const MAX_SWARM: usize = 4;
-/// Most cards one person may hold at once (personal WIP limit).
-pub const MAX_HELD: usize = 8;
-/// Most people in one team (the dispatcher keeps who is free as a 128-bit set).
-pub const MAX_TEAM: usize = 128;
 
 /// Why a present person is not working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1952,7 +1947,7 @@ impl<'a> Sim<'a> {
         if matches!(self.m.arrivals.process, ArrivalProcess::Unlimited) {
             // An endless backlog: keep committing fresh cards while they fit (and while the
             // system stays within the largest WIP flowsim simulates).
-            while self.wip < crate::scenario::MAX_SYSTEM_WIP {
+            while self.wip < MAX_SYSTEM_WIP {
                 let id = self.next_card_id;
                 let slot = self.new_card(id, STANDARD);
                 self.next_card_id += 1;

@@ -14,32 +14,12 @@
 //! Disruption events (blockers, sickness, rework loops) are not counted separately: they are a
 //! small multiple of the card events for any scenario a person would write.
 
-use crate::engine::MAX_SWARM;
+use crate::limits::MAX_SWARM;
 use crate::metrics::{N_WEEKLY_FIXED, catalogue};
 use crate::model::{ArrivalProcess, Calendar, HOURS_PER_WEEK, Model};
 use crate::policy::{Handoff, Policy, Release};
 
 use super::Scenario;
-
-/// Longest horizon a scenario may ask for (weeks; about 1900 years).
-pub const MAX_HORIZON_WEEKS: f64 = 100_000.0;
-/// Most people in a team.
-pub const MAX_TEAM: u64 = 10_000;
-/// Most stages on a board.
-pub const MAX_STAGES: usize = 64;
-/// Most replications per policy.
-pub const MAX_REPLICATIONS: u32 = 1_000_000;
-/// Largest initial backlog and largest batch (cards): every one of them is held in memory.
-pub const MAX_CARDS_AT_ONCE: u32 = 1_000_000;
-/// Most cards expected to arrive (or, from an unlimited backlog, to be taken) in one
-/// replication: beyond this the engine's card counters and memory are at risk.
-pub const MAX_CARDS_PER_REP: f64 = 1e9;
-/// Most engine events expected in one replication of one policy (hours of computing).
-pub const MAX_EVENTS_PER_REP: f64 = 1e10;
-/// Smallest replenishment interval other than 0 (hours; 36 seconds).
-pub const MIN_REPLENISH_H: f64 = 0.01;
-/// Smallest arrival rate that is not a typo for "none" (cards per week).
-pub const MIN_RATE_PER_WEEK: f64 = 1e-9;
 
 /// Approximate memory of one live card in the engine (bytes, before its per-stage efforts).
 const CARD_BYTES: f64 = 160.0;

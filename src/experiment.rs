@@ -117,6 +117,74 @@ pub fn with_threads<R: Send>(
     Ok(pool.install(f))
 }
 
+/// What a command line may change in a loaded scenario before it runs: the replications, the
+/// seed and the policies (by name: the scenario's own, else a preset).
+#[derive(Debug, Clone, Default)]
+pub struct RunSettings {
+    /// Replications per policy.
+    pub replications: Option<u32>,
+    /// Master seed.
+    pub seed: Option<u64>,
+    /// Policies to run, in order; the first is the baseline.
+    pub policies: Option<Vec<String>>,
+}
+
+impl RunSettings {
+    /// Applies the settings to `sc`.
+    ///
+    /// # Errors
+    /// Replications out of range, a policy name neither the scenario nor a preset defines, or
+    /// no policy left to run; in words that name the flag.
+    pub fn apply(&self, sc: &mut Scenario) -> Result<(), String> {
+        if let Some(r) = self.replications {
+            if r == 0 {
+                return Err("--reps must be at least 1.".into());
+            }
+            if r > crate::limits::MAX_REPLICATIONS {
+                return Err(format!(
+                    "--reps {r} is beyond the limit of {}; a few hundred replications give tight \
+                     confidence intervals.",
+                    crate::limits::MAX_REPLICATIONS
+                ));
+            }
+            sc.settings.replications = r;
+        }
+        if let Some(s) = self.seed {
+            sc.settings.seed = s;
+        }
+        if let Some(names) = &self.policies {
+            sc.policies = names
+                .iter()
+                .map(|n| policy_named(sc, n))
+                .collect::<Result<_, _>>()?;
+        }
+        if sc.policies.is_empty() {
+            return Err(format!(
+                "{}: no policy to run; list at least one in run.policies or with --policies",
+                sc.origin
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The scenario's policy called `name`, else the preset of that name.
+fn policy_named(sc: &Scenario, name: &str) -> Result<crate::policy::Policy, String> {
+    if let Some(p) = sc.policies.iter().find(|p| p.name == name) {
+        return Ok(p.clone());
+    }
+    crate::policy::Policy::preset(name, sc.model.stages.len(), sc.model.people.len()).ok_or_else(
+        || {
+            let known: Vec<&str> = sc.policies.iter().map(|p| p.name.as_str()).collect();
+            format!(
+                "--policies: `{name}` is neither a preset nor a policy of {}; known: {}",
+                sc.origin,
+                known.join(", ")
+            )
+        },
+    )
+}
+
 /// One metric of one policy across replications.
 #[derive(Debug, Clone, Default)]
 pub struct MetricAgg {

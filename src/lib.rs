@@ -6,8 +6,10 @@
 
 pub mod charts;
 pub mod cli;
+pub mod commands;
 pub mod dist;
 pub mod engine;
+pub mod error;
 pub mod experiment;
 pub mod guard;
 pub mod interrupt;

@@ -1,25 +1,31 @@
-//! The `flowsim` binary: parse arguments, call the library, turn failures into exit codes.
+//! The `flowsim` binary: parse arguments, run the command, turn its error into a message and
+//! an exit code. The only place the process exits.
+
+use std::process::ExitCode;
 
 use clap::Parser;
-use flowsim::cli::{self, Cli, Command};
+use flowsim::cli::{Cli, Command};
+use flowsim::error::EXIT_INTERRUPTED;
 
-fn main() {
+/// A second Ctrl-C during a run: end the process now.
+fn stop_at_once() -> ! {
+    std::process::exit(EXIT_INTERRUPTED)
+}
+
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Run(args) => cli::run(args),
-        Command::Validate(args) => flowsim::validate::command(args.out.as_deref()),
-        Command::Check(args) => cli::check(args),
-        Command::Sweep(args) => cli::sweep(args),
-        Command::Chart(args) => cli::chart(args),
-        Command::Merge(args) => cli::merge(args),
-    };
-    if let Err(f) = result {
-        if !f.message.is_empty() {
-            eprint!("{}", f.message);
-            if !f.message.ends_with('\n') {
-                eprintln!();
-            }
-        }
-        std::process::exit(f.code);
+    if matches!(cli.command, Command::Run(_) | Command::Sweep(_)) {
+        flowsim::interrupt::install(stop_at_once);
     }
+    let Err(e) = flowsim::commands::execute(&cli.command) else {
+        return ExitCode::SUCCESS;
+    };
+    let message = e.message();
+    if !message.is_empty() {
+        eprint!("{message}");
+        if !message.ends_with('\n') {
+            eprintln!();
+        }
+    }
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
 }

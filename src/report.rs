@@ -1,8 +1,12 @@
 //! Human-readable output: the side-by-side terminal table, the plain-language headline
 //! sentences, and the progress bar. Files for machines live in `output`.
 
+use std::path::Path;
+
 use crate::experiment::Aggregates;
 use crate::metrics::MetricInfo;
+use crate::output::folder::Finished;
+use crate::scenario::Scenario;
 use crate::stats::Summary;
 
 /// Formats a number for a table cell: 3 significant figures, or `-` when undefined.
@@ -197,6 +201,65 @@ pub fn headlines(agg: &Aggregates) -> Vec<String> {
         }
     }
     out
+}
+
+/// The side-by-side table and the headline sentences of one finished experiment.
+pub fn render(sc: &Scenario, f: &Finished, dir: &Path) -> String {
+    let agg = &f.aggregates;
+    let summaries: Vec<Vec<Summary>> = (0..agg.policies.len())
+        .map(|k| (0..agg.metrics.len()).map(|m| agg.summary(k, m)).collect())
+        .collect();
+    let names: Vec<&str> = agg.policies.iter().map(String::as_str).collect();
+    let mut s = format!(
+        "{} — {} replications per policy, seed {}, {} threads, {:.1} s\n",
+        sc.model.name, agg.reps, sc.settings.seed, f.threads, f.wall_s
+    );
+    s.push_str("mean ±half-width of the 95% interval; - = undefined in every replication\n\n");
+    s.push_str(&crate::report::table(&agg.metrics, &names, &summaries));
+    let undefined: Vec<String> = agg
+        .metrics
+        .iter()
+        .enumerate()
+        .flat_map(|(m, info)| {
+            agg.policies.iter().enumerate().filter_map(move |(k, p)| {
+                let u = agg.per_metric[k][m].undefined;
+                (u > 0).then(|| {
+                    format!(
+                        "  {} under {p}: undefined in {u} of {} replications",
+                        info.name, agg.reps
+                    )
+                })
+            })
+        })
+        .collect();
+    if !undefined.is_empty() {
+        s.push_str("\nNote: statistics use only the replications where a metric is defined:\n");
+        s.push_str(&undefined.join("\n"));
+        s.push('\n');
+    }
+    let lines = crate::report::headlines(agg);
+    if !lines.is_empty() {
+        s.push_str(&format!(
+            "\nCompared with {} (same random numbers in every replication):\n",
+            agg.policies[0]
+        ));
+        for l in lines {
+            s.push_str(&format!("  {l}\n"));
+        }
+    }
+    for c in crate::output::json::littles_law(agg) {
+        if c.status == "warning" {
+            s.push_str(&format!(
+                "\nWarning: Little's law is off by {:.1}% for {} (cards in system {:.2} against throughput x lead time {:.2}): the horizon is probably too short, or much work is unfinished at its end; lengthen run.horizon_weeks before trusting time averages.\n",
+                c.relative_difference.unwrap_or(0.0) * 100.0,
+                c.policy,
+                c.cards_in_system.unwrap_or(0.0),
+                c.throughput_x_lead_time.unwrap_or(0.0)
+            ));
+        }
+    }
+    s.push_str(&format!("\nWrote {}\n", dir.display()));
+    s
 }
 
 /// A progress bar on stderr counting replications, with rate and ETA; hidden when `quiet` or

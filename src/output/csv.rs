@@ -96,6 +96,13 @@ pub fn note(s: &Summary, undefined: u64) -> String {
     parts.join("; ")
 }
 
+/// The header of `replications.csv`: scenario, policy, replication, then one column per metric.
+pub fn replications_header(agg: &Aggregates) -> Vec<String> {
+    let mut header = strings(&["scenario", "policy", "replication"]);
+    header.extend(agg.metrics.iter().map(|m| m.name.clone()));
+    header
+}
+
 /// Streams `replications.csv`: one row per replication and policy, one column per metric.
 pub struct ReplicationsWriter {
     file: CsvFile,
@@ -109,10 +116,8 @@ impl ReplicationsWriter {
     /// # Errors
     /// The file cannot be created.
     pub fn create(path: &Path, scenario: &str, agg: &Aggregates) -> Result<Self, OutputError> {
-        let mut header = strings(&["scenario", "policy", "replication"]);
-        header.extend(agg.metrics.iter().map(|m| m.name.clone()));
         Ok(ReplicationsWriter {
-            file: CsvFile::create(path, &header)?,
+            file: CsvFile::create(path, &replications_header(agg))?,
             scenario: scenario.to_string(),
             policies: agg.policies.clone(),
         })

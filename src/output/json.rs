@@ -9,6 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::OutputError;
+use crate::experiment::Aggregates;
 use crate::metrics::MetricInfo;
 use crate::stats::{SKETCH_ALPHA, SKETCH_EXACT};
 
@@ -159,12 +160,32 @@ pub fn metric_entries(cat: &[MetricInfo]) -> Vec<MetricEntry> {
         .collect()
 }
 
-/// Writes the manifest (pretty JSON with a final newline).
+/// Little's law on each policy's own output (means across replications), for the manifest and
+/// the terminal's warning.
+pub fn littles_law(agg: &Aggregates) -> Vec<LittleCheck> {
+    let mean = |k: usize, name: &str| agg.metric_index(name).and_then(|m| agg.summary(k, m).mean);
+    agg.policies
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            little_check(
+                p,
+                mean(k, "wip_mean"),
+                mean(k, "backlog_mean"),
+                mean(k, "throughput_per_week"),
+                mean(k, "lead_time_mean_h"),
+            )
+        })
+        .collect()
+}
+
+/// Writes a value as pretty JSON with a final newline (`manifest.json`, `shard.json`,
+/// `part.json`).
 ///
 /// # Errors
 /// The file cannot be written.
-pub fn write_manifest(path: &Path, m: &Manifest) -> Result<(), OutputError> {
-    let mut text = serde_json::to_string_pretty(m).map_err(|e| OutputError::io(path, e))?;
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| OutputError::io(path, e))?;
     text.push('\n');
     std::fs::write(path, text).map_err(|e| OutputError::io(path, e))
 }

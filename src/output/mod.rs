@@ -7,6 +7,8 @@
 //! aggregates always give the same bytes. An undefined value is an empty cell, never `NaN`.
 
 pub mod csv;
+pub mod files;
+pub mod folder;
 pub mod json;
 pub mod safe;
 

@@ -1,0 +1,192 @@
+//! From raw arguments to ready-to-run scenarios: reading files, `--set`, `--reps`, `--seed`,
+//! `--policies`, `--threads`, `--shard` and the resource guard.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::CommonArgs;
+use crate::error::Error;
+use crate::experiment::RunSettings;
+use crate::output::folder::Source;
+use crate::scenario::{self, Scenario};
+use crate::shard::{Shard, ShardOptions};
+
+/// Reads a scenario file, or the built-in reference when `path` is `None`.
+///
+/// # Errors
+/// The file cannot be read.
+pub fn read_source(path: Option<&Path>) -> Result<Source, Error> {
+    match path {
+        None => Ok(Source {
+            text: scenario::REFERENCE.to_string(),
+            origin: scenario::REFERENCE_NAME.to_string(),
+        }),
+        Some(p) => std::fs::read_to_string(p)
+            .map(|text| Source {
+                text,
+                origin: p.display().to_string(),
+            })
+            .map_err(|e| {
+                Error::bad_input(format!(
+                    "{}: cannot read the scenario file: {e}; check the path",
+                    p.display()
+                ))
+            }),
+    }
+}
+
+/// Applies `--set` overrides to the text, then loads and validates it. Returns the scenario
+/// and the text as rewritten.
+///
+/// # Errors
+/// A bad override or an invalid scenario.
+pub fn load_with_overrides(src: &Source, set: &[String]) -> Result<(Scenario, String), Error> {
+    let text = crate::overrides::apply_all(&src.text, set)
+        .map_err(|e| Error::bad_input(format!("{}: {e}", src.origin)))?;
+    let sc = scenario::load_str(&text, &src.origin).map_err(|e| {
+        let mut m = e.to_string();
+        if !set.is_empty() {
+            m.push_str(&format!(
+                "  (after --set {}; line and column refer to the text as rewritten by them)\n",
+                set.join(", --set ")
+            ));
+        }
+        Error::bad_input(m)
+    })?;
+    Ok((sc, text))
+}
+
+/// Loads the scenario named on the command line, or the reference one.
+///
+/// # Errors
+/// The scenario's problems, as bad input.
+pub fn load(path: Option<&Path>) -> Result<Scenario, Error> {
+    let src = read_source(path)?;
+    load_with_overrides(&src, &[]).map(|(sc, _)| sc)
+}
+
+/// Applies `--reps`, `--seed` and `--policies` to a loaded scenario, and checks `--threads`.
+///
+/// # Errors
+/// A value out of range, or a policy name the scenario does not define.
+pub fn apply_overrides(sc: &mut Scenario, args: &CommonArgs) -> Result<(), Error> {
+    let settings = RunSettings {
+        replications: args.reps,
+        seed: args.seed,
+        policies: args.policies.clone(),
+    };
+    settings.apply(sc).map_err(Error::bad_input)?;
+    if args.threads == Some(0) {
+        return Err(Error::bad_input(
+            "--threads must be at least 1 (leave it out to use all cores)",
+        ));
+    }
+    Ok(())
+}
+
+impl CommonArgs {
+    /// The shard this process runs, if `--shard` was given.
+    ///
+    /// # Errors
+    /// A bad `--shard`/`--shards`, or `auto` outside a job array.
+    pub fn shard(&self) -> Result<Option<Shard>, Error> {
+        match &self.shard {
+            None if self.shards.is_some() => Err(Error::bad_input(
+                "--shards needs --shard auto (or give --shard K/N alone)",
+            )),
+            None => Ok(None),
+            Some(spec) => crate::shard::resolve(spec, self.shards, &|k| std::env::var(k).ok())
+                .map(Some)
+                .map_err(Error::bad_input),
+        }
+    }
+
+    /// The flags a shard run needs.
+    pub fn shard_options(&self) -> ShardOptions<'_> {
+        ShardOptions {
+            set: &self.set,
+            threads: self.threads,
+            quiet: self.quiet,
+        }
+    }
+
+    /// Refuses a run whose predicted work or memory is beyond the limits, unless `--force`.
+    /// `per_scenario` gives each scenario run and the replications this process runs of it.
+    ///
+    /// # Errors
+    /// A bad limit, or the estimate and how to proceed (bad input).
+    pub fn guard(
+        &self,
+        what: &str,
+        shard: Option<Shard>,
+        scenarios: &[&Scenario],
+    ) -> Result<(), Error> {
+        for (flag, v) in [
+            ("--max-events", self.max_events),
+            ("--max-memory-mb", self.max_memory_mb),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(Error::bad_input(format!(
+                    "{flag} must be a positive number (got {v})"
+                )));
+            }
+        }
+        if self.force {
+            return Ok(());
+        }
+        let mut need = crate::guard::Need::default();
+        for sc in scenarios {
+            // A shard is judged on its own share of the replications.
+            let share = shard.map_or(1, |sh| sh.count);
+            let reps = u64::from(sc.settings.replications).div_ceil(share);
+            let n = crate::guard::need(sc, reps, self.workers());
+            need.events += n.events;
+            need.bytes = need.bytes.max(n.bytes);
+        }
+        let limits = crate::guard::Limits {
+            max_events: self.max_events,
+            max_memory_mb: self.max_memory_mb,
+        };
+        crate::guard::check(what, need, limits).map_err(Error::bad_input)
+    }
+
+    /// Worker threads a run will use.
+    fn workers(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+    }
+}
+
+/// Expands folders into their `*.toml` files (sorted by name); files pass through.
+pub(super) fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, Error>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            out.push(Ok(p.clone()));
+            continue;
+        }
+        let entries = match std::fs::read_dir(p) {
+            Ok(e) => e,
+            Err(e) => {
+                out.push(Err(Error::bad_input(format!(
+                    "{}: cannot list the folder: {e}",
+                    p.display()
+                ))));
+                continue;
+            }
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            out.push(Err(Error::bad_input(format!(
+                "{}: the folder holds no .toml scenario files",
+                p.display()
+            ))));
+        }
+        out.extend(files.into_iter().map(Ok));
+    }
+    out
+}

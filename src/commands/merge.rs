@@ -1,0 +1,48 @@
+//! `flowsim merge`: the shard folders of a run or sweep into the result one machine would
+//! have written.
+
+use std::time::Instant;
+
+use super::{draw_charts, print_out};
+use crate::cli::MergeArgs;
+use crate::error::Error;
+use crate::shard::Merged;
+
+/// `flowsim merge`: checks that the shard folders belong together, writes what one machine
+/// would have written, draws its charts and prints its table.
+///
+/// # Errors
+/// Shards that do not belong together (bad input), output that cannot be written, or a closed
+/// standard output.
+pub fn merge(args: &MergeArgs) -> Result<(), Error> {
+    let start = Instant::now();
+    let out = &args.out;
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let text = match crate::shard::merge(&args.shards, out)? {
+        Merged::Run { run, shards } => {
+            draw_charts(out, &run.text, &args.charts)?;
+            let mut s = crate::report::render(&run.scenario, &run.finished, out);
+            s.push_str(&format!(
+                "Merged {shards} shard{} in {:.2} s\n",
+                plural(shards),
+                start.elapsed().as_secs_f64()
+            ));
+            s
+        }
+        Merged::Sweep {
+            scenario,
+            points,
+            text,
+            shards,
+        } => {
+            draw_charts(out, &text, &args.charts)?;
+            format!(
+                "{scenario} sweep — {points} points merged from {shards} shard{} in {:.2} s\nWrote {}\n",
+                plural(shards),
+                start.elapsed().as_secs_f64(),
+                out.display()
+            )
+        }
+    };
+    print_out(&text)
+}

@@ -1,0 +1,180 @@
+//! `flowsim run`: each scenario under each of its policies, into its own result folder.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::input::{apply_overrides, expand, load_with_overrides, read_source};
+use super::{announce_target, draw_charts, print_out, wrote_note};
+use crate::cli::{ChartArgs, CommonArgs, RunArgs};
+use crate::error::{Error, Kind};
+use crate::output::folder::{Completion, Finished, Provenance, ResultWriter, Source};
+use crate::output::safe::{Staged, component};
+use crate::scenario::Scenario;
+use crate::shard::Shard;
+
+/// `flowsim run`: every scenario is run and written; a failing one is reported and the others
+/// still run. The exit code is non-zero if any failed.
+///
+/// # Errors
+/// The worst failure, after all scenarios were tried (its message lists how many failed); a
+/// closed standard output stops at once.
+pub fn run(args: &RunArgs) -> Result<(), Error> {
+    let common = &args.common;
+    let shard = common.shard()?;
+    let items: Vec<Result<Option<PathBuf>, Error>> = if args.scenarios.is_empty() {
+        vec![Ok(None)]
+    } else {
+        expand(&args.scenarios)
+            .into_iter()
+            .map(|r| r.map(Some))
+            .collect()
+    };
+    let several = items.len() > 1;
+    let mut used_dirs = BTreeSet::new();
+    let mut failures: Vec<Error> = Vec::new();
+    let total = items.len();
+    for item in items {
+        let result =
+            item.and_then(|path| run_one(path.as_deref(), args, shard, several, &mut used_dirs));
+        match result {
+            Err(e) if e.kind() == Kind::ClosedPipe => return Err(e),
+            Err(e) => {
+                let mut m = e.message().to_string();
+                if !m.ends_with('\n') {
+                    m.push('\n');
+                }
+                eprint!("{m}");
+                failures.push(e);
+            }
+            Ok(()) => {}
+        }
+        if several {
+            print_out("\n")?;
+        }
+        if crate::interrupt::requested() {
+            break;
+        }
+    }
+    let Some(worst) = failures.iter().map(Error::kind).max() else {
+        return Ok(());
+    };
+    let message = if total > 1 {
+        format!("{} of {total} scenarios failed (see above)", failures.len())
+    } else {
+        String::new()
+    };
+    Err(Error::new(worst, message))
+}
+
+/// Loads, checks and runs one scenario (or this process's shard of it), then prints its table.
+fn run_one(
+    path: Option<&Path>,
+    args: &RunArgs,
+    shard: Option<Shard>,
+    several: bool,
+    used_dirs: &mut BTreeSet<PathBuf>,
+) -> Result<(), Error> {
+    let common = &args.common;
+    let src = read_source(path)?;
+    let (mut sc, text) = load_with_overrides(&src, &common.set)?;
+    apply_overrides(&mut sc, common)?;
+    common.guard(&src.origin, shard, &[&sc])?;
+    let dir = match (&common.out, several) {
+        (Some(o), false) => o.clone(),
+        (Some(o), true) => o.join(component(&sc.model.name)?),
+        (None, _) => Path::new("output").join(component(&sc.model.name)?),
+    };
+    if !used_dirs.insert(dir.clone()) {
+        return Err(Error::bad_input(format!(
+            "{}: another scenario in this run is also named `{}` and would be overwritten in {}; give the scenarios different `name`s",
+            src.origin,
+            sc.model.name,
+            dir.display()
+        )));
+    }
+    if let Some(shard) = shard {
+        let msg = crate::shard::run_shard(&sc, &src, &text, common.shard_options(), &dir, shard)?;
+        return print_out(&msg);
+    }
+    run_to_folder(&sc, &src, &text, &dir, common, &args.charts)
+}
+
+/// Runs a loaded scenario into a staged folder, renames it into place and prints its table.
+fn run_to_folder(
+    sc: &Scenario,
+    src: &Source,
+    text: &str,
+    dir: &Path,
+    common: &CommonArgs,
+    charts: &ChartArgs,
+) -> Result<(), Error> {
+    let stage = Staged::begin(dir, common.force)?;
+    announce_target(dir, stage.target());
+    let pb = crate::report::progress_bar(u64::from(sc.settings.replications), common.quiet);
+    pb.set_message(sc.model.name.clone());
+    let f = simulate_into(
+        sc,
+        src,
+        text,
+        &common.set,
+        stage.path(),
+        common.threads,
+        &pb,
+    );
+    pb.finish_and_clear();
+    let f = f?;
+    if f.interrupted(sc) {
+        let done = stage.commit()?;
+        return Err(Error::interrupted(format!(
+            "Interrupted after {} of {} replications: the partial result is in {} (manifest.json says \"finished\": false, \"partial\": true; no charts). Run again to get the whole result.",
+            f.aggregates.reps,
+            sc.settings.replications,
+            done.display()
+        )));
+    }
+    if crate::interrupt::requested() {
+        // Every replication finished: keep the complete result, skip the charts.
+        let done = stage.commit()?;
+        return Err(Error::interrupted(format!(
+            "Interrupted while finishing: every replication ran and {} is complete, but has no charts; draw them with `flowsim chart {}`.",
+            done.display(),
+            done.display()
+        )));
+    }
+    draw_charts(stage.path(), text, charts)?;
+    let done = stage.commit()?;
+    print_out(&wrote_note(
+        crate::report::render(sc, &f, &done),
+        dir,
+        &done,
+    ))
+}
+
+/// Runs a loaded scenario's experiment and writes every file of a result folder into `dir`:
+/// the folder and the streaming files are created first, so a bad path fails before the first
+/// replication.
+///
+/// Ctrl-C (once [`crate::interrupt::install`] has run) stops it early: the files then hold the
+/// replications that finished, `manifest.json` says `partial`, and the returned aggregates have
+/// fewer replications than asked for (see [`Finished::interrupted`]).
+///
+/// # Errors
+/// A file cannot be written, or the thread pool cannot be built.
+pub(super) fn simulate_into(
+    sc: &Scenario,
+    source: &Source,
+    text: &str,
+    set: &[String],
+    dir: &Path,
+    threads: Option<usize>,
+    progress: &indicatif::ProgressBar,
+) -> Result<Finished, Error> {
+    let mut writer = ResultWriter::create(dir, sc, Provenance::of(source, text, set))?;
+    let reps = 0..u64::from(sc.settings.replications);
+    let stop = crate::interrupt::flag();
+    let simulated = writer.tally().simulate(sc, reps, threads, stop, progress)?;
+    Ok(writer.finish(Completion::Simulated {
+        threads: simulated.threads,
+        stopped: simulated.progress.stopped,
+    })?)
+}

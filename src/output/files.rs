@@ -1,0 +1,67 @@
+//! The name of every file and folder flowsim writes, defined once.
+//!
+//! Why it exists: a result folder is written by `run`, `sweep`, shards and `merge`, and read
+//! back by `merge` and the charts; a name spelt twice is a name that can drift. Every writer and
+//! reader takes its names from here.
+
+/// Per policy and metric: mean, 95% interval, percentiles.
+pub const SUMMARY: &str = "summary.csv";
+/// Paired differences of every policy against the baseline.
+pub const DIFFERENCES: &str = "differences.csv";
+/// One row per replication and policy (streamed as replications finish).
+pub const REPLICATIONS: &str = "replications.csv";
+/// Weekly series across replications.
+pub const WEEKLY: &str = "weekly.csv";
+/// One row per sweep point and policy.
+pub const SWEEP: &str = "sweep.csv";
+/// What was run, how, and whether it finished.
+pub const MANIFEST: &str = "manifest.json";
+/// The scenario text simulated, kept beside its results.
+pub const SCENARIO: &str = "scenario.toml";
+/// The self-contained HTML report.
+pub const REPORT: &str = "report.html";
+/// The folder of chart images.
+pub const CHARTS: &str = "charts";
+/// The folder holding one result folder per sweep point (see [`point_folder`]).
+pub const POINTS: &str = "points";
+/// The note left in a sweep folder stopped by Ctrl-C.
+pub const INTERRUPTED: &str = "INTERRUPTED.txt";
+/// The table of `flowsim validate`.
+pub const VALIDATION: &str = "validation.csv";
+/// The identity file at the top of a shard folder.
+pub const SHARD: &str = "shard.json";
+/// The file describing one part of a shard (one scenario run's share).
+pub const PART: &str = "part.json";
+/// The weekly partial aggregates of a part.
+pub const WEEKLY_PARTIAL: &str = "weekly_partial.txt";
+
+/// The folder name of sweep point `i` (0-based) of `n` under [`POINTS`]: 1-based and
+/// zero-padded to the width of `n`, so that a listing is in point order (`01` … `12`).
+pub fn point_folder(i: usize, n: usize) -> String {
+    let width = n.to_string().len();
+    format!("{:0width$}", i + 1)
+}
+
+/// The folder name of shard `index` (1-based) of `count`, zero-padded so that a glob lists
+/// shards in order: `shard-03-of-16`.
+pub fn shard_folder(index: u64, count: u64) -> String {
+    let width = count.to_string().len();
+    format!("shard-{index:0width$}-of-{count}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_sort_in_order() {
+        assert_eq!(point_folder(0, 9), "1");
+        assert_eq!(point_folder(2, 12), "03");
+        assert_eq!(shard_folder(3, 16), "shard-03-of-16");
+    }
+
+    #[test]
+    fn the_charts_read_the_names_written_here() {
+        assert_eq!(SCENARIO, crate::charts::data::SCENARIO_FILE);
+    }
+}

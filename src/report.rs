@@ -204,15 +204,15 @@ pub fn headlines(agg: &Aggregates) -> Vec<String> {
 }
 
 /// The side-by-side table and the headline sentences of one finished experiment.
-pub fn render(sc: &Scenario, f: &Finished, dir: &Path) -> String {
-    let agg = &f.aggregates;
+pub fn render(sc: &Scenario, finished: &Finished, dir: &Path) -> String {
+    let agg = &finished.aggregates;
     let summaries: Vec<Vec<Summary>> = (0..agg.policies.len())
         .map(|k| (0..agg.metrics.len()).map(|m| agg.summary(k, m)).collect())
         .collect();
     let names: Vec<&str> = agg.policies.iter().map(String::as_str).collect();
     let mut s = format!(
         "{} — {} replications per policy, seed {}, {} threads, {:.1} s\n",
-        sc.model.name, agg.reps, sc.settings.seed, f.threads, f.wall_s
+        sc.model.name, agg.reps, sc.settings.seed, finished.threads, finished.wall_s
     );
     s.push_str("mean ±half-width of the 95% interval; - = undefined in every replication\n\n");
     s.push_str(&crate::report::table(&agg.metrics, &names, &summaries));

@@ -55,15 +55,6 @@ pub fn load_with_overrides(src: &Source, set: &[String]) -> Result<(Scenario, St
     Ok((sc, text))
 }
 
-/// Loads the scenario named on the command line, or the reference one.
-///
-/// # Errors
-/// The scenario's problems, as bad input.
-pub fn load(path: Option<&Path>) -> Result<Scenario, Error> {
-    let src = read_source(path)?;
-    load_with_overrides(&src, &[]).map(|(sc, _)| sc)
-}
-
 /// Applies `--reps`, `--seed` and `--policies` to a loaded scenario, and checks `--threads`.
 ///
 /// # Errors
@@ -110,7 +101,8 @@ impl CommonArgs {
     }
 
     /// Refuses a run whose predicted work or memory is beyond the limits, unless `--force`.
-    /// `per_scenario` gives each scenario run and the replications this process runs of it.
+    /// `scenarios` are the scenario runs of this process (one, or every sweep point); under
+    /// `shard` each is judged on this shard's share of its replications.
     ///
     /// # Errors
     /// A bad limit, or the estimate and how to proceed (bad input).

@@ -25,7 +25,7 @@ use crate::error::Error;
 
 pub use chart::chart;
 pub use check::check;
-pub use input::{apply_overrides, load, load_with_overrides, read_source};
+pub use input::{apply_overrides, load_with_overrides, read_source};
 pub use merge::merge;
 pub use run::run;
 pub use sweep::sweep;

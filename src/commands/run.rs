@@ -7,6 +7,7 @@ use super::input::{apply_overrides, expand, load_with_overrides, read_source};
 use super::{announce_target, draw_charts, print_out, wrote_note};
 use crate::cli::{ChartArgs, CommonArgs, RunArgs};
 use crate::error::{Error, Kind};
+use crate::output::files;
 use crate::output::folder::{Completion, Finished, Provenance, ResultWriter, Source};
 use crate::output::safe::{Staged, component};
 use crate::scenario::Scenario;
@@ -82,7 +83,7 @@ fn run_one(
     let dir = match (&common.out, several) {
         (Some(o), false) => o.clone(),
         (Some(o), true) => o.join(component(&sc.model.name)?),
-        (None, _) => Path::new("output").join(component(&sc.model.name)?),
+        (None, _) => Path::new(files::DEFAULT_PARENT).join(component(&sc.model.name)?),
     };
     if !used_dirs.insert(dir.clone()) {
         return Err(Error::bad_input(format!(
@@ -112,7 +113,7 @@ fn run_to_folder(
     announce_target(dir, stage.target());
     let pb = crate::report::progress_bar(u64::from(sc.settings.replications), common.quiet);
     pb.set_message(sc.model.name.clone());
-    let f = simulate_into(
+    let finished = simulate_into(
         sc,
         src,
         text,
@@ -122,12 +123,12 @@ fn run_to_folder(
         &pb,
     );
     pb.finish_and_clear();
-    let f = f?;
-    if f.interrupted(sc) {
+    let finished = finished?;
+    if finished.interrupted(sc) {
         let done = stage.commit()?;
         return Err(Error::interrupted(format!(
             "Interrupted after {} of {} replications: the partial result is in {} (manifest.json says \"finished\": false, \"partial\": true; no charts). Run again to get the whole result.",
-            f.aggregates.reps,
+            finished.aggregates.reps,
             sc.settings.replications,
             done.display()
         )));
@@ -144,7 +145,7 @@ fn run_to_folder(
     draw_charts(stage.path(), text, charts)?;
     let done = stage.commit()?;
     print_out(&wrote_note(
-        crate::report::render(sc, &f, &done),
+        crate::report::render(sc, &finished, &done),
         dir,
         &done,
     ))

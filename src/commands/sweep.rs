@@ -63,7 +63,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
     )?;
     let dir = match &common.out {
         Some(o) => o.clone(),
-        None => Path::new("output").join(format!("{}-sweep", component(&name)?)),
+        None => Path::new(files::DEFAULT_PARENT).join(format!("{}-sweep", component(&name)?)),
     };
     if let Some(shard) = shard {
         let text_after_set = overrides::apply_all(&src.text, &common.set)
@@ -94,13 +94,14 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
             .path()
             .join(files::POINTS)
             .join(files::point_folder(i, points.len()));
-        let f = simulate_into(sc, &src, text, set, &point_dir, common.threads, &pb)?;
-        if f.interrupted(sc) {
-            stopped = Some((i, f.aggregates.reps, u64::from(sc.settings.replications)));
+        let finished = simulate_into(sc, &src, text, set, &point_dir, common.threads, &pb)?;
+        let agg = &finished.aggregates;
+        if finished.interrupted(sc) {
+            stopped = Some((i, agg.reps, u64::from(sc.settings.replications)));
             break;
         }
-        sweep_csv.write_point(&name, i + 1, pt, &f.aggregates)?;
-        lines.push(sweep_line(i + 1, &params, pt, &f.aggregates));
+        sweep_csv.write_point(&name, i + 1, pt, agg)?;
+        lines.push(sweep_line(i + 1, &params, pt, agg));
         if crate::interrupt::requested() && i + 1 < points.len() {
             stopped = Some((i + 1, 0, u64::from(sc.settings.replications)));
             break;

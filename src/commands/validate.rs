@@ -8,7 +8,7 @@ use super::print_out;
 use crate::cli::ValidateArgs;
 use crate::error::Error;
 use crate::output::files;
-use crate::validate::{CASES, DEFAULT_OUT, table, write_csv};
+use crate::validate::{CASES, table, write_csv};
 
 /// `flowsim validate`: runs every case, prints the table and writes `DIR/validation.csv`.
 ///
@@ -16,7 +16,8 @@ use crate::validate::{CASES, DEFAULT_OUT, table, write_csv};
 /// A failure when a check fails or a case cannot run; bad input when the output folder cannot
 /// be written (checked before the long run); a closed standard output.
 pub fn validate(args: &ValidateArgs) -> Result<(), Error> {
-    let dir = args.out.as_deref().unwrap_or(Path::new(DEFAULT_OUT));
+    let default_dir = Path::new(files::DEFAULT_PARENT).join(files::VALIDATION_DIR);
+    let dir = args.out.as_deref().unwrap_or(&default_dir);
     let path = dir.join(files::VALIDATION);
     let cannot_write = |e: &dyn std::fmt::Display| {
         Error::bad_input(format!("cannot write {}: {e}", path.display()))

@@ -4,6 +4,12 @@
 //! back by `merge` and the charts; a name spelt twice is a name that can drift. Every writer and
 //! reader takes its names from here.
 
+/// The folder results go to when `--out` is not given: `output/<scenario-name>/`,
+/// `output/<scenario-name>-sweep/`, `output/validation/`.
+pub const DEFAULT_PARENT: &str = "output";
+/// The folder under [`DEFAULT_PARENT`] for `flowsim validate`.
+pub const VALIDATION_DIR: &str = "validation";
+
 /// Per policy and metric: mean, 95% interval, percentiles.
 pub const SUMMARY: &str = "summary.csv";
 /// Paired differences of every policy against the baseline.

@@ -109,9 +109,10 @@ fn free_target(wanted: &Path, force: bool) -> PathBuf {
     if force || !occupied(wanted) {
         return wanted.to_path_buf();
     }
-    let name = wanted
-        .file_name()
-        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let name = wanted.file_name().map_or_else(
+        || super::files::DEFAULT_PARENT.into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     (2u32..)
         .map(|i| wanted.with_file_name(format!("{name}-{i}")))
         .find(|p| !occupied(p))

@@ -40,8 +40,6 @@ pub use theory::*;
 pub const LEVEL: f64 = 0.99;
 /// Largest half-width of the interval, as a share of the analytic value, for a check to count.
 pub const MAX_HALF_WIDTH: f64 = 0.03;
-/// Default folder of `flowsim validate`'s CSV.
-pub const DEFAULT_OUT: &str = "output/validation";
 
 /// One comparison of a simulated metric with its analytic value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -253,6 +251,12 @@ fn lead_time(r: &RepResult) -> f64 {
     r.get(M::LeadTimeMean).unwrap_or(f64::NAN)
 }
 
+/// The simulated mean time in system under the first policy against `analytic` (hours).
+fn time_in_system_check(sc: &Scenario, analytic: f64) -> Check {
+    let w = replicate(sc, &sc.model, first_policy(sc), |r| vec![lead_time(r)]);
+    Check::new(&sc.model.name, "time in system (h)", analytic, &w[0])
+}
+
 /// M/M/1, M/M/c and M/D/1: one stage, c identical people, Poisson arrivals.
 fn open_single_stage(sc: &Scenario) -> Result<Vec<Check>, String> {
     let m = &sc.model;
@@ -268,13 +272,7 @@ fn open_single_stage(sc: &Scenario) -> Result<Vec<Check>, String> {
         _ if c[0] == 1 => mg1_time_in_system(lambda, effort.mean(), effort.scv()),
         _ => return Err("M/G/c has no exact formula here".into()),
     };
-    let w = replicate(sc, m, first_policy(sc), |r| vec![lead_time(r)]);
-    Ok(vec![Check::new(
-        &m.name,
-        "time in system (h)",
-        analytic,
-        &w[0],
-    )])
+    Ok(vec![time_in_system_check(sc, analytic)])
 }
 
 /// M/M/1/K with declined arrivals.
@@ -316,13 +314,7 @@ fn tandem(sc: &Scenario) -> Result<Vec<Check>, String> {
         .iter()
         .map(|s| mm1_time_in_system(lambda, 1.0 / s.effort.mean()))
         .sum();
-    let w = replicate(sc, m, first_policy(sc), |r| vec![lead_time(r)]);
-    Ok(vec![Check::new(
-        &m.name,
-        "time in system (h)",
-        analytic,
-        &w[0],
-    )])
+    Ok(vec![time_in_system_check(sc, analytic)])
 }
 
 /// Throughput (per hour) and cycle time of a closed loop at system WIP `w`.

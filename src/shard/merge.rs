@@ -231,6 +231,36 @@ fn feed_rows(path: &Path, part: &PartInfo, tally: &mut Tally) -> Result<(), Erro
     Ok(())
 }
 
+/// The shard folders given: each folder holding `shard.json`, or for a folder without one, its
+/// sub-folders that hold one (sorted by name).
+///
+/// # Errors
+/// A folder that is neither a shard folder nor holds any.
+fn shard_folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut folders = Vec::new();
+    for dir in dirs {
+        if dir.join(files::SHARD).is_file() || !dir.is_dir() {
+            folders.push(dir.clone());
+            continue;
+        }
+        let mut inside: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| unreadable(dir, e))?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|sub| sub.join(files::SHARD).is_file())
+            .collect();
+        inside.sort();
+        if inside.is_empty() {
+            return Err(Error::bad_input(format!(
+                "{}: holds no shard.json and no shard folders; give folders written by `flowsim run --shard K/N` (e.g. out/shard-1-of-4)",
+                dir.display()
+            )));
+        }
+        folders.extend(inside);
+    }
+    Ok(folders)
+}
+
 /// Reads and checks a set of shard folders: one identity, every index from 1 to N exactly
 /// once. A folder without `shard.json` whose sub-folders are shard folders stands for them.
 /// Returns the folders in shard order with their manifests.
@@ -238,78 +268,57 @@ fn feed_rows(path: &Path, part: &PartInfo, tally: &mut Tally) -> Result<(), Erro
 /// # Errors
 /// A refusal in words, naming the folders and the fix.
 pub fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardManifest)>, Error> {
-    let mut expanded = Vec::new();
-    for d in dirs {
-        if !d.join(files::SHARD).is_file() && d.is_dir() {
-            let mut subs: Vec<PathBuf> = std::fs::read_dir(d)
-                .map_err(|e| unreadable(d, e))?
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.join(files::SHARD).is_file())
-                .collect();
-            subs.sort();
-            if subs.is_empty() {
-                return Err(Error::bad_input(format!(
-                    "{}: holds no shard.json and no shard folders; give folders written by `flowsim run --shard K/N` (e.g. out/shard-1-of-4)",
-                    d.display()
-                )));
-            }
-            expanded.extend(subs);
-        } else {
-            expanded.push(d.clone());
-        }
-    }
     let mut shards = Vec::new();
-    for d in expanded {
-        let m: ShardManifest = read_json(&d.join(files::SHARD))?;
-        if m.format != FORMAT {
+    for dir in shard_folders(dirs)? {
+        let manifest: ShardManifest = read_json(&dir.join(files::SHARD))?;
+        if manifest.format != FORMAT {
             return Err(Error::bad_input(format!(
                 "{}: shard format {} but this flowsim reads format {FORMAT}; merge with the flowsim that wrote it",
-                d.display(),
-                m.format
+                dir.display(),
+                manifest.format
             )));
         }
-        shards.push((d, m));
+        shards.push((dir, manifest));
     }
-    let (d0, m0) = &shards[0];
-    let id0 = m0.identity();
-    for (d, m) in &shards[1..] {
-        for ((name, a), (_, b)) in id0.iter().zip(m.identity()) {
+    let (first_dir, first) = &shards[0];
+    let identity = first.identity();
+    for (dir, manifest) in &shards[1..] {
+        for ((name, a), (_, b)) in identity.iter().zip(manifest.identity()) {
             if *a != b {
                 return Err(Error::bad_input(format!(
                     "these shards do not belong together: {} has {name} {a}, but {} has {b}. Merge only the shards of one run (same scenario, --set, seed, --reps, --policies, shard count and flowsim version)",
-                    d0.display(),
-                    d.display()
+                    first_dir.display(),
+                    dir.display()
                 )));
             }
         }
     }
-    let n = m0.shards;
+    let count = first.shards;
     let mut seen: BTreeMap<u64, Vec<&PathBuf>> = BTreeMap::new();
-    for (d, m) in &shards {
-        if m.shard == 0 || m.shard > n {
+    for (dir, manifest) in &shards {
+        if manifest.shard == 0 || manifest.shard > count {
             return Err(Error::bad_input(format!(
-                "{}: shard {} of {n} is out of range; the folder is damaged",
-                d.display(),
-                m.shard
+                "{}: shard {} of {count} is out of range; the folder is damaged",
+                dir.display(),
+                manifest.shard
             )));
         }
-        seen.entry(m.shard).or_default().push(d);
+        seen.entry(manifest.shard).or_default().push(dir);
     }
-    if let Some((k, ds)) = seen.iter().find(|(_, ds)| ds.len() > 1) {
-        let names: Vec<String> = ds.iter().map(|d| d.display().to_string()).collect();
+    if let Some((k, dirs_of)) = seen.iter().find(|(_, dirs_of)| dirs_of.len() > 1) {
+        let names: Vec<String> = dirs_of.iter().map(|d| d.display().to_string()).collect();
         return Err(Error::bad_input(format!(
-            "shard {k}/{n} is given more than once: {}; give each shard folder once",
+            "shard {k}/{count} is given more than once: {}; give each shard folder once",
             names.join(", ")
         )));
     }
-    let missing: Vec<String> = (1..=n)
+    let missing: Vec<String> = (1..=count)
         .filter(|k| !seen.contains_key(k))
-        .map(|k| format!("{k}/{n}"))
+        .map(|k| format!("{k}/{count}"))
         .collect();
     if !missing.is_empty() {
         return Err(Error::bad_input(format!(
-            "shard{} {} {} missing (have {} of {n}); run {} with --shard K/{n} and give every shard folder",
+            "shard{} {} {} missing (have {} of {count}); run {} with --shard K/{count} and give every shard folder",
             if missing.len() == 1 { "" } else { "s" },
             missing.join(", "),
             if missing.len() == 1 { "is" } else { "are" },
@@ -317,16 +326,16 @@ pub fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardManifest)>, E
             if missing.len() == 1 { "it" } else { "them" },
         )));
     }
-    for (d, m) in &shards {
-        if !m.finished {
+    for (dir, manifest) in &shards {
+        if !manifest.finished {
             return Err(Error::bad_input(format!(
-                "{}: shard {}/{n} did not finish (shard.json says finished: false); run it again",
-                d.display(),
-                m.shard
+                "{}: shard {}/{count} did not finish (shard.json says finished: false); run it again",
+                dir.display(),
+                manifest.shard
             )));
         }
     }
-    shards.sort_by_key(|(_, m)| m.shard);
+    shards.sort_by_key(|(_, manifest)| manifest.shard);
     Ok(shards)
 }
 

@@ -18,7 +18,8 @@
 //!   same bytes (the aggregates are order-dependent, hence the order).
 //! - The weekly series are not in `replications.csv`; a shard writes their partial aggregates
 //!   (`weekly_partial.txt`: exact sums and quantile sketches with every `f64` as hexadecimal
-//!   bits), and the merge combines them with [`WeeklyAgg::merge`], which is exact.
+//!   bits), and the merge combines them with [`crate::experiment::WeeklyAgg::merge`], which
+//!   is exact.
 //!
 //! Layout of a shard folder (`shard-K-of-N/`): `shard.json` (identity), and one *part* per
 //! scenario run: for `run`, the folder itself; for `sweep`, `points/NN/` for each point the shard

@@ -18,7 +18,7 @@
 //! The closed forms live in [`theory`]; `flowsim validate` (in `crate::commands`) runs
 //! [`CASES`] and `tests/validation.rs` runs the same cases.
 
-mod theory;
+pub mod theory;
 
 use std::path::Path;
 

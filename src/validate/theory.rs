@@ -24,7 +24,7 @@ pub fn mmc_time_in_system(c: u32, lambda: f64, mu: f64) -> f64 {
     erlang_c(c, lambda / mu) / (c as f64 * mu - lambda) + 1.0 / mu
 }
 
-/// Mean time in system of M/G/1 by Pollaczek–Khinchine: E[S] + lambda E[S²] / (2 (1 - rho)),
+/// Mean time in system of M/G/1 by Pollaczek–Khinchine: `E[S] + lambda E[S²] / (2 (1 - rho))`,
 /// given the service time's mean and squared coefficient of variation.
 pub fn mg1_time_in_system(lambda: f64, mean_s: f64, scv_s: f64) -> f64 {
     let rho = lambda * mean_s;

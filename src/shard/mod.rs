@@ -25,7 +25,6 @@
 //! scenario run: for `run`, the folder itself; for `sweep`, `points/NN/` for each point the shard
 //! touches. A part holds `part.json`, `scenario.toml` (the text simulated), `replications.csv`
 //! (its rows) and `weekly_partial.txt`.
-
 //!
 //! Dependencies run one way: the commands call this module, and this module writes through
 //! [`crate::output`]; it knows nothing of command-line flags.

@@ -5,15 +5,15 @@
 //!
 //! Loading runs in four passes, each reporting every problem it finds:
 //! 1. a recoverable TOML parse (syntax errors, duplicate keys);
-//! 2. a walk of the parsed document against the schema (`schema.rs`: unknown fields with a
+//! 2. a walk of the parsed document against the schema (`walk.rs`: unknown fields with a
 //!    "did you mean", wrong types, missing fields, integers out of range), which prunes what it
 //!    can so the later passes still run;
 //! 3. serde into the plain structs, one module per table of the file format;
 //! 4. semantic checks into `Model` and `Policy` (ranges, structure), table by table in `build`,
 //!    then the resource guard (`estimate.rs`).
 //!
-//! Each table's module declares the table once (`file_table!`, `keywords!`): the serde struct
-//! and the schema walk's field list come from the same lines.
+//! Each table's module declares the table once (`file_table!`, `keywords!` in `schema.rs`):
+//! the serde struct and the schema walk's field list come from the same lines.
 
 #[macro_use]
 mod schema;
@@ -29,6 +29,7 @@ mod problems;
 mod run;
 mod stages;
 mod team;
+mod walk;
 
 use std::collections::BTreeMap;
 
@@ -126,7 +127,7 @@ pub fn load_str(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
             message: syntax_message(e.message(), e.span().and_then(|r| text.get(r))),
         });
     }
-    let walk = schema::check(&mut doc, ScenarioFile::FIELDS, syntax.is_empty());
+    let walk = walk::check(&mut doc, ScenarioFile::FIELDS, syntax.is_empty());
     for f in walk.found {
         problems.push(Problem {
             path: f.path,

@@ -46,75 +46,99 @@ file_table! {
 impl ArrivalsFile {
     /// Checks the process and its parameters; the arrivals the model runs with.
     pub(super) fn build(&self, ck: &mut Checker) -> Arrivals {
-        let a = self;
-        let process = match a.process {
-            ProcessKind::Poisson => {
-                let rate = match (a.rate_per_week, a.rate_per_hour) {
-                    (Some(w), None) => rate(ck, "arrivals.rate_per_week", w, 1.0),
-                    (None, Some(h)) => rate(ck, "arrivals.rate_per_hour", h, HOURS_PER_WEEK),
-                    _ => {
-                        ck.fail(
-                        "arrivals",
-                        "a poisson process needs exactly one of rate_per_week or rate_per_hour, \
-                         e.g. rate_per_week = 8.",
-                    );
-                        None
-                    }
-                };
-                ArrivalProcess::Poisson {
-                    rate_per_h: rate.unwrap_or(1.0),
-                }
-            }
-            ProcessKind::Batch => {
-                let size = a.batch_size.unwrap_or(0);
-                if size == 0 {
-                    let path = if a.batch_size.is_some() {
-                        "arrivals.batch_size"
-                    } else {
-                        "arrivals"
-                    };
-                    ck.fail(
-                        path,
-                        "a batch process needs batch_size of at least 1, e.g. batch_size = 10.",
-                    );
-                }
-                if size > MAX_CARDS_AT_ONCE {
-                    ck.fail(
-                    "arrivals.batch_size",
-                    format!(
-                        "a batch of {size} cards is beyond the limit of {MAX_CARDS_AT_ONCE} cards \
-                         at once; use smaller, more frequent batches."
-                    ),
-                );
-                }
-                let period = a.period_weeks.unwrap_or(1.0);
-                ck.positive("arrivals.period_weeks", period, "weeks");
-                ArrivalProcess::Batch {
-                    size,
-                    period_h: period * HOURS_PER_WEEK,
-                }
-            }
+        let process = match self.process {
+            ProcessKind::Poisson => ArrivalProcess::Poisson {
+                rate_per_h: self.poisson_rate_per_h(ck).unwrap_or(1.0),
+            },
+            ProcessKind::Batch => self.batch(ck),
             ProcessKind::None => ArrivalProcess::None,
             ProcessKind::Unlimited => ArrivalProcess::Unlimited,
         };
+        self.check_fields_fit_process(ck);
         // A cap of 0 is legitimate (a loss system), nothing to check for max_backlog.
-        let poisson = a.process == ProcessKind::Poisson;
-        let batch = a.process == ProcessKind::Batch;
+        if self.initial_backlog > MAX_CARDS_AT_ONCE {
+            ck.fail(
+                "arrivals.initial_backlog",
+                format!(
+                    "a backlog of {} cards is beyond the limit of {MAX_CARDS_AT_ONCE} cards at \
+                     once; a backlog that never runs dry is process = \"unlimited\".",
+                    self.initial_backlog
+                ),
+            );
+        }
+        Arrivals {
+            process,
+            initial_backlog: self.initial_backlog,
+            max_backlog: self.max_backlog,
+        }
+    }
+
+    /// The Poisson rate (cards per hour) from exactly one of the two rate fields.
+    fn poisson_rate_per_h(&self, ck: &mut Checker) -> Option<f64> {
+        match (self.rate_per_week, self.rate_per_hour) {
+            (Some(w), None) => rate_per_h(ck, "arrivals.rate_per_week", w, 1.0),
+            (None, Some(h)) => rate_per_h(ck, "arrivals.rate_per_hour", h, HOURS_PER_WEEK),
+            _ => {
+                ck.fail(
+                    "arrivals",
+                    "a poisson process needs exactly one of rate_per_week or rate_per_hour, \
+                     e.g. rate_per_week = 8.",
+                );
+                None
+            }
+        }
+    }
+
+    /// A batch of `batch_size` cards every `period_weeks` (default 1).
+    fn batch(&self, ck: &mut Checker) -> ArrivalProcess {
+        let size = self.batch_size.unwrap_or(0);
+        if size == 0 {
+            let path = if self.batch_size.is_some() {
+                "arrivals.batch_size"
+            } else {
+                "arrivals"
+            };
+            ck.fail(
+                path,
+                "a batch process needs batch_size of at least 1, e.g. batch_size = 10.",
+            );
+        }
+        if size > MAX_CARDS_AT_ONCE {
+            ck.fail(
+                "arrivals.batch_size",
+                format!(
+                    "a batch of {size} cards is beyond the limit of {MAX_CARDS_AT_ONCE} cards \
+                     at once; use smaller, more frequent batches."
+                ),
+            );
+        }
+        let period = self.period_weeks.unwrap_or(1.0);
+        ck.positive("arrivals.period_weeks", period, "weeks");
+        ArrivalProcess::Batch {
+            size,
+            period_h: period * HOURS_PER_WEEK,
+        }
+    }
+
+    /// Reports each rate or batch field given for a process it does not apply to.
+    fn check_fields_fit_process(&self, ck: &mut Checker) {
+        let poisson = self.process == ProcessKind::Poisson;
+        let batch = self.process == ProcessKind::Batch;
         for (field, given, applies, to) in [
             (
                 "rate_per_week",
-                a.rate_per_week.is_some(),
+                self.rate_per_week.is_some(),
                 poisson,
                 "poisson",
             ),
             (
                 "rate_per_hour",
-                a.rate_per_hour.is_some(),
+                self.rate_per_hour.is_some(),
                 poisson,
                 "poisson",
             ),
-            ("batch_size", a.batch_size.is_some(), batch, "batch"),
-            ("period_weeks", a.period_weeks.is_some(), batch, "batch"),
+            ("batch_size", self.batch_size.is_some(), batch, "batch"),
+            ("period_weeks", self.period_weeks.is_some(), batch, "batch"),
         ] {
             if given && !applies {
                 ck.fail(
@@ -123,28 +147,13 @@ impl ArrivalsFile {
                 );
             }
         }
-        if a.initial_backlog > MAX_CARDS_AT_ONCE {
-            ck.fail(
-            "arrivals.initial_backlog",
-            format!(
-                "a backlog of {} cards is beyond the limit of {MAX_CARDS_AT_ONCE} cards at once; \
-                 a backlog that never runs dry is process = \"unlimited\".",
-                a.initial_backlog
-            ),
-        );
-        }
-
-        Arrivals {
-            process,
-            initial_backlog: a.initial_backlog,
-            max_backlog: a.max_backlog,
-        }
     }
 }
 
-/// Checks an arrival rate given in cards per `unit_weeks` weeks; returns cards per hour.
-fn rate(ck: &mut Checker, path: &str, v: f64, per_week: f64) -> Option<f64> {
-    let unit = if per_week == 1.0 {
+/// Checks an arrival rate `v` given in cards per week (`units_per_week` = 1) or in cards per
+/// hour (`units_per_week` = the hours in a week); returns cards per hour.
+fn rate_per_h(ck: &mut Checker, path: &str, v: f64, units_per_week: f64) -> Option<f64> {
+    let unit = if units_per_week == 1.0 {
         "cards per week"
     } else {
         "cards per hour"
@@ -152,7 +161,7 @@ fn rate(ck: &mut Checker, path: &str, v: f64, per_week: f64) -> Option<f64> {
     if !ck.positive(path, v, unit) {
         return None;
     }
-    let weekly = v * per_week;
+    let weekly = v * units_per_week;
     if weekly < MIN_RATE_PER_WEEK {
         ck.fail(
             path,

@@ -190,7 +190,7 @@ pub(super) fn build(
         };
         pol.name = name.clone();
         if let Some(pf) = pf {
-            apply_policy_file(&mut pol, pf, &format!("policies.{name}"), stage_names, ck);
+            pf.apply(&mut pol, &format!("policies.{name}"), stage_names, ck);
         }
         // Replenishing "up to the limit" from a backlog that never runs dry loops forever.
         if let Release::Cadence { .. } = pol.release
@@ -227,219 +227,258 @@ pub(super) fn build(
     policies
 }
 
-/// Applies a `[policies.NAME]` table (path `p`) over the preset `pol` started from: each field
-/// given replaces the preset's value; a mechanism switched on afresh takes the defaults in
-/// `crate::policy`.
-fn apply_policy_file(
-    pol: &mut Policy,
-    pf: &PolicyFile,
-    p: &str,
-    stages: &[&str],
-    ck: &mut Checker,
-) {
-    if let Some(r) = pf.release {
-        pol.release = match r {
-            ReleaseKind::OnPull => Release::OnPull,
-            ReleaseKind::Cadence => Release::DEFAULT_CADENCE,
-            ReleaseKind::Plan => Release::DEFAULT_PLAN,
-        };
+impl PolicyFile {
+    /// Applies this table (path `p`) over the preset `pol` started from: each field given
+    /// replaces the preset's value; a mechanism switched on afresh takes its defaults from
+    /// `crate::policy`. `stages` names the board's stages, for hand-offs.
+    fn apply(&self, pol: &mut Policy, p: &str, stages: &[&str], ck: &mut Checker) {
+        self.apply_release(pol, p, ck);
+        self.apply_overtime(pol, p, ck);
+        self.apply_readiness(pol, p, ck);
+        if let Some(b) = self.on_block {
+            pol.on_block = b.into();
+        }
+        if let Some(d) = self.emergency_after_days {
+            pol.emergency_after_days = d;
+        }
+        if let Some(f) = self.failed_deploy {
+            pol.failed_deploy = f.into();
+        }
+        self.apply_handoffs(pol, p, stages, ck);
+        self.apply_replenish(pol, p, ck);
+        self.apply_system_limit(pol, p, ck);
+        if let Some(b) = self.stage_limits {
+            pol.stage_limits = b;
+        }
+        if let Some(s) = self.selection {
+            pol.selection = s.into();
+        }
+        self.apply_swarming(pol, p, ck);
     }
-    if pf.planning_period_weeks.is_some() || pf.planning_factor.is_some() {
-        match &mut pol.release {
-            Release::Plan {
-                period_weeks,
-                planning_factor,
-            } => {
-                if let Some(w) = pf.planning_period_weeks {
-                    if !(1..=52).contains(&w) {
+
+    /// `release`, and the plan's period and factor (only with a plan).
+    fn apply_release(&self, pol: &mut Policy, p: &str, ck: &mut Checker) {
+        if let Some(r) = self.release {
+            pol.release = match r {
+                ReleaseKind::OnPull => Release::OnPull,
+                ReleaseKind::Cadence => Release::DEFAULT_CADENCE,
+                ReleaseKind::Plan => Release::DEFAULT_PLAN,
+            };
+        }
+        if self.planning_period_weeks.is_some() || self.planning_factor.is_some() {
+            match &mut pol.release {
+                Release::Plan {
+                    period_weeks,
+                    planning_factor,
+                } => {
+                    if let Some(w) = self.planning_period_weeks {
+                        if !(1..=52).contains(&w) {
+                            ck.fail(
+                                format!("{p}.planning_period_weeks"),
+                                format!("must be 1 to 52 weeks; got {w}"),
+                            );
+                        }
+                        *period_weeks = w.max(1);
+                    }
+                    if let Some(f) = self.planning_factor {
+                        if !(f.is_finite() && f > 0.0 && f <= 10.0) {
+                            ck.fail(
+                                format!("{p}.planning_factor"),
+                                format!("must be above 0 and at most 10; got {f}"),
+                            );
+                        }
+                        *planning_factor = f;
+                    }
+                }
+                _ => ck.fail(
+                    p,
+                    "planning_period_weeks and planning_factor only apply with release = \"plan\"",
+                ),
+            }
+        }
+    }
+
+    /// `overtime`; overtime to a plan needs a plan.
+    fn apply_overtime(&self, pol: &mut Policy, p: &str, ck: &mut Checker) {
+        if let Some(o) = self.overtime {
+            pol.overtime = o.into();
+        }
+        if pol.overtime == Overtime::ToPlan && !pol.planned() {
+            ck.fail(
+                format!("{p}.overtime"),
+                "overtime = \"to_plan\" needs a plan: set release = \"plan\"",
+            );
+        }
+    }
+
+    /// `readiness_check` and `detection_probability` (which turns the check on).
+    fn apply_readiness(&self, pol: &mut Policy, p: &str, ck: &mut Checker) {
+        if let Some(b) = self.readiness_check {
+            pol.readiness_check = if b {
+                Some(pol.readiness_check.unwrap_or(DEFAULT_DETECTION))
+            } else {
+                None
+            };
+        }
+        if let Some(d) = self.detection_probability {
+            ck.probability(&format!("{p}.detection_probability"), d);
+            pol.readiness_check = Some(d);
+        }
+    }
+
+    /// `handoff` and `poll_every_hours`, by stage name (never the first stage).
+    fn apply_handoffs(&self, pol: &mut Policy, p: &str, stages: &[&str], ck: &mut Checker) {
+        for (stage, kind) in &self.handoff {
+            match stages.iter().position(|n| n == stage) {
+                Some(0) => ck.fail(
+                    format!("{p}.handoff.{stage}"),
+                    "the first stage's entry is set by `release`, not by a hand-off",
+                ),
+                Some(k) => {
+                    pol.handoffs[k] = match kind {
+                        HandoffKind::Push => Handoff::Push,
+                        HandoffKind::Pull => Handoff::PULL_WHEN_ROOM,
+                    }
+                }
+                None => ck.fail(
+                    format!("{p}.handoff.{stage}"),
+                    names_no_stage(stage, stages),
+                ),
+            }
+        }
+        for (stage, &h) in &self.poll_every_hours {
+            match stages.iter().position(|n| n == stage) {
+                Some(k) if k > 0 => {
+                    if !is_interval(h) {
                         ck.fail(
-                            format!("{p}.planning_period_weeks"),
-                            format!("must be 1 to 52 weeks; got {w}"),
+                            format!("{p}.poll_every_hours.{stage}"),
+                            format!(
+                                "must be 0 (pull whenever there is room) or at least {MIN_REPLENISH_H} \
+                                 hours, e.g. 24 for once a day; got {h}."
+                            ),
                         );
                     }
-                    *period_weeks = w.max(1);
-                }
-                if let Some(f) = pf.planning_factor {
-                    if !(f.is_finite() && f > 0.0 && f <= 10.0) {
-                        ck.fail(
-                            format!("{p}.planning_factor"),
-                            format!("must be above 0 and at most 10; got {f}"),
-                        );
+                    match &mut pol.handoffs[k] {
+                        Handoff::Pull { poll_every_h } => *poll_every_h = h,
+                        Handoff::Push => ck.fail(format!("{p}.poll_every_hours.{stage}"), "polling needs a pull hand-off into that stage: add handoff = { ... = \"pull\" }"),
                     }
-                    *planning_factor = f;
                 }
-            }
-            _ => ck.fail(
-                p,
-                "planning_period_weeks and planning_factor only apply with release = \"plan\"",
-            ),
-        }
-    }
-    if let Some(o) = pf.overtime {
-        pol.overtime = o.into();
-    }
-    if pol.overtime == Overtime::ToPlan && !pol.planned() {
-        ck.fail(
-            format!("{p}.overtime"),
-            "overtime = \"to_plan\" needs a plan: set release = \"plan\"",
-        );
-    }
-    if let Some(b) = pf.readiness_check {
-        pol.readiness_check = if b {
-            Some(pol.readiness_check.unwrap_or(DEFAULT_DETECTION))
-        } else {
-            None
-        };
-    }
-    if let Some(d) = pf.detection_probability {
-        ck.probability(&format!("{p}.detection_probability"), d);
-        pol.readiness_check = Some(d);
-    }
-    if let Some(b) = pf.on_block {
-        pol.on_block = b.into();
-    }
-    if let Some(d) = pf.emergency_after_days {
-        pol.emergency_after_days = d;
-    }
-    if let Some(f) = pf.failed_deploy {
-        pol.failed_deploy = f.into();
-    }
-    for (stage, kind) in &pf.handoff {
-        match stages.iter().position(|n| n == stage) {
-            Some(0) => ck.fail(
-                format!("{p}.handoff.{stage}"),
-                "the first stage's entry is set by `release`, not by a hand-off",
-            ),
-            Some(k) => {
-                pol.handoffs[k] = match kind {
-                    HandoffKind::Push => Handoff::Push,
-                    HandoffKind::Pull => Handoff::PULL_WHEN_ROOM,
-                }
-            }
-            None => ck.fail(
-                format!("{p}.handoff.{stage}"),
-                names_no_stage(stage, stages),
-            ),
-        }
-    }
-    for (stage, &h) in &pf.poll_every_hours {
-        match stages.iter().position(|n| n == stage) {
-            Some(k) if k > 0 => {
-                if !(h.is_finite() && (h == 0.0 || h >= MIN_REPLENISH_H)) {
-                    ck.fail(
-                        format!("{p}.poll_every_hours.{stage}"),
-                        format!(
-                            "must be 0 (pull whenever there is room) or at least {MIN_REPLENISH_H} \
-                             hours, e.g. 24 for once a day; got {h}."
-                        ),
-                    );
-                }
-                match &mut pol.handoffs[k] {
-                    Handoff::Pull { poll_every_h } => *poll_every_h = h,
-                    Handoff::Push => ck.fail(format!("{p}.poll_every_hours.{stage}"), "polling needs a pull hand-off into that stage: add handoff = { ... = \"pull\" }"),
-                }
-            }
-            Some(_) => ck.fail(
-                format!("{p}.poll_every_hours.{stage}"),
-                "the first stage's entry is set by `release`",
-            ),
-            None => ck.fail(
-                format!("{p}.poll_every_hours.{stage}"),
-                names_no_stage(stage, stages),
-            ),
-        }
-    }
-    if let Some(h) = pf.replenish_every_hours {
-        if !(h.is_finite() && (h == 0.0 || h >= MIN_REPLENISH_H)) {
-            ck.fail(
-                format!("{p}.replenish_every_hours"),
-                format!(
-                    "must be 0 (replenish continuously) or at least {MIN_REPLENISH_H} hours, \
-                     e.g. 24 for once a day; got {h}."
+                Some(_) => ck.fail(
+                    format!("{p}.poll_every_hours.{stage}"),
+                    "the first stage's entry is set by `release`",
                 ),
-            );
-        }
-        match &mut pol.release {
-            Release::Cadence { every_h } => *every_h = h,
-            _ => ck.fail(
-                format!("{p}.replenish_every_hours"),
-                "only applies with release = \"cadence\"; add that or remove this line.",
-            ),
-        }
-    }
-    if let Some(l) = pf.system_wip_limit {
-        if l == 0 {
-            ck.fail(
-                format!("{p}.system_wip_limit"),
-                "a system WIP limit of 0 would never let a card start: use at least 1 card, \
-                                  or no_system_wip_limit = true for no limit.",
-            );
-        }
-        if l > MAX_SYSTEM_WIP {
-            ck.fail(
-                format!("{p}.system_wip_limit"),
-                format!(
-                    "{l} cards is beyond the largest system WIP limit flowsim simulates ({MAX_SYSTEM_WIP}); \
-                     use no_system_wip_limit = true for no limit."
+                None => ck.fail(
+                    format!("{p}.poll_every_hours.{stage}"),
+                    names_no_stage(stage, stages),
                 ),
-            );
-        }
-        pol.system_wip_limit = Some(l.min(MAX_SYSTEM_WIP));
-    }
-    if pf.no_system_wip_limit == Some(true) {
-        if pf.system_wip_limit.is_some() {
-            ck.fail(
-                format!("{p}.no_system_wip_limit"),
-                "contradicts system_wip_limit in the same policy; keep one of the two.",
-            );
-        }
-        pol.system_wip_limit = None;
-    }
-    if let Some(b) = pf.stage_limits {
-        pol.stage_limits = b;
-    }
-    if let Some(s) = pf.selection {
-        pol.selection = s.into();
-    }
-    let mut sw = pol.swarming.unwrap_or(Swarming::DEFAULT);
-    if let Some(e) = pf.pairing_efficiency {
-        if !(e > 0.0 && e <= 1.0) {
-            ck.fail(
-                format!("{p}.pairing_efficiency"),
-                format!("must be above 0 and at most 1 (1 means no loss from pairing); got {e}."),
-            );
-        }
-        sw.pairing_efficiency = e;
-    }
-    if let Some(n) = pf.max_per_card {
-        if !(2..=MAX_SWARM as u32).contains(&n) {
-            ck.fail(
-                format!("{p}.max_per_card"),
-                format!("must be 2 to {} people; got {n}.", MAX_SWARM),
-            );
-        }
-        sw.max_per_card = n;
-    }
-    match pf.swarming {
-        Some(true) => pol.swarming = Some(sw),
-        Some(false) => pol.swarming = None,
-        None => {
-            if pol.swarming.is_some() {
-                pol.swarming = Some(sw);
             }
         }
     }
-    if pol.swarming.is_none() {
-        for (field, given) in [
-            ("pairing_efficiency", pf.pairing_efficiency.is_some()),
-            ("max_per_card", pf.max_per_card.is_some()),
-        ] {
-            if given {
+
+    /// `replenish_every_hours` (only with a cadence).
+    fn apply_replenish(&self, pol: &mut Policy, p: &str, ck: &mut Checker) {
+        if let Some(h) = self.replenish_every_hours {
+            if !is_interval(h) {
                 ck.fail(
-                    format!("{p}.{field}"),
-                    "only applies when swarming is on; add swarming = true or remove this line.",
+                    format!("{p}.replenish_every_hours"),
+                    format!(
+                        "must be 0 (replenish continuously) or at least {MIN_REPLENISH_H} hours, \
+                         e.g. 24 for once a day; got {h}."
+                    ),
                 );
             }
+            match &mut pol.release {
+                Release::Cadence { every_h } => *every_h = h,
+                _ => ck.fail(
+                    format!("{p}.replenish_every_hours"),
+                    "only applies with release = \"cadence\"; add that or remove this line.",
+                ),
+            }
         }
     }
+
+    /// `system_wip_limit` and `no_system_wip_limit`.
+    fn apply_system_limit(&self, pol: &mut Policy, p: &str, ck: &mut Checker) {
+        if let Some(l) = self.system_wip_limit {
+            if l == 0 {
+                ck.fail(
+                    format!("{p}.system_wip_limit"),
+                    "a system WIP limit of 0 would never let a card start: use at least 1 card, \
+                                      or no_system_wip_limit = true for no limit.",
+                );
+            }
+            if l > MAX_SYSTEM_WIP {
+                ck.fail(
+                    format!("{p}.system_wip_limit"),
+                    format!(
+                        "{l} cards is beyond the largest system WIP limit flowsim simulates ({MAX_SYSTEM_WIP}); \
+                         use no_system_wip_limit = true for no limit."
+                    ),
+                );
+            }
+            pol.system_wip_limit = Some(l.min(MAX_SYSTEM_WIP));
+        }
+        if self.no_system_wip_limit == Some(true) {
+            if self.system_wip_limit.is_some() {
+                ck.fail(
+                    format!("{p}.no_system_wip_limit"),
+                    "contradicts system_wip_limit in the same policy; keep one of the two.",
+                );
+            }
+            pol.system_wip_limit = None;
+        }
+    }
+
+    /// `swarming`, `pairing_efficiency` and `max_per_card` (only with swarming on).
+    fn apply_swarming(&self, pol: &mut Policy, p: &str, ck: &mut Checker) {
+        let mut sw = pol.swarming.unwrap_or(Swarming::DEFAULT);
+        if let Some(e) = self.pairing_efficiency {
+            if !(e > 0.0 && e <= 1.0) {
+                ck.fail(
+                    format!("{p}.pairing_efficiency"),
+                    format!(
+                        "must be above 0 and at most 1 (1 means no loss from pairing); got {e}."
+                    ),
+                );
+            }
+            sw.pairing_efficiency = e;
+        }
+        if let Some(n) = self.max_per_card {
+            if !(2..=MAX_SWARM as u32).contains(&n) {
+                ck.fail(
+                    format!("{p}.max_per_card"),
+                    format!("must be 2 to {} people; got {n}.", MAX_SWARM),
+                );
+            }
+            sw.max_per_card = n;
+        }
+        match self.swarming {
+            Some(true) => pol.swarming = Some(sw),
+            Some(false) => pol.swarming = None,
+            None => {
+                if pol.swarming.is_some() {
+                    pol.swarming = Some(sw);
+                }
+            }
+        }
+        if pol.swarming.is_none() {
+            for (field, given) in [
+                ("pairing_efficiency", self.pairing_efficiency.is_some()),
+                ("max_per_card", self.max_per_card.is_some()),
+            ] {
+                if given {
+                    ck.fail(
+                        format!("{p}.{field}"),
+                        "only applies when swarming is on; add swarming = true or remove this line.",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Whether `h` is a usable interval (hours): 0 for "continuously", or at least
+/// `MIN_REPLENISH_H`.
+fn is_interval(h: f64) -> bool {
+    h.is_finite() && (h == 0.0 || h >= MIN_REPLENISH_H)
 }

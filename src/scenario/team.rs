@@ -77,6 +77,11 @@ file_table! {
     }
 }
 
+/// Default length of a sickness (days).
+const DEFAULT_SICK_DAYS: f64 = 3.0;
+/// Default time lost per switch with the `switch_cost` model (hours).
+const DEFAULT_SWITCH_COST_H: f64 = 0.5;
+
 /// Checks the roles against the stages (`stage_names`) and the calendar; the people, `count`
 /// per role, in role order. `default_hours` is the calendar's hours a day.
 pub(super) fn build(
@@ -108,40 +113,117 @@ pub(super) fn build(
             );
             continue;
         }
-        if rf.count == 0 {
+        people.extend(rf.people(role, &p, calendar, default_hours, stage_names, ck));
+    }
+    check_every_stage_staffed(&people, stage_names, ck);
+    check_names_unique(&people, ck);
+    people
+}
+
+impl RoleFile {
+    /// Checks this role (`role`, at path `p`); its `count` people, named `role` or
+    /// `role-1`, `role-2`, ...
+    fn people(
+        &self,
+        role: &str,
+        p: &str,
+        calendar: &Calendar,
+        default_hours: f64,
+        stage_names: &[&str],
+        ck: &mut Checker,
+    ) -> Vec<Person> {
+        if self.count == 0 {
             ck.fail(
                 format!("{p}.count"),
                 "a role needs at least 1 person; remove the role to leave it out.",
             );
         }
-        if rf.wip_limit == 0 {
+        if self.wip_limit == 0 {
             ck.fail(
                 format!("{p}.wip_limit"),
                 "a person with a WIP limit of 0 could never work: use at least 1 card.",
             );
         }
-        let hours = rf.hours_per_day.unwrap_or(default_hours);
+        let hours = self.hours_per_day.unwrap_or(default_hours);
         if !(hours > 0.0 && hours <= 24.0) {
             ck.fail(
                 format!("{p}.hours_per_day"),
                 format!("must be above 0 and at most 24 hours; got {hours}."),
             );
         }
+        let speed = self.speeds(p, stage_names, ck);
+        if self.wip_limit as usize > MAX_HELD {
+            ck.fail(
+                format!("{p}.wip_limit"),
+                format!("must be at most {} cards", MAX_HELD),
+            );
+        }
+        ck.nonneg(
+            &format!("{p}.max_overtime_h_per_day"),
+            self.max_overtime_h_per_day,
+            "hours",
+        );
+        if hours + self.max_overtime_h_per_day > 24.0 {
+            ck.fail(
+                format!("{p}.max_overtime_h_per_day"),
+                format!("normal hours ({hours}) plus overtime must fit in a day of 24 hours"),
+            );
+        }
+        ck.probability(
+            &format!("{p}.sick_chance_per_day"),
+            self.sick_chance_per_day,
+        );
+        let sick_days = match &self.sick_days {
+            Some(e) => dist(e, &format!("{p}.sick_days"), 1.0, ck),
+            None => Dist::Constant(DEFAULT_SICK_DAYS),
+        };
+        let mut absences = Vec::new();
+        if let Some(w) = self.joins_week
+            && ck.nonneg(&format!("{p}.joins_week"), w, "weeks")
+        {
+            absences.push((0.0, w * HOURS_PER_WEEK));
+        }
+        let always = *calendar == Calendar::AlwaysOn;
+        (0..self.count)
+            .map(|k| Person {
+                name: if self.count == 1 {
+                    role.to_string()
+                } else {
+                    format!("{role}-{}", k + 1)
+                },
+                role: role.to_string(),
+                speed: speed.clone(),
+                hours_per_day: if always { 24.0 } else { hours },
+                wip_limit: self.wip_limit,
+                max_overtime_h_per_day: if always {
+                    0.0
+                } else {
+                    self.max_overtime_h_per_day
+                },
+                sick_chance_per_day: self.sick_chance_per_day,
+                sick_days: sick_days.clone(),
+                absences: absences.clone(),
+            })
+            .collect()
+    }
+
+    /// Each stage's speed factor for this role (0 where it has no skill).
+    fn speeds(&self, p: &str, stage_names: &[&str], ck: &mut Checker) -> Vec<f64> {
         let mut speed = vec![0.0; stage_names.len()];
-        if rf.skills.is_empty() {
+        if self.skills.is_empty() {
             ck.fail(
                 format!("{p}.skills"),
                 "needs at least one skill, e.g. skills = { work = 1.0 }.",
             );
         }
-        for (skill, &v) in &rf.skills {
+        for (skill, &v) in &self.skills {
             match stage_names.iter().position(|n| n == skill) {
                 Some(k) => {
                     if !(v.is_finite() && v > 0.0 && v <= 100.0) {
                         ck.fail(
-                            format!("{p}.skills.{skill}"),
-                            format!("a speed factor must be above 0 and at most 100 (1 is normal speed); got {v}."),
-                        );
+                                format!("{p}.skills.{skill}"),
+                                format!("a speed factor must be above 0 and at most 100 (1 is normal speed); got {v}."),
+                            );
                     } else {
                         speed[k] = v;
                     }
@@ -156,58 +238,12 @@ pub(super) fn build(
                 ),
             }
         }
-        if rf.wip_limit as usize > MAX_HELD {
-            ck.fail(
-                format!("{p}.wip_limit"),
-                format!("must be at most {} cards", MAX_HELD),
-            );
-        }
-        ck.nonneg(
-            &format!("{p}.max_overtime_h_per_day"),
-            rf.max_overtime_h_per_day,
-            "hours",
-        );
-        if hours + rf.max_overtime_h_per_day > 24.0 {
-            ck.fail(
-                format!("{p}.max_overtime_h_per_day"),
-                format!("normal hours ({hours}) plus overtime must fit in a day of 24 hours"),
-            );
-        }
-        ck.probability(&format!("{p}.sick_chance_per_day"), rf.sick_chance_per_day);
-        let sick_days = match &rf.sick_days {
-            Some(e) => dist(e, &format!("{p}.sick_days"), 1.0, ck),
-            None => Dist::Constant(3.0),
-        };
-        let mut absences = Vec::new();
-        if let Some(w) = rf.joins_week
-            && ck.nonneg(&format!("{p}.joins_week"), w, "weeks")
-        {
-            absences.push((0.0, w * HOURS_PER_WEEK));
-        }
-        for k in 0..rf.count {
-            let name = if rf.count == 1 {
-                role.clone()
-            } else {
-                format!("{role}-{}", k + 1)
-            };
-            let always = *calendar == Calendar::AlwaysOn;
-            people.push(Person {
-                name,
-                role: role.clone(),
-                speed: speed.clone(),
-                hours_per_day: if always { 24.0 } else { hours },
-                wip_limit: rf.wip_limit,
-                max_overtime_h_per_day: if always {
-                    0.0
-                } else {
-                    rf.max_overtime_h_per_day
-                },
-                sick_chance_per_day: rf.sick_chance_per_day,
-                sick_days: sick_days.clone(),
-                absences: absences.clone(),
-            });
-        }
+        speed
     }
+}
+
+/// Reports every stage that nobody on the team can work.
+fn check_every_stage_staffed(people: &[Person], stage_names: &[&str], ck: &mut Checker) {
     for (k, name) in stage_names.iter().enumerate() {
         if !people.is_empty()
             && !stage_names[..k].contains(name)
@@ -221,7 +257,10 @@ pub(super) fn build(
             );
         }
     }
+}
 
+/// Reports two people of different roles who would get the same name.
+fn check_names_unique(people: &[Person], ck: &mut Checker) {
     for (i, person) in people.iter().enumerate() {
         if let Some(other) = people[..i].iter().find(|o| o.name == person.name) {
             ck.fail(
@@ -233,8 +272,6 @@ pub(super) fn build(
             );
         }
     }
-
-    people
 }
 
 impl MultitaskingFile {
@@ -244,7 +281,7 @@ impl MultitaskingFile {
             MultitaskingModel::None => Multitasking::None,
             MultitaskingModel::Weinberg => Multitasking::Weinberg,
             MultitaskingModel::SwitchCost => {
-                let h = self.switch_cost_h.unwrap_or(0.5);
+                let h = self.switch_cost_h.unwrap_or(DEFAULT_SWITCH_COST_H);
                 ck.nonneg("multitasking.switch_cost_h", h, "hours");
                 Multitasking::SwitchCost { hours: h }
             }

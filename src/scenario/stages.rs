@@ -80,104 +80,129 @@ pub(super) fn build(files: &[StageFile], ck: &mut Checker) -> Vec<Stage> {
             ),
         );
     }
-    let mut stages = Vec::new();
+    let mut stages: Vec<Stage> = files
+        .iter()
+        .enumerate()
+        .map(|(i, s)| s.stage(i, &files[..i], ck))
+        .collect();
+    let stage_names: Vec<&str> = files.iter().map(|s| s.name.as_str()).collect();
     for (i, s) in files.iter().enumerate() {
+        if let Some(dep) = &s.deployment {
+            stages[i].deployment = dep.build(i, &stage_names, ck);
+        }
+    }
+    for (i, s) in files.iter().enumerate() {
+        if let Some(rw) = &s.rework {
+            stages[i].rework = rw.build(i, &stage_names, ck);
+        }
+    }
+    stages
+}
+
+impl StageFile {
+    /// Checks stage `i` (name, WIP limit, effort) against the stages before it; the stage,
+    /// without its rework and deployment.
+    fn stage(&self, i: usize, before: &[StageFile], ck: &mut Checker) -> Stage {
         let p = format!("stages[{i}]");
-        ck.usable_name(format!("{p}.name"), &s.name, "name");
-        if files[..i].iter().any(|o| o.name == s.name) {
+        ck.usable_name(format!("{p}.name"), &self.name, "name");
+        if before.iter().any(|o| o.name == self.name) {
             ck.fail(
                 format!("{p}.name"),
                 format!(
                     "stage `{}` is listed twice; stage names must be unique.",
-                    s.name
+                    self.name
                 ),
             );
         }
-        if s.wip_limit == Some(0) {
+        if self.wip_limit == Some(0) {
             ck.fail(
                 format!("{p}.wip_limit"),
                 "a WIP limit of 0 would stop all work: use at least 1, or leave it out for no limit.",
             );
         }
-        let effort = dist(&s.effort, &format!("{p}.effort"), 1.0, ck);
-        stages.push(Stage {
-            name: s.name.clone(),
-            effort,
-            wip_limit: s.wip_limit,
+        Stage {
+            name: self.name.clone(),
+            effort: dist(&self.effort, &format!("{p}.effort"), 1.0, ck),
+            wip_limit: self.wip_limit,
             rework: None,
             deployment: None,
-        });
+        }
     }
-    let stage_names: Vec<&str> = files.iter().map(|s| s.name.as_str()).collect();
-    for (i, s) in files.iter().enumerate() {
-        let Some(dep) = &s.deployment else { continue };
+}
+
+impl DeploymentFile {
+    /// Checks the deployment of stage `i`; `None` when it cannot go back where it says.
+    fn build(&self, i: usize, stage_names: &[&str], ck: &mut Checker) -> Option<Deployment> {
         let p = format!("stages[{i}].deployment");
-        ck.probability(&format!("{p}.failure_probability"), dep.failure_probability);
-        if !(dep.fix_effort_share.is_finite()
-            && dep.fix_effort_share > 0.0
-            && dep.fix_effort_share <= 10.0)
+        ck.probability(
+            &format!("{p}.failure_probability"),
+            self.failure_probability,
+        );
+        if !(self.fix_effort_share.is_finite()
+            && self.fix_effort_share > 0.0
+            && self.fix_effort_share <= 10.0)
         {
             ck.fail(
                 format!("{p}.fix_effort_share"),
                 format!(
                     "must be above 0 and at most 10; got {}",
-                    dep.fix_effort_share
+                    self.fix_effort_share
                 ),
             );
         }
         let rollback_effort = dist(
-            &dep.rollback_effort,
+            &self.rollback_effort,
             &format!("{p}.rollback_effort"),
             1.0,
             ck,
         );
         let forward = format!(
             "a failed change must go back to this stage or an earlier one, not forward to `{}`",
-            dep.fix_in
+            self.fix_in
         );
-        if let Some(to) = back_to(
-            &dep.fix_in,
+        let to = back_to(
+            &self.fix_in,
             i,
-            &stage_names,
+            stage_names,
             format!("{p}.fix_in"),
             forward,
             ck,
-        ) {
-            stages[i].deployment = Some(Deployment {
-                failure_probability: dep.failure_probability,
-                fix_in: to,
-                fix_effort_share: dep.fix_effort_share,
-                rollback_effort,
-            });
-        }
+        )?;
+        Some(Deployment {
+            failure_probability: self.failure_probability,
+            fix_in: to,
+            fix_effort_share: self.fix_effort_share,
+            rollback_effort,
+        })
     }
-    for (i, s) in files.iter().enumerate() {
-        let Some(rw) = &s.rework else { continue };
+}
+
+impl ReworkFile {
+    /// Checks the rework of stage `i`; `None` when it cannot go back where it says.
+    fn build(&self, i: usize, stage_names: &[&str], ck: &mut Checker) -> Option<Rework> {
         let p = format!("stages[{i}].rework");
-        ck.probability(&format!("{p}.probability"), rw.probability);
-        if !(rw.effort_share.is_finite() && rw.effort_share > 0.0 && rw.effort_share <= 10.0) {
+        ck.probability(&format!("{p}.probability"), self.probability);
+        if !(self.effort_share.is_finite() && self.effort_share > 0.0 && self.effort_share <= 10.0)
+        {
             ck.fail(
                 format!("{p}.effort_share"),
                 format!(
                     "must be above 0 and at most 10 (a share of the original effort); got {}",
-                    rw.effort_share
+                    self.effort_share
                 ),
             );
         }
         let forward = format!(
             "rework must send a card back to this stage or an earlier one, not forward to `{}`",
-            rw.to
+            self.to
         );
-        if let Some(to) = back_to(&rw.to, i, &stage_names, format!("{p}.to"), forward, ck) {
-            stages[i].rework = Some(Rework {
-                probability: rw.probability,
-                to,
-                effort_share: rw.effort_share,
-            });
-        }
+        let to = back_to(&self.to, i, stage_names, format!("{p}.to"), forward, ck)?;
+        Some(Rework {
+            probability: self.probability,
+            to,
+            effort_share: self.effort_share,
+        })
     }
-
-    stages
 }
 
 /// The index of stage `name`, which a card at stage `here` goes back to; a problem at `path`

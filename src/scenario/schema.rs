@@ -106,7 +106,7 @@ impl<T: FileType> FileType for BTreeMap<String, T> {
 /// Each field is written `required name: Type => "hint",` or `optional name: Type => "hint",`
 /// after its attributes; the hint completes "expected ..." and "needs the field" messages.
 /// `optional` must match serde: an `Option`, a `#[serde(default)]` field, or a field of a
-/// `#[serde(default)]` struct.
+/// `#[serde(default)]` struct (the test `presence_matches_serde` checks every field).
 macro_rules! file_table {
     (
         $(#[$meta:meta])*
@@ -452,13 +452,102 @@ deployment = { failure_probability = 0.1, fix_in = "a", rollback_effort = { dist
         format!("{{ {} }}", parts.join(", "))
     }
 
+    /// A document with every field the schema knows, each with a value of its type.
+    fn every_field_document() -> toml::Value {
+        let text = format!("doc = {}", inline(ScenarioFile::FIELDS, &[]));
+        let mut table: toml::Table = toml::from_str(&text).unwrap();
+        table.remove("doc").unwrap()
+    }
+
+    /// One step into a TOML value: a key of a table or an item of an array.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Key(String),
+        Index(usize),
+    }
+
+    /// A field present in a document: where its table is, its name, and whether the schema
+    /// requires it.
+    struct Present {
+        path: Vec<Step>,
+        name: &'static str,
+        required: bool,
+    }
+
+    /// Whether a field is required agrees with serde: leaving out a required field fails, and
+    /// leaving out an optional one does not.
+    #[test]
+    fn presence_matches_serde() {
+        fn visit(v: &toml::Value, ty: &Ty, path: &mut Vec<Step>, found: &mut Vec<Present>) {
+            let fields: Vec<&Field> = match (ty, v) {
+                (Ty::Table(fields), _) => fields.iter().collect(),
+                (Ty::Tagged { variants, tag }, toml::Value::Table(t)) => {
+                    let chosen = t[*tag].as_str().unwrap();
+                    let (_, fields) = variants.iter().find(|(n, _)| *n == chosen).unwrap();
+                    fields.iter().collect()
+                }
+                (Ty::Array(inner), toml::Value::Array(items)) => {
+                    for (i, item) in items.iter().enumerate() {
+                        path.push(Step::Index(i));
+                        visit(item, inner, path, found);
+                        path.pop();
+                    }
+                    return;
+                }
+                (Ty::Map(inner), toml::Value::Table(t)) => {
+                    for (k, item) in t {
+                        path.push(Step::Key(k.clone()));
+                        visit(item, inner, path, found);
+                        path.pop();
+                    }
+                    return;
+                }
+                _ => return,
+            };
+            for f in fields {
+                let Some(item) = v.get(f.name) else { continue };
+                found.push(Present {
+                    path: path.clone(),
+                    name: f.name,
+                    required: f.required,
+                });
+                path.push(Step::Key(f.name.to_string()));
+                visit(item, &f.ty, path, found);
+                path.pop();
+            }
+        }
+        let doc = every_field_document();
+        let mut found = Vec::new();
+        visit(&doc, &ScenarioFile::TY, &mut Vec::new(), &mut found);
+        assert!(found.len() > 90, "{}", found.len());
+        for f in found {
+            let mut without = doc.clone();
+            let mut table = &mut without;
+            for step in &f.path {
+                table = match step {
+                    Step::Key(k) => table.get_mut(k.as_str()).unwrap(),
+                    Step::Index(i) => table.get_mut(*i).unwrap(),
+                };
+            }
+            table.as_table_mut().unwrap().remove(f.name);
+            let text = toml::to_string(&without).unwrap();
+            let accepted = toml::from_str::<ScenarioFile>(&text).is_ok();
+            assert_eq!(
+                accepted,
+                !f.required,
+                "leaving out `{}` at {:?}: serde {} it, but the schema says it is {}",
+                f.name,
+                f.path,
+                if accepted { "accepts" } else { "rejects" },
+                if f.required { "required" } else { "optional" }
+            );
+        }
+    }
+
     /// Every field the schema accepts, with a value of the type it accepts, is accepted by serde.
     #[test]
     fn every_schema_field_deserializes() {
-        let doc = inline(ScenarioFile::FIELDS, &[]);
-        let text = format!("doc = {doc}");
-        let mut table: toml::Table = toml::from_str(&text).unwrap();
-        let doc = toml::to_string(&table.remove("doc").unwrap()).unwrap();
+        let doc = toml::to_string(&every_field_document()).unwrap();
         toml::from_str::<ScenarioFile>(&doc).unwrap_or_else(|e| panic!("{e}\n{doc}"));
         let (mut parsed, errors) = toml::de::DeTable::parse_recoverable(&doc);
         assert!(errors.is_empty());

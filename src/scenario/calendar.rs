@@ -45,38 +45,37 @@ impl Default for CalendarFile {
 impl CalendarFile {
     /// Checks the working day and week; the calendar the model runs on.
     pub(super) fn build(&self, ck: &mut Checker) -> Calendar {
-        let c = self;
-        match c.mode {
+        match self.mode {
             CalendarMode::AlwaysOn => Calendar::AlwaysOn,
             CalendarMode::Working => {
-                if !(c.hours_per_day > 0.0 && c.hours_per_day <= 24.0) {
+                if !(self.hours_per_day > 0.0 && self.hours_per_day <= 24.0) {
                     ck.fail(
                         "calendar.hours_per_day",
                         format!(
                             "must be above 0 and at most 24 hours; got {}.",
-                            c.hours_per_day
+                            self.hours_per_day
                         ),
                     );
                 }
-                if !(1..=7).contains(&c.days_per_week) {
+                if !(1..=7).contains(&self.days_per_week) {
                     ck.fail(
                         "calendar.days_per_week",
-                        format!("must be 1 to 7 days; got {}.", c.days_per_week),
+                        format!("must be 1 to 7 days; got {}.", self.days_per_week),
                     );
                 }
-                if !(c.day_start_h >= 0.0 && c.day_start_h < 24.0) {
+                if !(self.day_start_h >= 0.0 && self.day_start_h < 24.0) {
                     ck.fail(
                         "calendar.day_start_h",
                         format!(
                             "must be 0 or more and below 24 (hours after midnight); got {}.",
-                            c.day_start_h
+                            self.day_start_h
                         ),
                     );
                 }
                 Calendar::Working {
-                    hours_per_day: c.hours_per_day,
-                    days_per_week: c.days_per_week,
-                    day_start_h: c.day_start_h,
+                    hours_per_day: self.hours_per_day,
+                    days_per_week: self.days_per_week,
+                    day_start_h: self.day_start_h,
                 }
             }
         }

@@ -49,26 +49,26 @@ impl Default for EstimatesFile {
 impl EstimatesFile {
     /// Checks the estimation error; the estimates the model draws.
     pub(super) fn build(&self, ck: &mut Checker) -> Estimates {
-        let e = self;
-        if !(e.bias.is_finite() && (0.05..=20.0).contains(&e.bias)) {
+        if !(self.bias.is_finite() && (0.05..=20.0).contains(&self.bias)) {
             ck.fail(
-            "estimates.bias",
-            format!(
-                "must lie between 0.05 and 20 (the mean ratio of estimate to true effort; 0.8 means estimates 20% low); got {}",
-                e.bias
-            ),
-        );
+                "estimates.bias",
+                format!(
+                    "must lie between 0.05 and 20 (the mean ratio of estimate to true effort; \
+                     0.8 means estimates 20% low); got {}",
+                    self.bias
+                ),
+            );
         }
         ck.nonneg(
             "estimates.spread",
-            e.spread,
+            self.spread,
             "standard deviation of the error factor",
         );
-        ck.probability("estimates.min_remaining_share", e.min_remaining_share);
+        ck.probability("estimates.min_remaining_share", self.min_remaining_share);
         Estimates {
-            bias: e.bias,
-            spread: e.spread,
-            min_remaining_share: e.min_remaining_share,
+            bias: self.bias,
+            spread: self.spread,
+            min_remaining_share: self.min_remaining_share,
         }
     }
 }
@@ -76,25 +76,28 @@ impl EstimatesFile {
 impl ClassesFile {
     /// Checks the classes of service; what the model draws them with.
     pub(super) fn build(&self, ck: &mut Checker) -> Classes {
-        let cl = self;
         ck.nonneg(
             "classes.expedite_rate_per_week",
-            cl.expedite_rate_per_week,
+            self.expedite_rate_per_week,
             "cards per week",
         );
-        ck.probability("classes.fixed_date_share", cl.fixed_date_share);
-        let due_in = match &cl.due_in_weeks {
+        ck.probability("classes.fixed_date_share", self.fixed_date_share);
+        let due_in = match &self.due_in_weeks {
             Some(e) => dist(e, "classes.due_in_weeks", HOURS_PER_WEEK, ck),
             None => {
-                if cl.fixed_date_share > 0.0 {
-                    ck.fail("classes", "fixed_date_share needs due_in_weeks, e.g. due_in_weeks = { dist = \"uniform\", min = 2, max = 4 }");
+                if self.fixed_date_share > 0.0 {
+                    ck.fail(
+                        "classes",
+                        "fixed_date_share needs due_in_weeks, e.g. \
+                         due_in_weeks = { dist = \"uniform\", min = 2, max = 4 }",
+                    );
                 }
                 Dist::Constant(2.0 * HOURS_PER_WEEK)
             }
         };
         Classes {
-            expedite_rate_per_h: cl.expedite_rate_per_week / HOURS_PER_WEEK,
-            fixed_date_share: cl.fixed_date_share,
+            expedite_rate_per_h: self.expedite_rate_per_week / HOURS_PER_WEEK,
+            fixed_date_share: self.fixed_date_share,
             due_in,
         }
     }

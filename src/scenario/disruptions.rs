@@ -111,20 +111,19 @@ pub(super) fn add_absences(absences: &[AbsenceFile], people: &mut [Person], ck: 
 impl DisruptionsFile {
     /// Checks the disruptions; what the model disrupts work with.
     pub(super) fn build(&self, ck: &mut Checker) -> Disruptions {
-        let d = self;
-        ck.nonneg("disruptions.handover_cost_h", d.handover_cost_h, "hours");
+        ck.nonneg("disruptions.handover_cost_h", self.handover_cost_h, "hours");
         ck.nonneg(
             "disruptions.fatigue_per_overtime_hour",
-            d.fatigue_per_overtime_hour,
+            self.fatigue_per_overtime_hour,
             "relative increase per hour",
         );
-        if d.fatigue_window_days == 0 || d.fatigue_window_days > 365 {
+        if self.fatigue_window_days == 0 || self.fatigue_window_days > 365 {
             ck.fail(
                 "disruptions.fatigue_window_days",
                 "must be 1 to 365 working days",
             );
         }
-        let missing_input = d.missing_input.as_ref().map(|mi| {
+        let missing_input = self.missing_input.as_ref().map(|mi| {
             ck.probability("disruptions.missing_input.probability", mi.probability);
             if mi.answerers > 100 {
                 ck.fail(
@@ -138,7 +137,7 @@ impl DisruptionsFile {
                 answerers: mi.answerers.min(100),
             }
         });
-        let blockers = d.blockers.as_ref().map(|b| {
+        let blockers = self.blockers.as_ref().map(|b| {
             ck.probability("disruptions.blockers.chance_per_day", b.chance_per_day);
             Blockers {
                 chance_per_day: b.chance_per_day,
@@ -146,11 +145,11 @@ impl DisruptionsFile {
             }
         });
         Disruptions {
-            handover_cost_h: d.handover_cost_h,
+            handover_cost_h: self.handover_cost_h,
             missing_input,
             blockers,
-            fatigue_per_overtime_hour: d.fatigue_per_overtime_hour,
-            fatigue_window_days: d.fatigue_window_days,
+            fatigue_per_overtime_hour: self.fatigue_per_overtime_hour,
+            fatigue_window_days: self.fatigue_window_days,
         }
     }
 }

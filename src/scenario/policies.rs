@@ -360,7 +360,11 @@ impl PolicyFile {
                     }
                     match &mut pol.handoffs[k] {
                         Handoff::Pull { poll_every_h } => *poll_every_h = h,
-                        Handoff::Push => ck.fail(format!("{p}.poll_every_hours.{stage}"), "polling needs a pull hand-off into that stage: add handoff = { ... = \"pull\" }"),
+                        Handoff::Push => ck.fail(
+                            format!("{p}.poll_every_hours.{stage}"),
+                            "polling needs a pull hand-off into that stage: \
+                             add handoff = { ... = \"pull\" }",
+                        ),
                     }
                 }
                 Some(_) => ck.fail(

@@ -39,43 +39,42 @@ impl Default for RunFile {
 impl RunFile {
     /// Checks the horizon, warm-up and replications against each other and the limits.
     pub(super) fn check(&self, ck: &mut Checker) {
-        let r = self;
-        ck.positive("run.horizon_weeks", r.horizon_weeks, "weeks");
-        if !(r.warmup_weeks.is_finite()
-            && r.warmup_weeks >= 0.0
-            && r.warmup_weeks < r.horizon_weeks)
+        ck.positive("run.horizon_weeks", self.horizon_weeks, "weeks");
+        if !(self.warmup_weeks.is_finite()
+            && self.warmup_weeks >= 0.0
+            && self.warmup_weeks < self.horizon_weeks)
         {
             ck.fail(
                 "run.warmup_weeks",
                 format!(
                     "must be at least 0 and below run.horizon_weeks ({}); got {}.",
-                    r.horizon_weeks, r.warmup_weeks
+                    self.horizon_weeks, self.warmup_weeks
                 ),
             );
         }
-        if r.horizon_weeks > MAX_HORIZON_WEEKS {
+        if self.horizon_weeks > MAX_HORIZON_WEEKS {
             ck.fail(
-            "run.horizon_weeks",
-            format!(
-                "{} weeks is beyond the limit of {MAX_HORIZON_WEEKS} weeks; a horizon of a few years \
-                 (e.g. 104) is enough for steady-state results.",
-                r.horizon_weeks
-            ),
-        );
+                "run.horizon_weeks",
+                format!(
+                    "{} weeks is beyond the limit of {MAX_HORIZON_WEEKS} weeks; a horizon of a \
+                     few years (e.g. 104) is enough for steady-state results.",
+                    self.horizon_weeks
+                ),
+            );
         }
-        if r.replications == 0 {
+        if self.replications == 0 {
             ck.fail(
                 "run.replications",
                 "must be at least 1, e.g. replications = 200.",
             );
         }
-        if r.replications > MAX_REPLICATIONS {
+        if self.replications > MAX_REPLICATIONS {
             ck.fail(
                 "run.replications",
                 format!(
                     "{} replications is beyond the limit of {MAX_REPLICATIONS}; a few hundred give \
                  tight confidence intervals, and larger studies can be split into shards.",
-                    r.replications
+                    self.replications
                 ),
             );
         }

@@ -1,10 +1,10 @@
 //! The scenario file's shape: the types a field may expect, and the two macros with which
 //! each table's module declares its table once.
 //!
-//! [`file_table!`] declares a serde struct whose fields also carry presence and a hint; the
+//! `file_table!` declares a serde struct whose fields also carry presence and a hint; the
 //! macro derives from the same lines the table's field list for the schema walk (`walk.rs`),
 //! with each field's expected type taken from its Rust type through [`FileType`], so the two
-//! cannot drift. [`keywords!`] declares an enum of spellings (`process = "poisson"`) with the
+//! cannot drift. `keywords!` declares an enum of spellings (`process = "poisson"`) with the
 //! list that "use one of" messages give. What stays written by hand is whether a field is
 //! required (it mirrors serde's defaults) and the distributions' tagged variants
 //! (`effort.rs`); the tests below check both against what serde accepts.

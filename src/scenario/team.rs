@@ -221,9 +221,12 @@ impl RoleFile {
                 Some(k) => {
                     if !(v.is_finite() && v > 0.0 && v <= 100.0) {
                         ck.fail(
-                                format!("{p}.skills.{skill}"),
-                                format!("a speed factor must be above 0 and at most 100 (1 is normal speed); got {v}."),
-                            );
+                            format!("{p}.skills.{skill}"),
+                            format!(
+                                "a speed factor must be above 0 and at most 100 \
+                                     (1 is normal speed); got {v}."
+                            ),
+                        );
                     } else {
                         speed[k] = v;
                     }

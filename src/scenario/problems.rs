@@ -179,9 +179,7 @@ impl<'t> Checker<'t> {
         }
         true
     }
-}
 
-impl Checker<'_> {
     /// Checks that `name` is usable (see [`valid_name`]); `what` says what it names in the
     /// message (`name`, `role name`, ...).
     pub(super) fn usable_name(&mut self, path: impl Into<String>, name: &str, what: &str) -> bool {
@@ -219,7 +217,7 @@ pub(super) fn suggest(word: &str, options: &[&str]) -> String {
 }
 
 /// Whether `name` can name a scenario, stage, role or policy (it may end up in file names).
-pub(super) fn valid_name(name: &str) -> bool {
+fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && name

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::effort::{EffortFile, dist};
+use super::effort::EffortFile;
 use super::problems::Checker;
 use crate::dist::Dist;
 use crate::model::{Classes, Estimates, HOURS_PER_WEEK};
@@ -83,7 +83,7 @@ impl ClassesFile {
         );
         ck.probability("classes.fixed_date_share", self.fixed_date_share);
         let due_in = match &self.due_in_weeks {
-            Some(e) => dist(e, "classes.due_in_weeks", HOURS_PER_WEEK, ck),
+            Some(e) => e.to_dist("classes.due_in_weeks", HOURS_PER_WEEK, ck),
             None => {
                 if self.fixed_date_share > 0.0 {
                     ck.fail(

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::effort::{EffortFile, dist};
+use super::effort::EffortFile;
 use super::problems::{Checker, suggest};
 use crate::model::{Blockers, Disruptions, HOURS_PER_WEEK, MissingInput, Person};
 
@@ -133,7 +133,7 @@ impl DisruptionsFile {
             }
             MissingInput {
                 probability: mi.probability,
-                delay: dist(&mi.delay, "disruptions.missing_input.delay", 1.0, ck),
+                delay: mi.delay.to_dist("disruptions.missing_input.delay", 1.0, ck),
                 answerers: mi.answerers.min(100),
             }
         });
@@ -141,7 +141,7 @@ impl DisruptionsFile {
             ck.probability("disruptions.blockers.chance_per_day", b.chance_per_day);
             Blockers {
                 chance_per_day: b.chance_per_day,
-                duration: dist(&b.duration, "disruptions.blockers.duration", 1.0, ck),
+                duration: b.duration.to_dist("disruptions.blockers.duration", 1.0, ck),
             }
         });
         Disruptions {

@@ -21,10 +21,12 @@ pub(super) enum EffortFile {
     Erlang { k: u32, mean: f64 },
 }
 
+// Hints shared by several variants' parameters.
 const MEAN: &str = "the mean, e.g. mean = 4";
 const SD: &str = "the standard deviation, e.g. sd = 2";
 const MIN: &str = "the least value, e.g. min = 1";
 const MAX: &str = "the most value, e.g. max = 8";
+
 /// The `{ dist = ... }` tables: the tag picks the variant, each with its own parameters.
 impl FileType for EffortFile {
     const TY: Ty = Ty::Tagged {
@@ -73,21 +75,25 @@ impl FileType for EffortFile {
     };
 }
 
-/// Builds a distribution, reporting impossible parameters at `path`; `unit_scale` converts
-/// the file's unit to hours (e.g. 168 for weeks).
-pub(super) fn dist(e: &EffortFile, path: &str, unit_scale: f64, ck: &mut Checker) -> Dist {
-    let k = unit_scale;
-    let d = match *e {
-        EffortFile::Constant { value } => Dist::constant(value * k),
-        EffortFile::Uniform { min, max } => Dist::uniform(min * k, max * k),
-        EffortFile::Triangular { min, mode, max } => Dist::triangular(min * k, mode * k, max * k),
-        EffortFile::Exponential { mean } => Dist::exponential(mean * k),
-        EffortFile::Lognormal { mean, sd } => Dist::lognormal(mean * k, sd * k),
-        EffortFile::Gamma { shape, mean } => Dist::gamma(shape, mean * k),
-        EffortFile::Erlang { k: shape, mean } => Dist::gamma(shape as f64, mean * k),
-    };
-    d.unwrap_or_else(|e| {
-        ck.fail(path, format!("these parameters cannot hold: {e}."));
-        Dist::Constant(1.0)
-    })
+impl EffortFile {
+    /// The distribution, its values multiplied by `unit_scale` (1 keeps the file's unit, 168
+    /// turns weeks into hours), reporting impossible parameters at `path`.
+    pub(super) fn to_dist(&self, path: &str, unit_scale: f64, ck: &mut Checker) -> Dist {
+        let k = unit_scale;
+        let d = match *self {
+            EffortFile::Constant { value } => Dist::constant(value * k),
+            EffortFile::Uniform { min, max } => Dist::uniform(min * k, max * k),
+            EffortFile::Triangular { min, mode, max } => {
+                Dist::triangular(min * k, mode * k, max * k)
+            }
+            EffortFile::Exponential { mean } => Dist::exponential(mean * k),
+            EffortFile::Lognormal { mean, sd } => Dist::lognormal(mean * k, sd * k),
+            EffortFile::Gamma { shape, mean } => Dist::gamma(shape, mean * k),
+            EffortFile::Erlang { k: shape, mean } => Dist::gamma(shape as f64, mean * k),
+        };
+        d.unwrap_or_else(|e| {
+            ck.fail(path, format!("these parameters cannot hold: {e}."));
+            Dist::Constant(1.0)
+        })
+    }
 }

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::effort::{EffortFile, dist};
+use super::effort::EffortFile;
 use super::problems::{Checker, names_no_stage};
 use crate::limits::MAX_STAGES;
 use crate::model::{Deployment, Rework, Stage};
@@ -122,7 +122,7 @@ impl StageFile {
         }
         Stage {
             name: self.name.clone(),
-            effort: dist(&self.effort, &format!("{p}.effort"), 1.0, ck),
+            effort: self.effort.to_dist(&format!("{p}.effort"), 1.0, ck),
             wip_limit: self.wip_limit,
             rework: None,
             deployment: None,
@@ -150,12 +150,9 @@ impl DeploymentFile {
                 ),
             );
         }
-        let rollback_effort = dist(
-            &self.rollback_effort,
-            &format!("{p}.rollback_effort"),
-            1.0,
-            ck,
-        );
+        let rollback_effort =
+            self.rollback_effort
+                .to_dist(&format!("{p}.rollback_effort"), 1.0, ck);
         let forward = format!(
             "a failed change must go back to this stage or an earlier one, not forward to `{}`",
             self.fix_in

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::effort::{EffortFile, dist};
+use super::effort::EffortFile;
 use super::problems::{Checker, suggest};
 use crate::dist::Dist;
 use crate::limits::{MAX_HELD, MAX_TEAM};
@@ -174,7 +174,7 @@ impl RoleFile {
             self.sick_chance_per_day,
         );
         let sick_days = match &self.sick_days {
-            Some(e) => dist(e, &format!("{p}.sick_days"), 1.0, ck),
+            Some(e) => e.to_dist(&format!("{p}.sick_days"), 1.0, ck),
             None => Dist::Constant(DEFAULT_SICK_DAYS),
         };
         let mut absences = Vec::new();

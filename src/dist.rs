@@ -169,20 +169,23 @@ impl Dist {
 pub const MAX_HOURS: f64 = 1e9;
 
 fn check_nonneg(name: &str, v: f64) -> Result<(), DistError> {
-    if !v.is_finite() || v < 0.0 {
-        return Err(format!("{name} must be a finite number >= 0 (got {v})"));
-    }
-    if v > MAX_HOURS {
-        return Err(format!(
-            "{name} must be at most {MAX_HOURS:e} hours (got {v})"
-        ));
-    }
-    Ok(())
+    check_hours(name, v, true)
 }
 
 fn check_pos(name: &str, v: f64) -> Result<(), DistError> {
-    if !v.is_finite() || v <= 0.0 {
-        return Err(format!("{name} must be a finite number > 0 (got {v})"));
+    check_hours(name, v, false)
+}
+
+/// Checks a parameter in hours: finite, at most `MAX_HOURS`, and at least 0 (`zero_ok`) or
+/// above 0.
+fn check_hours(name: &str, v: f64, zero_ok: bool) -> Result<(), DistError> {
+    let (in_range, bound) = if zero_ok {
+        (v >= 0.0, ">= 0")
+    } else {
+        (v > 0.0, "> 0")
+    };
+    if !v.is_finite() || !in_range {
+        return Err(format!("{name} must be a finite number {bound} (got {v})"));
     }
     if v > MAX_HOURS {
         return Err(format!(

@@ -167,16 +167,12 @@ pub fn apply_set(text: &str, assignment: &str) -> Result<String, OverrideError> 
                 t.entry(k.clone())
                     .or_insert_with(|| Value::Table(Table::new()))
             }
-            (Value::Array(a), Step::Key(k)) => {
-                let el = find_in_array(a, k, &here)?;
-                if i == last {
-                    *el = value;
-                    break;
-                }
-                el
-            }
-            (Value::Array(a), Step::Index(j)) => {
-                let el = find_in_array(a, &j.to_string(), &here)?;
+            (Value::Array(a), step) => {
+                let key = match step {
+                    Step::Key(k) => k.clone(),
+                    Step::Index(j) => j.to_string(),
+                };
+                let el = find_in_array(a, &key, &here)?;
                 if i == last {
                     *el = value;
                     break;
@@ -325,44 +321,34 @@ count = 1
 skills = { test = 1.0 }
 "#;
 
-    fn get(text: &str, f: impl Fn(&Table) -> Option<Value>) -> Value {
-        f(&text.parse::<Table>().unwrap()).unwrap()
+    /// The value at a dotted path in `text`; a number indexes an array (`stages.1.wip_limit`).
+    fn value_at(text: &str, path: &str) -> Value {
+        let mut v = Value::Table(text.parse::<Table>().unwrap());
+        for seg in path.split('.') {
+            v = match seg.parse::<usize>() {
+                Ok(i) => v[i].clone(),
+                Err(_) => v[seg].clone(),
+            };
+        }
+        v
     }
 
     #[test]
     fn sets_nested_and_named_fields() {
         let t = apply_set(DOC, "team.tester.count=3").unwrap();
-        assert_eq!(
-            get(&t, |d| d["team"]["tester"].get("count").cloned()),
-            Value::Integer(3)
-        );
+        assert_eq!(value_at(&t, "team.tester.count"), Value::Integer(3));
         let t = apply_set(DOC, "stages.test.wip_limit=2").unwrap();
-        assert_eq!(
-            get(&t, |d| d["stages"][1].get("wip_limit").cloned()),
-            Value::Integer(2)
-        );
+        assert_eq!(value_at(&t, "stages.1.wip_limit"), Value::Integer(2));
         // A missing key is created, by name or by index.
         let t = apply_set(DOC, "stages[0].wip_limit=4").unwrap();
-        assert_eq!(
-            get(&t, |d| d["stages"][0].get("wip_limit").cloned()),
-            Value::Integer(4)
-        );
+        assert_eq!(value_at(&t, "stages.0.wip_limit"), Value::Integer(4));
         let t = apply_set(DOC, "run.horizon_weeks=26.5").unwrap();
-        assert_eq!(
-            get(&t, |d| d["run"].get("horizon_weeks").cloned()),
-            Value::Float(26.5)
-        );
+        assert_eq!(value_at(&t, "run.horizon_weeks"), Value::Float(26.5));
         // Missing tables are created.
         let t = apply_set(DOC, "calendar.mode=24/7").unwrap();
-        assert_eq!(
-            get(&t, |d| d["calendar"].get("mode").cloned()),
-            Value::String("24/7".into())
-        );
+        assert_eq!(value_at(&t, "calendar.mode"), Value::String("24/7".into()));
         // Everything else is untouched.
-        assert_eq!(
-            get(&t, |d| d["stages"][1].get("wip_limit").cloned()),
-            Value::Integer(3)
-        );
+        assert_eq!(value_at(&t, "stages.1.wip_limit"), Value::Integer(3));
     }
 
     #[test]
@@ -378,25 +364,24 @@ skills = { test = 1.0 }
         );
         let t = apply_set(DOC, r#"stages.dev.effort={dist="exponential", mean=2}"#).unwrap();
         assert_eq!(
-            get(&t, |d| d["stages"][0]["effort"].get("dist").cloned()),
+            value_at(&t, "stages.0.effort.dist"),
             Value::String("exponential".into())
         );
     }
 
     #[test]
     fn bad_assignments_say_what_to_do() {
-        let e = apply_set(DOC, "team.tester.count").unwrap_err();
-        assert!(e.0.contains("path=value"), "{e}");
-        let e = apply_set(DOC, "stages.qa.wip_limit=2").unwrap_err();
-        assert!(e.0.contains("dev, test"), "{e}");
-        let e = apply_set(DOC, "stages[7].wip_limit=2").unwrap_err();
-        assert!(e.0.contains("no entry 7"), "{e}");
-        let e = apply_set(DOC, "name.x=2").unwrap_err();
-        assert!(e.0.contains("is a string"), "{e}");
-        let e = apply_set(DOC, "a..b=2").unwrap_err();
-        assert!(e.0.contains("empty part"), "{e}");
-        let e = apply_set("not toml [", "a=1").unwrap_err();
-        assert!(e.0.contains("not valid TOML"), "{e}");
+        for (text, assignment, says) in [
+            (DOC, "team.tester.count", "path=value"),
+            (DOC, "stages.qa.wip_limit=2", "dev, test"),
+            (DOC, "stages[7].wip_limit=2", "no entry 7"),
+            (DOC, "name.x=2", "is a string"),
+            (DOC, "a..b=2", "empty part"),
+            ("not toml [", "a=1", "not valid TOML"),
+        ] {
+            let e = apply_set(text, assignment).unwrap_err();
+            assert!(e.0.contains(says), "{assignment}: {e}");
+        }
     }
 
     #[test]

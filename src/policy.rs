@@ -1,7 +1,10 @@
-//! Ways of working as bundles of mechanisms, and the `pull` and `flow` presets.
+//! Ways of working as bundles of mechanisms, and the `push`, `pull` and `flow` presets.
 //!
 //! A policy never names a winner: each field is one mechanism from the brief's table with its
-//! own parameter, and the presets only choose values for them.
+//! own parameter, and the presets only choose values for them. Every default value lives here:
+//! the presets, and the values a mechanism takes when a scenario switches it on without saying
+//! more (`Release::DEFAULT_CADENCE`, `Swarming::DEFAULT`, ...); the scenario loader applies the
+//! file's values over them.
 
 /// How cards enter the system (cross the commitment point).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,6 +27,21 @@ pub enum Release {
     },
 }
 
+impl Release {
+    /// Replenishment once a working day (`DEFAULT_REPLENISH_H`).
+    pub const DEFAULT_CADENCE: Release = Release::Cadence {
+        every_h: DEFAULT_REPLENISH_H,
+    };
+    /// A plan every working week, filling all normal hours with estimated work.
+    pub const DEFAULT_PLAN: Release = Release::Plan {
+        period_weeks: 1,
+        planning_factor: 1.0,
+    };
+}
+
+/// Default replenishment interval of a cadence (hours: once a working day).
+pub const DEFAULT_REPLENISH_H: f64 = 24.0;
+
 /// How a card crosses into a stage (from the previous one).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Handoff {
@@ -35,6 +53,11 @@ pub enum Handoff {
         /// Polling interval (hours); 0 = whenever there is room.
         poll_every_h: f64,
     },
+}
+
+impl Handoff {
+    /// Pull whenever the stage has room (no polling interval).
+    pub const PULL_WHEN_ROOM: Handoff = Handoff::Pull { poll_every_h: 0.0 };
 }
 
 /// When people work beyond their normal hours.
@@ -86,6 +109,14 @@ pub struct Swarming {
     pub max_per_card: u32,
 }
 
+impl Swarming {
+    /// Pairs at 70% of their summed speed, at most two people on a card.
+    pub const DEFAULT: Swarming = Swarming {
+        pairing_efficiency: 0.7,
+        max_per_card: 2,
+    };
+}
+
 /// A way of working.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
@@ -135,10 +166,7 @@ impl Policy {
         Policy {
             name: "push".into(),
             preset: "push".into(),
-            release: Release::Plan {
-                period_weeks: 1,
-                planning_factor: 1.0,
-            },
+            release: Release::DEFAULT_PLAN,
             system_wip_limit: None,
             stage_limits: false,
             selection: Selection::OldestFirst,
@@ -164,7 +192,7 @@ impl Policy {
             stage_limits: true,
             selection: Selection::OldestFirst,
             swarming: None,
-            handoffs: vec![Handoff::Pull { poll_every_h: 0.0 }; n_stages],
+            handoffs: vec![Handoff::PULL_WHEN_ROOM; n_stages],
             overtime: Overtime::None,
             readiness_check: Some(DEFAULT_DETECTION),
             on_block: OnBlock::Switch,
@@ -181,21 +209,19 @@ impl Policy {
         Policy {
             name: "flow".into(),
             preset: "flow".into(),
-            release: Release::Cadence { every_h: 24.0 },
-            system_wip_limit: Some((2 * team_size).max(1) as u32),
-            stage_limits: true,
+            release: Release::DEFAULT_CADENCE,
+            system_wip_limit: Some(Self::default_system_wip_limit(team_size)),
             selection: Selection::RightmostFirst,
-            swarming: Some(Swarming {
-                pairing_efficiency: 0.7,
-                max_per_card: 2,
-            }),
-            handoffs: vec![Handoff::Pull { poll_every_h: 0.0 }; n_stages],
+            swarming: Some(Swarming::DEFAULT),
             overtime: Overtime::FixedDateAtRisk,
-            readiness_check: Some(DEFAULT_DETECTION),
-            on_block: OnBlock::Switch,
-            emergency_after_days: 2,
-            failed_deploy: FailedDeploy::KeepLastGood,
+            ..Self::pull(n_stages)
         }
+    }
+
+    /// The `flow` preset's system WIP limit for a team of `team_size` (cards): twice the
+    /// team, at least 1.
+    pub fn default_system_wip_limit(team_size: usize) -> u32 {
+        (2 * team_size).max(1) as u32
     }
 
     /// A preset by name, for a board of `n_stages` and a team of `team_size`.

@@ -1,19 +1,15 @@
-//! The scenario file's shape, walked over the parsed TOML before serde sees it.
+//! The scenario file's shape: the types a field may expect, and the two macros with which
+//! each table's module declares its table once.
 //!
-//! Why this exists: serde stops at the first problem and its messages name neither the field's
-//! path nor what would be right. This walk visits the whole document, reports *every* unknown
-//! key (with a "did you mean"), wrong type, missing field and out-of-range integer with its span
-//! and dotted path, and prunes what it can (unknown keys, badly typed optional fields) so that
-//! serde and the semantic checks can still run on the rest and report their problems in the
-//! same message.
-//!
-//! The schema below mirrors the serde structs in `scenario.rs` field by field. When you add a
-//! field there, add it here too: the test `schema_matches_serde_structs` fails until you do.
+//! `file_table!` declares a serde struct whose fields also carry presence and a hint; the
+//! macro derives from the same lines the table's field list for the schema walk (`walk.rs`),
+//! with each field's expected type taken from its Rust type through [`FileType`], so the two
+//! cannot drift. `keywords!` declares an enum of spellings (`process = "poisson"`) with the
+//! list that "use one of" messages give. What stays written by hand is whether a field is
+//! required (it mirrors serde's defaults) and the distributions' tagged variants
+//! (`effort.rs`); the tests below check both against what serde accepts.
 
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
-
-use super::suggest;
+use std::collections::BTreeMap;
 
 /// The type a field expects.
 pub(super) enum Ty {
@@ -54,7 +50,8 @@ pub(super) struct Field {
     pub hint: &'static str,
 }
 
-const fn req(name: &'static str, ty: Ty, hint: &'static str) -> Field {
+/// A required field of a tagged variant (the distributions' parameters).
+pub(super) const fn req(name: &'static str, ty: Ty, hint: &'static str) -> Field {
     Field {
         name,
         ty,
@@ -63,909 +60,167 @@ const fn req(name: &'static str, ty: Ty, hint: &'static str) -> Field {
     }
 }
 
-const fn opt(name: &'static str, ty: Ty, hint: &'static str) -> Field {
-    Field {
-        name,
-        ty,
-        required: false,
-        hint,
-    }
+/// A Rust type as the file format sees it: what the walk expects where a field has this type.
+pub(super) trait FileType {
+    /// The expected TOML type.
+    const TY: Ty;
 }
 
-const U32: Ty = Ty::UInt(u32::MAX as u64);
+impl FileType for f64 {
+    const TY: Ty = Ty::Float;
+}
+
+impl FileType for u32 {
+    const TY: Ty = Ty::UInt(u32::MAX as u64);
+}
+
 /// TOML integers are signed 64-bit; a `u64` field can hold what TOML can write.
-const U64: Ty = Ty::UInt(i64::MAX as u64);
-
-/// Process kinds, as `ProcessKind` spells them.
-pub(super) const PROCESSES: &[&str] = &["poisson", "batch", "none", "unlimited"];
-/// Calendar modes, as `CalendarMode` spells them.
-pub(super) const MODES: &[&str] = &["working", "24/7"];
-/// Release kinds, as `ReleaseKind` spells them.
-pub(super) const RELEASES: &[&str] = &["on_pull", "cadence", "plan"];
-/// Hand-off kinds, as `HandoffKind` spells them.
-pub(super) const HANDOFFS: &[&str] = &["push", "pull"];
-/// Overtime rules, as `OvertimeKind` spells them.
-pub(super) const OVERTIMES: &[&str] = &["none", "to_plan", "fixed_date_at_risk"];
-/// Reactions to a blocked card, as `OnBlockKind` spells them.
-pub(super) const ON_BLOCKS: &[&str] = &["switch", "wait"];
-pub(super) const FAILED_DEPLOYS: &[&str] = &["break", "keep_last_good"];
-/// Multitasking models, as `MultitaskingModel` spells them.
-pub(super) const MULTITASKING_MODELS: &[&str] = &["none", "switch_cost", "weinberg"];
-/// Selection kinds, as `SelectionKind` spells them.
-pub(super) const SELECTIONS: &[&str] = &["oldest_first", "rightmost_first"];
-
-const RUN: &[Field] = &[
-    opt(
-        "horizon_weeks",
-        Ty::Float,
-        "the simulated time in weeks, e.g. horizon_weeks = 52",
-    ),
-    opt(
-        "warmup_weeks",
-        Ty::Float,
-        "leading weeks left out of the statistics, e.g. warmup_weeks = 4",
-    ),
-    opt(
-        "replications",
-        U32,
-        "replications per policy, e.g. replications = 200",
-    ),
-    opt("seed", U64, "the master seed, e.g. seed = 2026"),
-    opt(
-        "policies",
-        Ty::Array(&Ty::Str),
-        "the policies to compare, e.g. policies = [\"pull\", \"flow\"]",
-    ),
-];
-
-const CALENDAR: &[Field] = &[
-    opt("mode", Ty::Enum(MODES), "\"working\" or \"24/7\""),
-    opt(
-        "hours_per_day",
-        Ty::Float,
-        "normal working hours a day, e.g. hours_per_day = 8",
-    ),
-    opt(
-        "days_per_week",
-        U32,
-        "working days a week, e.g. days_per_week = 5",
-    ),
-    opt(
-        "day_start_h",
-        Ty::Float,
-        "when a working day starts, in hours after midnight, e.g. day_start_h = 9",
-    ),
-];
-
-const ARRIVALS: &[Field] = &[
-    req(
-        "process",
-        Ty::Enum(PROCESSES),
-        "how cards arrive, e.g. process = \"poisson\"",
-    ),
-    opt(
-        "rate_per_week",
-        Ty::Float,
-        "cards per week, e.g. rate_per_week = 8",
-    ),
-    opt(
-        "rate_per_hour",
-        Ty::Float,
-        "cards per hour, e.g. rate_per_hour = 0.2",
-    ),
-    opt("batch_size", U32, "cards per batch, e.g. batch_size = 10"),
-    opt(
-        "period_weeks",
-        Ty::Float,
-        "weeks between batches, e.g. period_weeks = 2",
-    ),
-    opt(
-        "initial_backlog",
-        U32,
-        "cards waiting at the start, e.g. initial_backlog = 10",
-    ),
-    opt(
-        "max_backlog",
-        U32,
-        "the most cards the backlog holds, e.g. max_backlog = 50",
-    ),
-];
-
-const MEAN: &str = "the mean, e.g. mean = 4";
-const SD: &str = "the standard deviation, e.g. sd = 2";
-const MIN: &str = "the least value, e.g. min = 1";
-const MAX: &str = "the most value, e.g. max = 8";
-const EFFORT: Ty = Ty::Tagged {
-    tag: "dist",
-    variants: &[
-        (
-            "constant",
-            &[req("value", Ty::Float, "the value, e.g. value = 4")],
-        ),
-        (
-            "uniform",
-            &[req("min", Ty::Float, MIN), req("max", Ty::Float, MAX)],
-        ),
-        (
-            "triangular",
-            &[
-                req("min", Ty::Float, MIN),
-                req("mode", Ty::Float, "the most likely value, e.g. mode = 3"),
-                req("max", Ty::Float, MAX),
-            ],
-        ),
-        ("exponential", &[req("mean", Ty::Float, MEAN)]),
-        (
-            "lognormal",
-            &[req("mean", Ty::Float, MEAN), req("sd", Ty::Float, SD)],
-        ),
-        (
-            "gamma",
-            &[
-                req("shape", Ty::Float, "the shape k, e.g. shape = 2"),
-                req("mean", Ty::Float, MEAN),
-            ],
-        ),
-        (
-            "erlang",
-            &[
-                req("k", U32, "the number of phases, e.g. k = 3"),
-                req("mean", Ty::Float, MEAN),
-            ],
-        ),
-    ],
-};
-
-const REWORK: &[Field] = &[
-    req(
-        "probability",
-        Ty::Float,
-        "the chance a card fails this stage's check, e.g. probability = 0.1",
-    ),
-    req(
-        "to",
-        Ty::Str,
-        "the earlier stage a failed card goes back to, e.g. to = \"development\"",
-    ),
-    opt(
-        "effort_share",
-        Ty::Float,
-        "the share of the first effort that rework takes, e.g. effort_share = 0.5",
-    ),
-];
-
-const DEPLOYMENT: &[Field] = &[
-    req(
-        "failure_probability",
-        Ty::Float,
-        "the chance a deployment fails, e.g. failure_probability = 0.15",
-    ),
-    req(
-        "fix_in",
-        Ty::Str,
-        "the stage a failed change goes back to, e.g. fix_in = \"build\"",
-    ),
-    opt(
-        "fix_effort_share",
-        Ty::Float,
-        "the share of the first effort the fix takes, e.g. fix_effort_share = 0.5",
-    ),
-    req(
-        "rollback_effort",
-        EFFORT,
-        "work to roll a broken environment back, e.g. rollback_effort = { dist = \"uniform\", min = 2, max = 6 }",
-    ),
-];
-
-const STAGE: &[Field] = &[
-    req("name", Ty::Str, "the stage's name, e.g. name = \"test\""),
-    req(
-        "effort",
-        EFFORT,
-        "e.g. effort = { dist = \"lognormal\", mean = 6, sd = 3 }",
-    ),
-    opt(
-        "wip_limit",
-        U32,
-        "cards in this stage at most, e.g. wip_limit = 3",
-    ),
-    opt(
-        "rework",
-        Ty::Table(REWORK),
-        "e.g. rework = { probability = 0.1, to = \"development\" }",
-    ),
-    opt(
-        "deployment",
-        Ty::Table(DEPLOYMENT),
-        "e.g. deployment = { failure_probability = 0.15, fix_in = \"build\", rollback_effort = { dist = \"constant\", value = 2 } }",
-    ),
-];
-
-const ROLE: &[Field] = &[
-    opt("count", U32, "people in this role, e.g. count = 2"),
-    req(
-        "skills",
-        Ty::Map(&Ty::Float),
-        "stages this role works with a speed factor, e.g. skills = { test = 1.0 }",
-    ),
-    opt(
-        "hours_per_day",
-        Ty::Float,
-        "this role's hours a day, e.g. hours_per_day = 6",
-    ),
-    opt(
-        "wip_limit",
-        U32,
-        "cards a person holds at once, e.g. wip_limit = 2",
-    ),
-    opt(
-        "max_overtime_h_per_day",
-        Ty::Float,
-        "overtime hours a day at most, e.g. max_overtime_h_per_day = 2",
-    ),
-    opt(
-        "sick_chance_per_day",
-        Ty::Float,
-        "the daily chance of falling sick, e.g. sick_chance_per_day = 0.01",
-    ),
-    opt(
-        "sick_days",
-        EFFORT,
-        "how long a sickness lasts in days, e.g. sick_days = { dist = \"exponential\", mean = 3 }",
-    ),
-    opt(
-        "joins_week",
-        Ty::Float,
-        "the week this role joins the team, e.g. joins_week = 8",
-    ),
-];
-
-const POLICY: &[Field] = &[
-    opt(
-        "preset",
-        Ty::Str,
-        "the preset it starts from, e.g. preset = \"flow\"",
-    ),
-    opt(
-        "release",
-        Ty::Enum(RELEASES),
-        "how work enters, e.g. release = \"cadence\"",
-    ),
-    opt(
-        "replenish_every_hours",
-        Ty::Float,
-        "hours between replenishments, e.g. replenish_every_hours = 24",
-    ),
-    opt(
-        "system_wip_limit",
-        U32,
-        "cards in the system at most, e.g. system_wip_limit = 12",
-    ),
-    opt(
-        "no_system_wip_limit",
-        Ty::Bool,
-        "true to remove the preset's system limit",
-    ),
-    opt(
-        "stage_limits",
-        Ty::Bool,
-        "whether stage WIP limits are honoured, e.g. stage_limits = true",
-    ),
-    opt(
-        "selection",
-        Ty::Enum(SELECTIONS),
-        "which card a free person takes first, e.g. selection = \"rightmost_first\"",
-    ),
-    opt(
-        "swarming",
-        Ty::Bool,
-        "whether free people help cards in progress, e.g. swarming = true",
-    ),
-    opt(
-        "pairing_efficiency",
-        Ty::Float,
-        "share of summed speed a pair delivers, e.g. pairing_efficiency = 0.7",
-    ),
-    opt(
-        "max_per_card",
-        U32,
-        "most people on one card, e.g. max_per_card = 2",
-    ),
-    opt(
-        "planning_period_weeks",
-        U32,
-        "weeks between plans, e.g. planning_period_weeks = 2",
-    ),
-    opt(
-        "planning_factor",
-        Ty::Float,
-        "the share of estimated capacity committed, e.g. planning_factor = 1.0",
-    ),
-    opt(
-        "overtime",
-        Ty::Enum(OVERTIMES),
-        "when people work overtime, e.g. overtime = \"to_plan\"",
-    ),
-    opt(
-        "readiness_check",
-        Ty::Bool,
-        "whether missing input is checked when a card is pulled, e.g. readiness_check = true",
-    ),
-    opt(
-        "detection_probability",
-        Ty::Float,
-        "the chance the readiness check finds missing input, e.g. detection_probability = 0.8",
-    ),
-    opt(
-        "on_block",
-        Ty::Enum(ON_BLOCKS),
-        "what a person does when their card blocks, e.g. on_block = \"switch\"",
-    ),
-    opt(
-        "emergency_after_days",
-        U32,
-        "days a sick person's cards wait before reassignment, e.g. emergency_after_days = 2",
-    ),
-    opt(
-        "failed_deploy",
-        Ty::Enum(FAILED_DEPLOYS),
-        "what a failed deployment does to its environment, e.g. failed_deploy = \"keep_last_good\"",
-    ),
-    opt(
-        "handoff",
-        Ty::Map(&Ty::Enum(HANDOFFS)),
-        "push or pull into each stage, e.g. handoff = { deploy = \"pull\" }",
-    ),
-    opt(
-        "poll_every_hours",
-        Ty::Map(&Ty::Float),
-        "hours between pulls into each stage, e.g. poll_every_hours = { deploy = 24 }",
-    ),
-];
-
-const ESTIMATES: &[Field] = &[
-    opt(
-        "bias",
-        Ty::Float,
-        "the factor estimates are off by on average, e.g. bias = 0.8",
-    ),
-    opt(
-        "spread",
-        Ty::Float,
-        "the spread of the estimation error, e.g. spread = 0.3",
-    ),
-    opt(
-        "min_remaining_share",
-        Ty::Float,
-        "e.g. min_remaining_share = 0.1",
-    ),
-];
-
-const MISSING_INPUT: &[Field] = &[
-    req(
-        "probability",
-        Ty::Float,
-        "the chance a card lacks its input, e.g. probability = 0.2",
-    ),
-    req(
-        "delay",
-        EFFORT,
-        "how long the input takes to arrive, e.g. delay = { dist = \"exponential\", mean = 16 }",
-    ),
-    opt(
-        "answerers",
-        U32,
-        "people who answer input requests in working hours (delay is then their work per answer), e.g. answerers = 1",
-    ),
-];
-
-const BLOCKERS: &[Field] = &[
-    req(
-        "chance_per_day",
-        Ty::Float,
-        "the daily chance a card in progress blocks, e.g. chance_per_day = 0.05",
-    ),
-    req(
-        "duration",
-        EFFORT,
-        "how long a block lasts, e.g. duration = { dist = \"exponential\", mean = 8 }",
-    ),
-];
-
-const DISRUPTIONS: &[Field] = &[
-    opt(
-        "handover_cost_h",
-        Ty::Float,
-        "hours lost when a card changes hands, e.g. handover_cost_h = 2",
-    ),
-    opt(
-        "missing_input",
-        Ty::Table(MISSING_INPUT),
-        "a [disruptions.missing_input] table",
-    ),
-    opt(
-        "blockers",
-        Ty::Table(BLOCKERS),
-        "a [disruptions.blockers] table",
-    ),
-    opt(
-        "fatigue_per_overtime_hour",
-        Ty::Float,
-        "e.g. fatigue_per_overtime_hour = 0.002",
-    ),
-    opt("fatigue_window_days", U32, "e.g. fatigue_window_days = 10"),
-];
-
-const CLASSES: &[Field] = &[
-    opt(
-        "expedite_rate_per_week",
-        Ty::Float,
-        "expedite cards per week, e.g. expedite_rate_per_week = 0.5",
-    ),
-    opt(
-        "fixed_date_share",
-        Ty::Float,
-        "the share of cards with a due date, e.g. fixed_date_share = 0.1",
-    ),
-    opt(
-        "due_in_weeks",
-        EFFORT,
-        "when a fixed-date card is due, e.g. due_in_weeks = { dist = \"uniform\", min = 2, max = 6 }",
-    ),
-];
-
-const MULTITASKING: &[Field] = &[
-    opt(
-        "model",
-        Ty::Enum(MULTITASKING_MODELS),
-        "e.g. model = \"weinberg\"",
-    ),
-    opt(
-        "switch_cost_h",
-        Ty::Float,
-        "hours lost per switch, e.g. switch_cost_h = 0.25",
-    ),
-];
-
-const ABSENCE: &[Field] = &[
-    req(
-        "person",
-        Ty::Str,
-        "who is away, e.g. person = \"developer-2\"",
-    ),
-    req(
-        "from_week",
-        Ty::Float,
-        "the week the absence starts, e.g. from_week = 10",
-    ),
-    opt(
-        "weeks",
-        Ty::Float,
-        "how long, e.g. weeks = 2 (leave it out for someone leaving the team)",
-    ),
-];
-
-/// The whole file.
-pub(super) const ROOT: &[Field] = &[
-    opt(
-        "name",
-        Ty::Str,
-        "the scenario's name, e.g. name = \"small-team\"",
-    ),
-    opt(
-        "description",
-        Ty::Str,
-        "free text, e.g. description = \"...\"",
-    ),
-    opt("run", Ty::Table(RUN), "a [run] table"),
-    opt("calendar", Ty::Table(CALENDAR), "a [calendar] table"),
-    req(
-        "arrivals",
-        Ty::Table(ARRIVALS),
-        "an [arrivals] table, e.g. [arrivals] process = \"poisson\", rate_per_week = 8",
-    ),
-    req(
-        "stages",
-        Ty::Array(&Ty::Table(STAGE)),
-        "a list of [[stages]] tables, each with name and effort",
-    ),
-    req(
-        "team",
-        Ty::Map(&Ty::Table(ROLE)),
-        "[team.ROLE] tables, e.g. [team.dev] count = 2, skills = { work = 1.0 }",
-    ),
-    opt(
-        "policies",
-        Ty::Map(&Ty::Table(POLICY)),
-        "[policies.NAME] tables",
-    ),
-    opt("estimates", Ty::Table(ESTIMATES), "an [estimates] table"),
-    opt(
-        "disruptions",
-        Ty::Table(DISRUPTIONS),
-        "a [disruptions] table",
-    ),
-    opt("classes", Ty::Table(CLASSES), "a [classes] table"),
-    opt(
-        "multitasking",
-        Ty::Table(MULTITASKING),
-        "a [multitasking] table",
-    ),
-    opt(
-        "absences",
-        Ty::Array(&Ty::Table(ABSENCE)),
-        "a list of [[absences]] tables",
-    ),
-];
-
-/// A problem the walk found: a byte span, a path and a message.
-pub(super) struct Found {
-    pub span: std::ops::Range<usize>,
-    pub path: String,
-    pub message: String,
+impl FileType for u64 {
+    const TY: Ty = Ty::UInt(i64::MAX as u64);
 }
 
-/// What the walk learnt about a document.
-pub(super) struct Walk {
-    /// Every problem, in visiting order.
-    pub found: Vec<Found>,
-    /// True when a problem could not be pruned away, so serde cannot build the structs.
-    pub fatal: bool,
-    /// Whether to report missing required fields (off when the text had syntax errors: the
-    /// field may be on a line the parser could not read).
-    pub report_missing: bool,
+impl FileType for bool {
+    const TY: Ty = Ty::Bool;
 }
 
-impl Walk {
-    fn push(&mut self, span: std::ops::Range<usize>, path: &str, message: String) {
-        self.found.push(Found {
-            span,
-            path: path.to_string(),
-            message,
-        });
-    }
+impl FileType for String {
+    const TY: Ty = Ty::Str;
 }
 
-/// Walks the document against `ROOT`, pruning what can be pruned.
-pub(super) fn check(doc: &mut Spanned<DeTable<'_>>, report_missing: bool) -> Walk {
-    let mut w = Walk {
-        found: Vec::new(),
-        fatal: false,
-        report_missing,
-    };
-    let span = doc.span();
-    table(&mut w, doc.get_mut(), span, ROOT, "", "");
-    w
+/// An optional field expects what its value expects (presence is declared with the field).
+impl<T: FileType> FileType for Option<T> {
+    const TY: Ty = T::TY;
 }
 
-fn join(base: &str, key: &str) -> String {
-    if base.is_empty() {
-        key.to_string()
-    } else {
-        format!("{base}.{key}")
-    }
+impl<T: FileType> FileType for Vec<T> {
+    const TY: Ty = Ty::Array(&T::TY);
 }
 
-/// What a TOML value is, for "found ..." messages.
-fn describe(v: &DeValue<'_>) -> String {
-    match v {
-        DeValue::String(s) => {
-            let mut shown: String = s.chars().take(40).collect();
-            if shown.len() < s.len() {
-                shown.push('…');
-            }
-            format!("the string \"{}\"", shown.escape_debug())
+impl<T: FileType> FileType for BTreeMap<String, T> {
+    const TY: Ty = Ty::Map(&T::TY);
+}
+
+/// Declares one table of the file format: the serde struct and, from the same lines, the
+/// walk's field list (`FIELDS`, in the order messages list the fields) and its [`FileType`].
+///
+/// Each field is written `required name: Type => "hint",` or `optional name: Type => "hint",`
+/// after its attributes; the hint completes "expected ..." and "needs the field" messages.
+/// `optional` must match serde: an `Option`, a `#[serde(default)]` field, or a field of a
+/// `#[serde(default)]` struct (the test `presence_matches_serde` checks every field).
+macro_rules! file_table {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $(
+                $(#[$field_meta:meta])*
+                $presence:ident $field:ident: $ty:ty => $hint:literal,
+            )*
         }
-        DeValue::Integer(i) => format!("the whole number {i}"),
-        DeValue::Float(f) => format!("the number {f}"),
-        DeValue::Boolean(b) => format!("the boolean {b}"),
-        DeValue::Datetime(d) => format!("the date-time {d}"),
-        DeValue::Array(_) => "a list".to_string(),
-        DeValue::Table(_) => "a table".to_string(),
-    }
-}
+    ) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $(
+                $(#[$field_meta])*
+                pub(super) $field: $ty,
+            )*
+        }
 
-fn expected(ty: &Ty) -> String {
-    match ty {
-        Ty::Str => "a string".into(),
-        Ty::Enum(opts) => format!(
-            "one of {}",
-            opts.iter()
-                .map(|o| format!("\"{o}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Ty::Float => "a number".into(),
-        Ty::UInt(_) => "a whole number".into(),
-        Ty::Bool => "true or false".into(),
-        Ty::Table(_) | Ty::Tagged { .. } => "a table".into(),
-        Ty::Map(_) => "a table of named entries".into(),
-        Ty::Array(_) => "a list".into(),
-    }
-}
+        impl $name {
+            /// The table's fields as the schema walk checks them, in the order messages list
+            /// them.
+            pub(super) const FIELDS: &'static [$crate::scenario::schema::Field] = &[$(
+                $crate::scenario::schema::Field {
+                    name: stringify!($field),
+                    ty: <$ty as $crate::scenario::schema::FileType>::TY,
+                    required: file_table!(@required $presence),
+                    hint: $hint,
+                },
+            )*];
+        }
 
-/// Parses a TOML integer's digits (any radix) as i128; `None` when out of even that range.
-fn integer(i: &toml::de::DeInteger<'_>) -> Option<i128> {
-    i128::from_str_radix(i.as_str(), i.radix()).ok()
-}
-
-/// Checks one value; returns false when it does not fit (the caller decides whether to prune).
-fn value(w: &mut Walk, v: &mut Spanned<DeValue<'_>>, ty: &Ty, path: &str, hint: &str) -> bool {
-    let span = v.span();
-    let wrong = |w: &mut Walk, v: &DeValue<'_>| {
-        let hint = if hint.is_empty() {
-            String::new()
-        } else {
-            format!(" ({hint})")
-        };
-        w.push(
-            span.clone(),
-            path,
-            format!(
-                "expected {}{hint}, but found {}.",
-                expected(ty),
-                describe(v)
-            ),
-        );
+        impl $crate::scenario::schema::FileType for $name {
+            const TY: $crate::scenario::schema::Ty =
+                $crate::scenario::schema::Ty::Table(Self::FIELDS);
+        }
+    };
+    (@required required) => {
+        true
+    };
+    (@required optional) => {
         false
     };
-    match (ty, v.get_mut()) {
-        (Ty::Str, DeValue::String(_)) => true,
-        (Ty::Enum(opts), DeValue::String(s)) => {
-            if opts.contains(&s.as_ref()) {
-                true
-            } else {
-                let s = s.to_string();
-                w.push(
-                    span,
-                    path,
-                    format!(
-                        "\"{}\" is not a valid choice{}; use one of: {}.",
-                        s.escape_debug(),
-                        suggest(&s, opts),
-                        opts.join(", ")
-                    ),
-                );
-                false
-            }
-        }
-        (Ty::Float, DeValue::Float(_)) => true,
-        (Ty::Float, DeValue::Integer(i)) => match integer(i).and_then(|n| i64::try_from(n).ok()) {
-            Some(_) => true,
-            None => {
-                let shown = i.to_string();
-                w.push(
-                    span,
-                    path,
-                    format!("{shown} is too large for a TOML integer; write it as a float (e.g. 1e20) if you really mean it."),
-                );
-                false
-            }
-        },
-        (Ty::UInt(max), DeValue::Integer(i)) => match integer(i) {
-            Some(n) if n >= 0 && n <= *max as i128 => true,
-            Some(n) if n < 0 => {
-                w.push(
-                    span,
-                    path,
-                    format!("must be a whole number 0 or more; got {n}."),
-                );
-                false
-            }
-            _ => {
-                let shown = i.to_string();
-                w.push(
-                    span,
-                    path,
-                    format!("{shown} is too large; the most this field can hold is {max}."),
-                );
-                false
-            }
-        },
-        (Ty::UInt(_), DeValue::Float(f)) => {
-            let shown = f.to_string();
-            w.push(
-                span,
-                path,
-                format!("must be a whole number without a decimal point ({hint}); got {shown}."),
-            );
-            false
-        }
-        (Ty::Bool, DeValue::Boolean(_)) => true,
-        (Ty::Table(fields), DeValue::Table(t)) => table(w, t, span, fields, path, path),
-        (Ty::Map(inner), DeValue::Table(t)) => {
-            let mut ok = true;
-            for (k, item) in t.iter_mut() {
-                let p = join(path, k.get_ref());
-                // Map values cannot be pruned: a missing role or skill changes the meaning.
-                if !value(w, item, inner, &p, "") {
-                    w.fatal = true;
-                    ok = false;
-                }
-            }
-            ok
-        }
-        (Ty::Array(inner), DeValue::Array(a)) => {
-            let mut ok = true;
-            for (i, item) in a.iter_mut().enumerate() {
-                if !value(w, item, inner, &format!("{path}[{i}]"), "") {
-                    w.fatal = true;
-                    ok = false;
-                }
-            }
-            ok
-        }
-        (Ty::Tagged { tag, variants }, DeValue::Table(t)) => {
-            tagged(w, t, span, tag, variants, path)
-        }
-        (_, other) => wrong(w, other),
-    }
 }
 
-fn tagged(
-    w: &mut Walk,
-    t: &mut DeTable<'_>,
-    span: std::ops::Range<usize>,
-    tag: &str,
-    variants: &[(&str, &[Field])],
-    path: &str,
-) -> bool {
-    let names: Vec<&str> = variants.iter().map(|(n, _)| *n).collect();
-    let Some((_, tv)) = t.iter().find(|(k, _)| k.get_ref().as_ref() == tag) else {
-        w.push(
-            span,
-            path,
-            format!(
-                "needs `{tag}` to say which distribution it is: one of {}.",
-                names.join(", ")
-            ),
-        );
-        w.fatal = true;
-        return false;
-    };
-    let tv_span = tv.span();
-    let Some(chosen) = tv.get_ref().as_str().map(str::to_string) else {
-        let found = describe(tv.get_ref());
-        w.push(
-            tv_span,
-            &join(path, tag),
-            format!(
-                "expected the name of a distribution ({}), but found {found}.",
-                names.join(", ")
-            ),
-        );
-        w.fatal = true;
-        return false;
-    };
-    let Some((_, fields)) = variants.iter().find(|(n, _)| *n == chosen) else {
-        w.push(
-            tv_span,
-            &join(path, tag),
-            format!(
-                "\"{}\" is not a distribution flowsim knows{}; use one of: {}.",
-                chosen.escape_debug(),
-                suggest(&chosen, &names),
-                names.join(", ")
-            ),
-        );
-        w.fatal = true;
-        return false;
-    };
-    // Check the variant's fields; the tag itself is a known key.
-    let tag_field = Field {
-        name: tag_name(tag),
-        ty: Ty::Str,
-        required: true,
-        hint: "",
-    };
-    let with_tag: Vec<&Field> = std::iter::once(&tag_field).chain(fields.iter()).collect();
-    let ok = fields_of(
-        w,
-        t,
-        span,
-        &with_tag,
-        path,
-        &format!("a {chosen} distribution"),
-    );
-    if !ok {
-        // Effort is required and its parameters too: nothing to fall back on.
-        w.fatal = true;
-    }
-    ok
-}
-
-/// The tag's name as a `'static` string (the schema only has `dist`).
-fn tag_name(tag: &str) -> &'static str {
-    match tag {
-        "dist" => "dist",
-        _ => "tag",
-    }
-}
-
-fn table(
-    w: &mut Walk,
-    t: &mut DeTable<'_>,
-    span: std::ops::Range<usize>,
-    fields: &[Field],
-    path: &str,
-    what: &str,
-) -> bool {
-    let refs: Vec<&Field> = fields.iter().collect();
-    let what = if what.is_empty() {
-        "the top level".to_string()
-    } else if what.contains('[') {
-        format!("`{what}`")
-    } else {
-        format!("[{what}]")
-    };
-    fields_of(w, t, span, &refs, path, &what)
-}
-
-/// Checks a table's keys against `fields`: unknown keys, missing required fields, and each
-/// value's type. Unknown keys and badly typed optional fields are removed from the table.
-fn fields_of(
-    w: &mut Walk,
-    t: &mut DeTable<'_>,
-    span: std::ops::Range<usize>,
-    fields: &[&Field],
-    path: &str,
-    what: &str,
-) -> bool {
-    let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
-    let mut ok = true;
-    let mut prune: Vec<String> = Vec::new();
-    for (k, v) in t.iter_mut() {
-        let key: &str = k.get_ref();
-        let p = join(path, key);
-        match fields.iter().find(|f| f.name == key) {
-            None => {
-                w.push(
-                    k.span(),
-                    &p,
-                    format!(
-                        "unknown field `{}` in {what}{}; valid fields here are: {}.",
-                        key.escape_debug(),
-                        suggest(key, &names),
-                        names.join(", ")
-                    ),
-                );
-                prune.push(key.to_string());
+/// Declares a closed set of words the file accepts (`process = "poisson"`): the serde enum,
+/// its spellings in declaration order (`WORDS`, listed by "use one of" messages) and its
+/// [`FileType`]. With `=> Domain`, also the conversion into the model's enum of the same
+/// variant names.
+macro_rules! keywords {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident => $domain:ident {
+            $( $(#[$variant_meta:meta])* $variant:ident = $word:literal, )*
+        }
+    ) => {
+        keywords! {
+            $(#[$meta])*
+            $vis enum $name {
+                $( $(#[$variant_meta])* $variant = $word, )*
             }
-            Some(f) => {
-                if !value(w, v, &f.ty, &p, f.hint) {
-                    if f.required {
-                        w.fatal = true;
-                        ok = false;
-                    } else {
-                        prune.push(key.to_string());
-                    }
+        }
+
+        impl From<$name> for $domain {
+            fn from(word: $name) -> Self {
+                match word {
+                    $( $name::$variant => $domain::$variant, )*
                 }
             }
         }
-    }
-    for key in prune {
-        t.remove(key.as_str());
-    }
-    for f in fields {
-        if f.required && !t.contains_key(f.name) {
-            w.fatal = true;
-            ok = false;
-            if w.report_missing {
-                let p = join(path, f.name);
-                w.push(
-                    span.clone(),
-                    &p,
-                    format!("{what} needs the field `{}`: {}.", f.name, f.hint),
-                );
-            }
+    };
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$variant_meta:meta])* $variant:ident = $word:literal, )*
         }
-    }
-    ok
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+        $vis enum $name {
+            $(
+                $(#[$variant_meta])*
+                #[serde(rename = $word)]
+                $variant,
+            )*
+        }
+
+        impl $name {
+            /// The spellings the file accepts, in the order messages list them.
+            pub(super) const WORDS: &'static [&'static str] = &[$($word),*];
+        }
+
+        impl $crate::scenario::schema::FileType for $name {
+            const TY: $crate::scenario::schema::Ty =
+                $crate::scenario::schema::Ty::Enum(Self::WORDS);
+        }
+    };
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::ScenarioFile;
+    use super::super::arrivals::{ArrivalsFile, ProcessKind};
+    use super::super::calendar::{CalendarFile, CalendarMode};
+    use super::super::classes::{ClassesFile, EstimatesFile};
+    use super::super::disruptions::{AbsenceFile, BlockersFile, DisruptionsFile, MissingInputFile};
+    use super::super::effort::EffortFile;
+    use super::super::policies::{
+        FailedDeployKind, HandoffKind, OnBlockKind, OvertimeKind, PolicyFile, ReleaseKind,
+        SelectionKind,
+    };
+    use super::super::run::RunFile;
+    use super::super::stages::{DeploymentFile, ReworkFile, StageFile};
+    use super::super::team::{MultitaskingFile, MultitaskingModel, RoleFile};
+    use super::super::walk::check;
     use super::*;
 
     /// The backticked names after "expected" in a serde message.
@@ -1068,22 +323,22 @@ deployment = { failure_probability = 0.1, fix_in = "a", rollback_effort = { dist
     #[test]
     fn schema_matches_serde_structs() {
         for (marker, fields) in [
-            ("@ROOT", ROOT),
-            ("@RUN", RUN),
-            ("@CAL", CALENDAR),
-            ("@ARR", ARRIVALS),
-            ("@STAGE", STAGE),
-            ("@ROLE", ROLE),
-            ("@POL", POLICY),
-            ("@EST", ESTIMATES),
-            ("@DIS", DISRUPTIONS),
-            ("@MISS", MISSING_INPUT),
-            ("@BLK", BLOCKERS),
-            ("@CLS", CLASSES),
-            ("@MT", MULTITASKING),
-            ("@ABS", ABSENCE),
-            ("@REW", REWORK),
-            ("@DEP", DEPLOYMENT),
+            ("@ROOT", ScenarioFile::FIELDS),
+            ("@RUN", RunFile::FIELDS),
+            ("@CAL", CalendarFile::FIELDS),
+            ("@ARR", ArrivalsFile::FIELDS),
+            ("@STAGE", StageFile::FIELDS),
+            ("@ROLE", RoleFile::FIELDS),
+            ("@POL", PolicyFile::FIELDS),
+            ("@EST", EstimatesFile::FIELDS),
+            ("@DIS", DisruptionsFile::FIELDS),
+            ("@MISS", MissingInputFile::FIELDS),
+            ("@BLK", BlockersFile::FIELDS),
+            ("@CLS", ClassesFile::FIELDS),
+            ("@MT", MultitaskingFile::FIELDS),
+            ("@ABS", AbsenceFile::FIELDS),
+            ("@REW", ReworkFile::FIELDS),
+            ("@DEP", DeploymentFile::FIELDS),
         ] {
             let msg = serde_error(&with_unknown_at(marker));
             assert_eq!(
@@ -1093,7 +348,7 @@ deployment = { failure_probability = 0.1, fix_in = "a", rollback_effort = { dist
             );
         }
         // Effort: the variants, and each variant's fields.
-        let Ty::Tagged { variants, .. } = &EFFORT else {
+        let Ty::Tagged { variants, .. } = &EffortFile::TY else {
             panic!("effort is tagged")
         };
         let text = with_unknown_at("").replace("\"constant\"", "\"zzz\"");
@@ -1116,15 +371,19 @@ deployment = { failure_probability = 0.1, fix_in = "a", rollback_effort = { dist
         }
         // The enums' spellings.
         for (line, replacement, list) in [
-            ("process = \"poisson\"", "process = \"zzz\"", PROCESSES),
-            ("@CAL", "mode = \"zzz\"", MODES),
-            ("@POL", "release = \"zzz\"", RELEASES),
-            ("@POL", "selection = \"zzz\"", SELECTIONS),
-            ("@POL", "overtime = \"zzz\"", OVERTIMES),
-            ("@POL", "on_block = \"zzz\"", ON_BLOCKS),
-            ("@POL", "failed_deploy = \"zzz\"", FAILED_DEPLOYS),
-            ("@POL", "handoff = { a = \"zzz\" }", HANDOFFS),
-            ("@MT", "model = \"zzz\"", MULTITASKING_MODELS),
+            (
+                "process = \"poisson\"",
+                "process = \"zzz\"",
+                ProcessKind::WORDS,
+            ),
+            ("@CAL", "mode = \"zzz\"", CalendarMode::WORDS),
+            ("@POL", "release = \"zzz\"", ReleaseKind::WORDS),
+            ("@POL", "selection = \"zzz\"", SelectionKind::WORDS),
+            ("@POL", "overtime = \"zzz\"", OvertimeKind::WORDS),
+            ("@POL", "on_block = \"zzz\"", OnBlockKind::WORDS),
+            ("@POL", "failed_deploy = \"zzz\"", FailedDeployKind::WORDS),
+            ("@POL", "handoff = { a = \"zzz\" }", HandoffKind::WORDS),
+            ("@MT", "model = \"zzz\"", MultitaskingModel::WORDS),
         ] {
             let text = BASE.replace(line, replacement);
             let text = with_unknown_at_text(&text);
@@ -1193,17 +452,106 @@ deployment = { failure_probability = 0.1, fix_in = "a", rollback_effort = { dist
         format!("{{ {} }}", parts.join(", "))
     }
 
+    /// A document with every field the schema knows, each with a value of its type.
+    fn every_field_document() -> toml::Value {
+        let text = format!("doc = {}", inline(ScenarioFile::FIELDS, &[]));
+        let mut table: toml::Table = toml::from_str(&text).unwrap();
+        table.remove("doc").unwrap()
+    }
+
+    /// One step into a TOML value: a key of a table or an item of an array.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Key(String),
+        Index(usize),
+    }
+
+    /// A field present in a document: where its table is, its name, and whether the schema
+    /// requires it.
+    struct Present {
+        path: Vec<Step>,
+        name: &'static str,
+        required: bool,
+    }
+
+    /// Whether a field is required agrees with serde: leaving out a required field fails, and
+    /// leaving out an optional one does not.
+    #[test]
+    fn presence_matches_serde() {
+        fn visit(v: &toml::Value, ty: &Ty, path: &mut Vec<Step>, found: &mut Vec<Present>) {
+            let fields: Vec<&Field> = match (ty, v) {
+                (Ty::Table(fields), _) => fields.iter().collect(),
+                (Ty::Tagged { variants, tag }, toml::Value::Table(t)) => {
+                    let chosen = t[*tag].as_str().unwrap();
+                    let (_, fields) = variants.iter().find(|(n, _)| *n == chosen).unwrap();
+                    fields.iter().collect()
+                }
+                (Ty::Array(inner), toml::Value::Array(items)) => {
+                    for (i, item) in items.iter().enumerate() {
+                        path.push(Step::Index(i));
+                        visit(item, inner, path, found);
+                        path.pop();
+                    }
+                    return;
+                }
+                (Ty::Map(inner), toml::Value::Table(t)) => {
+                    for (k, item) in t {
+                        path.push(Step::Key(k.clone()));
+                        visit(item, inner, path, found);
+                        path.pop();
+                    }
+                    return;
+                }
+                _ => return,
+            };
+            for f in fields {
+                let Some(item) = v.get(f.name) else { continue };
+                found.push(Present {
+                    path: path.clone(),
+                    name: f.name,
+                    required: f.required,
+                });
+                path.push(Step::Key(f.name.to_string()));
+                visit(item, &f.ty, path, found);
+                path.pop();
+            }
+        }
+        let doc = every_field_document();
+        let mut found = Vec::new();
+        visit(&doc, &ScenarioFile::TY, &mut Vec::new(), &mut found);
+        assert!(found.len() > 90, "{}", found.len());
+        for f in found {
+            let mut without = doc.clone();
+            let mut table = &mut without;
+            for step in &f.path {
+                table = match step {
+                    Step::Key(k) => table.get_mut(k.as_str()).unwrap(),
+                    Step::Index(i) => table.get_mut(*i).unwrap(),
+                };
+            }
+            table.as_table_mut().unwrap().remove(f.name);
+            let text = toml::to_string(&without).unwrap();
+            let accepted = toml::from_str::<ScenarioFile>(&text).is_ok();
+            assert_eq!(
+                accepted,
+                !f.required,
+                "leaving out `{}` at {:?}: serde {} it, but the schema says it is {}",
+                f.name,
+                f.path,
+                if accepted { "accepts" } else { "rejects" },
+                if f.required { "required" } else { "optional" }
+            );
+        }
+    }
+
     /// Every field the schema accepts, with a value of the type it accepts, is accepted by serde.
     #[test]
     fn every_schema_field_deserializes() {
-        let doc = inline(ROOT, &[]);
-        let text = format!("doc = {doc}");
-        let mut table: toml::Table = toml::from_str(&text).unwrap();
-        let doc = toml::to_string(&table.remove("doc").unwrap()).unwrap();
+        let doc = toml::to_string(&every_field_document()).unwrap();
         toml::from_str::<ScenarioFile>(&doc).unwrap_or_else(|e| panic!("{e}\n{doc}"));
         let (mut parsed, errors) = toml::de::DeTable::parse_recoverable(&doc);
         assert!(errors.is_empty());
-        let walk = check(&mut parsed, true);
+        let walk = check(&mut parsed, ScenarioFile::FIELDS, true);
         assert!(
             walk.found.is_empty() && !walk.fatal,
             "{:?}",

@@ -1,11 +1,12 @@
-//! Resource guards: how much work and memory a scenario asks for, and where "absurd" begins.
+//! The work and memory a scenario asks for, predicted before it runs, and the load-time guard
+//! that refuses a scenario whose single replication is absurd.
 //!
 //! Why this exists: a typo in a scenario (`rate_per_week = 8e9`, `horizon_weeks = 5200000`,
 //! `replenish_every_hours = 1e-12`) should not make flowsim hang for days, exhaust memory or
 //! wrap a counter. `estimate_work` predicts the engine events and memory of a run from the
-//! validated model; `load` rejects a scenario whose single replication is beyond the hard limits
-//! below. A softer, configurable limit on the whole run (replications x policies) belongs to
-//! the `run` command, which can be overridden with `--force`.
+//! validated model; loading rejects a scenario whose single replication is beyond the hard
+//! limits in `crate::limits`. A softer, configurable limit on the whole run (replications x
+//! policies) belongs to `crate::guard`, which the `run` command applies and `--force` overrides.
 //!
 //! The estimates are upper-bound flavoured, not exact: arrivals (including expedite cards) are
 //! expected values, the cards a stage completes are bounded by both the arrivals and the stage's
@@ -14,12 +15,13 @@
 //! Disruption events (blockers, sickness, rework loops) are not counted separately: they are a
 //! small multiple of the card events for any scenario a person would write.
 
-use crate::limits::MAX_SWARM;
+use crate::limits::{MAX_CARDS_PER_REP, MAX_EVENTS_PER_REP, MAX_SWARM};
 use crate::metrics::{N_WEEKLY_FIXED, catalogue};
 use crate::model::{ArrivalProcess, Calendar, HOURS_PER_WEEK, Model};
 use crate::policy::{Handoff, Policy, Release};
 
 use super::Scenario;
+use super::problems::Checker;
 
 /// Approximate memory of one live card in the engine (bytes, before its per-stage efforts).
 const CARD_BYTES: f64 = 160.0;
@@ -64,7 +66,7 @@ fn working_days(m: &Model, days_per_week: u32) -> f64 {
 }
 
 /// Expected arrivals in one replication; `f64::INFINITY` for an unlimited backlog.
-pub(super) fn expected_arrivals(m: &Model) -> f64 {
+fn expected_arrivals(m: &Model) -> f64 {
     let a = &m.arrivals;
     let flow = match a.process {
         ArrivalProcess::None => 0.0,
@@ -78,7 +80,7 @@ pub(super) fn expected_arrivals(m: &Model) -> f64 {
 }
 
 /// The most cards stage `s` can complete in one replication (its capacity bound).
-pub(super) fn stage_capacity(m: &Model, s: usize) -> f64 {
+fn stage_capacity(m: &Model, s: usize) -> f64 {
     let speed_hours: f64 = m
         .people
         .iter()
@@ -180,8 +182,62 @@ pub fn estimate_work(sc: &Scenario, reps: u64) -> Estimate {
     }
 }
 
+/// Resource guards on a scenario that is otherwise valid: refuses runs whose single replication
+/// would overflow a counter, exhaust memory or not finish in any reasonable time.
+pub(super) fn guard(sc: &Scenario, ck: &mut Checker) {
+    let m = &sc.model;
+    let arrivals = expected_arrivals(m);
+    if arrivals.is_finite() && arrivals > MAX_CARDS_PER_REP {
+        ck.fail(
+            "arrivals",
+            format!(
+                "about {} cards would arrive in one replication (rate x horizon plus backlog), \
+                 beyond the limit of {}; lower the rate or shorten run.horizon_weeks.",
+                big(arrivals),
+                big(MAX_CARDS_PER_REP)
+            ),
+        );
+        return;
+    }
+    if arrivals.is_infinite() {
+        // An unlimited backlog: the team takes what it can. A stage that takes no time lets
+        // cards pass without end at one instant.
+        for s in 0..m.stages.len() {
+            let cap = stage_capacity(m, s);
+            if cap > MAX_CARDS_PER_REP {
+                ck.fail(
+                    format!("stages[{s}].effort"),
+                    format!(
+                        "with process = \"unlimited\" the team would take {} cards through stage \
+                         `{}` in one replication (its effort's mean is {} hours), beyond the limit \
+                         of {}; give the stage an effort with a mean well above 0.",
+                        big(cap),
+                        m.stages[s].name,
+                        m.stages[s].effort.mean(),
+                        big(MAX_CARDS_PER_REP)
+                    ),
+                );
+                return;
+            }
+        }
+    }
+    let e = estimate_work(sc, u64::from(sc.settings.replications));
+    if e.events_per_rep.is_nan() || e.events_per_rep > MAX_EVENTS_PER_REP {
+        ck.fail(
+            "run.horizon_weeks",
+            format!(
+                "one replication would take about {} simulation events, beyond the limit of {} \
+                 (hours of computing each); shorten run.horizon_weeks, lower the arrival rate, \
+                 use fewer people or replenish less often.",
+                big(e.events_per_rep),
+                big(MAX_EVENTS_PER_REP)
+            ),
+        );
+    }
+}
+
 /// Formats a large count for messages: `1.2e10`, or the plain number below a million.
-pub(super) fn big(x: f64) -> String {
+fn big(x: f64) -> String {
     if !x.is_finite() {
         "an unbounded number of".to_string()
     } else if x < 1e6 {

@@ -1,0 +1,99 @@
+//! Distributions as the file writes them (`effort = { dist = "lognormal", mean = 6, sd = 3 }`),
+//! shared by every table that gives an effort or a duration.
+
+use serde::Deserialize;
+
+use super::problems::Checker;
+use super::schema::{FileType, Ty, req};
+use crate::dist::Dist;
+
+/// A `{ dist = ... }` table; values are in the unit of the field that holds it (hours unless
+/// the field's name says otherwise).
+#[derive(Debug, Deserialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub(super) enum EffortFile {
+    Constant { value: f64 },
+    Uniform { min: f64, max: f64 },
+    Triangular { min: f64, mode: f64, max: f64 },
+    Exponential { mean: f64 },
+    Lognormal { mean: f64, sd: f64 },
+    Gamma { shape: f64, mean: f64 },
+    Erlang { k: u32, mean: f64 },
+}
+
+// Hints shared by several variants' parameters.
+const MEAN: &str = "the mean, e.g. mean = 4";
+const SD: &str = "the standard deviation, e.g. sd = 2";
+const MIN: &str = "the least value, e.g. min = 1";
+const MAX: &str = "the most value, e.g. max = 8";
+
+/// The `{ dist = ... }` tables: the tag picks the variant, each with its own parameters.
+impl FileType for EffortFile {
+    const TY: Ty = Ty::Tagged {
+        tag: "dist",
+        variants: &[
+            (
+                "constant",
+                &[req("value", Ty::Float, "the value, e.g. value = 4")],
+            ),
+            (
+                "uniform",
+                &[req("min", Ty::Float, MIN), req("max", Ty::Float, MAX)],
+            ),
+            (
+                "triangular",
+                &[
+                    req("min", Ty::Float, MIN),
+                    req("mode", Ty::Float, "the most likely value, e.g. mode = 3"),
+                    req("max", Ty::Float, MAX),
+                ],
+            ),
+            ("exponential", &[req("mean", Ty::Float, MEAN)]),
+            (
+                "lognormal",
+                &[req("mean", Ty::Float, MEAN), req("sd", Ty::Float, SD)],
+            ),
+            (
+                "gamma",
+                &[
+                    req("shape", Ty::Float, "the shape k, e.g. shape = 2"),
+                    req("mean", Ty::Float, MEAN),
+                ],
+            ),
+            (
+                "erlang",
+                &[
+                    req(
+                        "k",
+                        <u32 as FileType>::TY,
+                        "the number of phases, e.g. k = 3",
+                    ),
+                    req("mean", Ty::Float, MEAN),
+                ],
+            ),
+        ],
+    };
+}
+
+impl EffortFile {
+    /// The distribution, its values multiplied by `unit_scale` (1 keeps the file's unit, 168
+    /// turns weeks into hours), reporting impossible parameters at `path`.
+    pub(super) fn to_dist(&self, path: &str, unit_scale: f64, ck: &mut Checker) -> Dist {
+        let k = unit_scale;
+        let d = match *self {
+            EffortFile::Constant { value } => Dist::constant(value * k),
+            EffortFile::Uniform { min, max } => Dist::uniform(min * k, max * k),
+            EffortFile::Triangular { min, mode, max } => {
+                Dist::triangular(min * k, mode * k, max * k)
+            }
+            EffortFile::Exponential { mean } => Dist::exponential(mean * k),
+            EffortFile::Lognormal { mean, sd } => Dist::lognormal(mean * k, sd * k),
+            EffortFile::Gamma { shape, mean } => Dist::gamma(shape, mean * k),
+            EffortFile::Erlang { k: shape, mean } => Dist::gamma(shape as f64, mean * k),
+        };
+        d.unwrap_or_else(|e| {
+            ck.fail(path, format!("these parameters cannot hold: {e}."));
+            Dist::Constant(1.0)
+        })
+    }
+}

@@ -11,10 +11,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::DrawResult;
 use super::data::RunData;
-use super::{
-    DrawResult, GRID, MUTED, Style, fmt_tick, frame, no_data, policy_colours, value_range,
-};
+use super::layout::{frame, no_data, value_range};
+use super::style::{GRID, MUTED, Style, fmt_tick, policy_colours};
 
 /// The chart's title.
 pub fn title() -> String {

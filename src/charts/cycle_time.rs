@@ -10,11 +10,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::DrawResult;
+use super::bars::{BarLook, GroupBar, Grouped, grouped_chart, summary_bars};
 use super::data::RunData;
-use super::{
-    BarLook, DrawResult, GroupBar, Grouped, Style, frame, grouped_chart, policy_colours,
-    policy_legend, reps_phrase,
-};
+use super::layout::{frame, policy_legend, reps_phrase};
+use super::style::{Style, policy_colours};
 
 /// The statistics drawn, in order: metric and label.
 pub const STATS: [(&str, &str); 4] = [
@@ -31,7 +31,7 @@ pub fn title() -> String {
 
 /// The bars: one group per statistic the folder holds, one range bar per policy.
 pub fn bars(d: &RunData) -> (Vec<String>, Vec<Vec<Option<GroupBar>>>) {
-    super::summary_bars(d, &STATS, |s| {
+    summary_bars(d, &STATS, |s| {
         let mid = s.p50.or(s.mean)?;
         Some(GroupBar {
             low: s.p05.unwrap_or(mid).min(mid),

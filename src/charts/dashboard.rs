@@ -9,7 +9,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::RunData;
-use super::{ChartKind, DrawResult, INK, MUTED, Style, fmt_num, policy_colours, wrap};
+use super::layout::wrap;
+use super::style::{INK, MUTED, Style, fmt_num, policy_colours};
+use super::{ChartKind, DrawResult};
 
 /// The charts in the grid, row by row.
 pub const PANELS: [ChartKind; 4] = [

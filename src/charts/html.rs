@@ -6,7 +6,8 @@
 use std::fmt::Write;
 
 use super::data::{DiffRow, RunData};
-use super::{ChartKind, Drawn, fmt_num, hex, policy_colours};
+use super::style::{fmt_num, hex, policy_colours};
+use super::{ChartKind, Drawn};
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -358,4 +359,15 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
     }
     h.push_str("</body>\n</html>\n");
     h
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            super::escape("<a href=\"x\">&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
+        );
+    }
 }

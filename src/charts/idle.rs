@@ -9,11 +9,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::DrawResult;
+use super::bars::{BarLook, GroupBar, Grouped, grouped_chart, summary_bars};
 use super::data::RunData;
-use super::{
-    BarLook, DrawResult, GroupBar, Grouped, Style, frame, grouped_chart, policy_colours,
-    policy_legend,
-};
+use super::layout::{frame, policy_legend};
+use super::style::{Style, policy_colours};
 
 /// The causes drawn, in order: metric and label. Those the folder lacks are skipped.
 pub const CAUSES: [(&str, &str); 4] = [
@@ -30,7 +30,7 @@ pub fn title() -> String {
 
 /// The bars: one group per cause the folder holds, one bar per policy (mean, 95% interval).
 pub fn bars(d: &RunData) -> (Vec<String>, Vec<Vec<Option<GroupBar>>>) {
-    super::summary_bars(d, &CAUSES, |s| {
+    summary_bars(d, &CAUSES, |s| {
         let mean = s.mean?;
         Some(GroupBar {
             low: 0.0,

@@ -8,8 +8,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::DrawResult;
+use super::band::{Middle, band_chart, weekly_bands, weeks_axis};
 use super::data::RunData;
-use super::{DrawResult, Middle, Style, band_chart, frame, policy_legend, reps_phrase};
+use super::layout::{frame, policy_legend, reps_phrase};
+use super::style::Style;
 
 /// The weekly series drawn.
 pub const SERIES: &str = "overtime_h_per_person";
@@ -37,9 +40,9 @@ pub fn draw<DB: DrawingBackend>(
     band_chart(
         &plot,
         st,
-        &super::weeks_axis(d),
+        &weeks_axis(d),
         "overtime (h per person per week)",
-        &super::weekly_bands(d, SERIES, Middle::Mean),
+        &weekly_bands(d, SERIES, Middle::Mean),
         "This output folder records no weekly overtime (weekly.csv has no `overtime_h_per_person` series; flowsim versions before overtime was measured did not write it).",
     )
 }

@@ -11,11 +11,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::DrawResult;
+use super::band::{Band, BandPoint, XAxis, band_chart};
 use super::data::{RunData, Sweep};
-use super::{
-    Band, BandPoint, DrawResult, Style, XAxis, band_chart, frame, no_data, policy_colours,
-    policy_legend,
-};
+use super::layout::{frame, no_data, policy_legend, reps_phrase};
+use super::style::{Style, policy_colours};
 
 /// Headline metrics drawn against the parameter, with their words; absent ones are skipped.
 pub const METRICS: [(&str, &str); 8] = [
@@ -90,7 +90,7 @@ pub fn draw<DB: DrawingBackend>(
     let sub = format!(
         "{}: line = mean {}, band = its 95% confidence interval (same random numbers at every point).",
         d.scenario,
-        super::reps_phrase(d)
+        reps_phrase(d)
     );
     let plot = frame(area, st, &title(d, metric), &sub, &policy_legend(d))?;
     let xs = distinct(s, 0);

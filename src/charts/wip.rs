@@ -7,8 +7,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::DrawResult;
+use super::band::{Middle, band_chart, weekly_bands, weeks_axis};
 use super::data::RunData;
-use super::{DrawResult, Middle, Style, band_chart, frame, policy_legend, reps_phrase};
+use super::layout::{frame, policy_legend, reps_phrase};
+use super::style::Style;
 
 /// The weekly series drawn.
 pub const SERIES: &str = "wip_mean";
@@ -36,9 +39,9 @@ pub fn draw<DB: DrawingBackend>(
     band_chart(
         &plot,
         st,
-        &super::weeks_axis(d),
+        &weeks_axis(d),
         "cards in progress",
-        &super::weekly_bands(d, SERIES, Middle::Median),
+        &weekly_bands(d, SERIES, Middle::Median),
         "No weekly WIP in this output folder (weekly.csv has no `wip_mean` series).",
     )
 }

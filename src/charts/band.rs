@@ -6,9 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::DrawResult;
-use super::data::RunData;
 use super::layout::{no_data, value_range, widest};
-use super::style::{GRID, MUTED, Style, fmt_tick, policy_colours};
+use super::style::{GRID, MUTED, Style, fmt_tick};
 
 /// One point of a [`Band`]: `(x, low, middle, high)`; the line follows `middle`, the band
 /// spans `low..high`; `None` leaves a gap.
@@ -172,49 +171,4 @@ pub fn band_chart<DB: DrawingBackend>(
         }
     }
     Ok(())
-}
-
-/// Which weekly statistic a line follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Middle {
-    /// The median across replications (a typical run).
-    Median,
-    /// The mean across replications (for skewed, often-zero series such as overtime).
-    Mean,
-}
-
-/// One band per policy from a weekly series: the line is the median or mean, the band the 5th
-/// to 95th percentile across replications. Policies without the series get no points.
-pub fn weekly_bands(d: &RunData, series: &str, middle: Middle) -> Vec<Band> {
-    d.policies
-        .iter()
-        .zip(policy_colours(&d.policies))
-        .map(|(p, colour)| Band {
-            name: p.clone(),
-            colour,
-            points: d
-                .weekly
-                .get(p, series)
-                .iter()
-                .map(|w| {
-                    let mid = match middle {
-                        Middle::Median => w.p50,
-                        Middle::Mean => w.mean,
-                    };
-                    (w.week as f64, w.p05, mid, w.p95)
-                })
-                .collect(),
-        })
-        .collect()
-}
-
-/// The week axis: 1 to the last week (a lone week gets room either side).
-pub fn weeks_axis(d: &RunData) -> XAxis {
-    let n = d.weekly.weeks().max(1) as f64;
-    XAxis {
-        desc: "week of the horizon".into(),
-        range: if n <= 1.0 { (0.5, 1.5) } else { (1.0, n) },
-        categories: None,
-        integer: true,
-    }
 }

@@ -6,34 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::DrawResult;
-use super::data;
 use super::layout::{no_data, value_range, widest};
 use super::style::{GRID, INK, MUTED, Style, fmt_num, fmt_tick};
-
-/// Bars for a [`grouped_chart`] from `summary.csv`: one group per `(metric, label)` the folder
-/// holds (labelled `label`), one bar per policy, shaped from that metric's statistics by `bar`.
-pub fn summary_bars(
-    d: &data::RunData,
-    metrics: &[(&str, &str)],
-    bar: impl Fn(&data::Stat) -> Option<GroupBar>,
-) -> (Vec<String>, Vec<Vec<Option<GroupBar>>>) {
-    let present: Vec<&(&str, &str)> = metrics
-        .iter()
-        .filter(|(m, _)| d.summary.iter().any(|r| r.metric == *m))
-        .collect();
-    let groups = present.iter().map(|(_, l)| l.to_string()).collect();
-    let bars = d
-        .policies
-        .iter()
-        .map(|p| {
-            present
-                .iter()
-                .map(|(m, _)| bar(&d.stat(p, m)?.stat))
-                .collect()
-        })
-        .collect();
-    (groups, bars)
-}
 
 /// One bar of a [`grouped_chart`].
 #[derive(Debug, Clone, Copy, PartialEq)]

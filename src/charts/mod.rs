@@ -6,26 +6,27 @@
 //! typed [`data::RunData`], and every chart is drawn from that. The same bytes in give the same
 //! SVG bytes out.
 //!
-//! One file per chart (criterion.rs's `src/plot/` habit), and one file per thing they share:
-//! [`style`] (sizes, the Okabe–Ito palette with one colour per policy, the embedded DejaVu Sans
-//! font, number formats), [`layout`] (title, subtitle and legend around a plot), and two chart
-//! shapes, [`band`] (a line with a band per policy) and [`bars`] (grouped bars per policy).
-//! This file holds the entry points: which charts a folder gets, and drawing them to files.
+//! One file per mechanism. Two chart shapes, [`band`] (a line with a band per policy) and
+//! [`bars`] (grouped bars per policy), draw every chart but the cumulative flow diagram
+//! ([`cfd`]) and the [`dashboard`]; the charts that differ only in what they show are specs of
+//! one drawing function each: [`weekly`] (throughput, WIP and overtime over the weeks),
+//! [`summary_bars`] (cycle time and idle time by cause) and [`sweep`] (a metric against the
+//! varied parameter). What they all share is in [`style`] (sizes, the Okabe–Ito palette with
+//! one colour per policy, the embedded DejaVu Sans font, number formats) and [`layout`] (title,
+//! subtitle and legend around a plot). [`data`] reads the folder, [`html`] writes the report,
+//! and this file holds the entry points: which charts a folder gets, and drawing them to files.
 
 pub mod band;
 pub mod bars;
 pub mod cfd;
-pub mod cycle_time;
 pub mod dashboard;
 pub mod data;
 pub mod html;
-pub mod idle;
 pub mod layout;
-pub mod overtime;
 pub mod style;
+pub mod summary_bars;
 pub mod sweep;
-pub mod throughput;
-pub mod wip;
+pub mod weekly;
 
 use std::path::{Path, PathBuf};
 
@@ -164,12 +165,12 @@ impl ChartKind {
     /// The chart's title (also its caption in the report).
     pub fn title(&self, d: &RunData) -> String {
         match self {
-            ChartKind::Throughput => throughput::title(),
-            ChartKind::Overtime => overtime::title(),
-            ChartKind::Idle => idle::title(),
-            ChartKind::CycleTime => cycle_time::title(),
+            ChartKind::Throughput => weekly::THROUGHPUT.title.into(),
+            ChartKind::Overtime => weekly::OVERTIME.title.into(),
+            ChartKind::Idle => summary_bars::IDLE.title.into(),
+            ChartKind::CycleTime => summary_bars::CYCLE_TIME.title.into(),
             ChartKind::Cfd => cfd::title(),
-            ChartKind::Wip => wip::title(),
+            ChartKind::Wip => weekly::WIP.title.into(),
             ChartKind::Sweep(m) => sweep::title(d, m),
             ChartKind::Dashboard => dashboard::title(d),
         }
@@ -186,12 +187,12 @@ impl ChartKind {
         st: &Style,
     ) -> DrawResult {
         match self {
-            ChartKind::Throughput => throughput::draw(area, d, st),
-            ChartKind::Overtime => overtime::draw(area, d, st),
-            ChartKind::Idle => idle::draw(area, d, st),
-            ChartKind::CycleTime => cycle_time::draw(area, d, st),
+            ChartKind::Throughput => weekly::draw(area, d, st, &weekly::THROUGHPUT),
+            ChartKind::Overtime => weekly::draw(area, d, st, &weekly::OVERTIME),
+            ChartKind::Idle => summary_bars::draw(area, d, st, &summary_bars::IDLE),
+            ChartKind::CycleTime => summary_bars::draw(area, d, st, &summary_bars::CYCLE_TIME),
             ChartKind::Cfd => cfd::draw(area, d, st),
-            ChartKind::Wip => wip::draw(area, d, st),
+            ChartKind::Wip => weekly::draw(area, d, st, &weekly::WIP),
             ChartKind::Sweep(m) => sweep::draw(area, d, st, m),
             ChartKind::Dashboard => dashboard::draw(area, d, st),
         }

@@ -6,8 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::DrawResult;
-use super::layout::{no_data, value_range, widest};
-use super::style::{GRID, MUTED, Style, fmt_tick};
+use super::layout::{house_mesh, no_data, value_chart, value_range};
+use super::style::{Style, fmt_tick};
 
 /// One point of a [`Band`]: `(x, low, middle, high)`; the line follows `middle`, the band
 /// spans `low..high`; `None` leaves a gap.
@@ -77,13 +77,6 @@ pub fn band_chart<DB: DrawingBackend>(
             .flat_map(|b| b.points.iter().flat_map(|p| [p.1, p.2, p.3]))
             .flatten(),
     );
-    let tick = st.font(Style::TICK);
-    let axis = st.font(Style::AXIS);
-    let ylab_w = widest(
-        area,
-        [fmt_tick(y0), fmt_tick(y1), fmt_tick((y0 + y1) / 2.0)],
-        &tick,
-    )?;
     let cat_fmt = |v: &f64| -> String {
         match &x.categories {
             Some(c) => {
@@ -98,22 +91,14 @@ pub fn band_chart<DB: DrawingBackend>(
             None => fmt_tick(*v),
         }
     };
-    let mut chart = ChartBuilder::on(area)
-        .margin_left(st.px(Style::MARGIN))
-        .margin_right(st.px(Style::MARGIN * 1.5))
-        .margin_top(st.px(10.0))
-        .margin_bottom(st.px(Style::MARGIN * 0.5))
+    let mut chart = value_chart(area, st, (y0, y1))?
         .x_label_area_size(st.px(Style::TICK + Style::AXIS + 34.0))
-        .y_label_area_size(ylab_w + st.px(Style::AXIS + 34.0))
         .build_cartesian_2d(x.range.0..x.range.1, y0..y1)?;
     let n_cat = x.categories.as_ref().map(Vec::len);
     let ylf = |v: &f64| fmt_tick(*v);
-    chart
-        .configure_mesh()
+    house_mesh(&mut chart.configure_mesh(), st)
         .x_desc(x.desc.as_str())
         .y_desc(y_desc)
-        .axis_desc_style(axis)
-        .label_style(tick)
         .x_labels(match n_cat {
             Some(n) => n.max(2) * 4 + 1,
             None => 10,
@@ -121,9 +106,6 @@ pub fn band_chart<DB: DrawingBackend>(
         .y_labels(8)
         .x_label_formatter(&cat_fmt)
         .y_label_formatter(&ylf)
-        .max_light_lines(0)
-        .bold_line_style(GRID.stroke_width(1))
-        .axis_style(MUTED.stroke_width(st.px(2.0)))
         .draw()?;
     let lw = st.px(Style::LINE);
     for b in bands {

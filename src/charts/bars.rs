@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::DrawResult;
-use super::layout::{no_data, value_range, widest};
-use super::style::{GRID, INK, MUTED, Style, fmt_num, fmt_tick};
+use super::layout::{house_mesh, no_data, value_chart, value_range};
+use super::style::{INK, MUTED, Style, fmt_num, fmt_tick};
 
 /// One bar of a [`grouped_chart`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,34 +75,17 @@ pub fn grouped_chart<DB: DrawingBackend>(
         return no_data(area, st, empty_reason);
     }
     let (y0, y1) = value_range(values);
-    let tick = st.font(Style::TICK);
-    let ylab_w = widest(
-        area,
-        [fmt_tick(y0), fmt_tick(y1), fmt_tick((y0 + y1) / 2.0)],
-        &tick,
-    )?;
     let ng = groups.len();
-    let mut chart = ChartBuilder::on(area)
-        .margin_left(st.px(Style::MARGIN))
-        .margin_right(st.px(Style::MARGIN * 1.5))
-        .margin_top(st.px(10.0))
-        .margin_bottom(st.px(Style::MARGIN * 0.5))
+    let mut chart = value_chart(area, st, (y0, y1))?
         .x_label_area_size(st.px(Style::AXIS + 30.0))
-        .y_label_area_size(ylab_w + st.px(Style::AXIS + 34.0))
         .build_cartesian_2d(0.0..ng as f64, y0..y1)?;
     let ylf = |v: &f64| fmt_tick(*v);
-    chart
-        .configure_mesh()
+    house_mesh(&mut chart.configure_mesh(), st)
         .disable_x_mesh()
         .x_labels(0)
         .y_desc(y_desc)
-        .axis_desc_style(st.font(Style::AXIS))
-        .label_style(tick)
         .y_labels(8)
         .y_label_formatter(&ylf)
-        .max_light_lines(0)
-        .bold_line_style(GRID.stroke_width(1))
-        .axis_style(MUTED.stroke_width(st.px(2.0)))
         .draw()?;
     let np = bars.len().max(1);
     let slot = 0.8 / np as f64;

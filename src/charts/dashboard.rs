@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::RunData;
-use super::layout::wrap;
+use super::layout::{replications_per_policy, wrap};
 use super::style::{INK, MUTED, Style, fmt_num, policy_colours};
 use super::{ChartKind, DrawResult};
 
@@ -83,11 +83,7 @@ pub fn draw<DB: DrawingBackend>(
     area.draw_text(&title(d), &tstyle, (m, y))?;
     y += st.px(36.0 * 1.25) as i32;
     let mut sub = Vec::new();
-    match d.manifest.replications {
-        Some(1) => sub.push("1 replication per policy".into()),
-        Some(n) => sub.push(format!("{n} replications per policy")),
-        None => {}
-    }
+    sub.extend(replications_per_policy(d));
     if let Some(s) = d.manifest.seed {
         sub.push(format!("seed {s}"));
     }

@@ -1,13 +1,15 @@
 //! What surrounds every plot: the title, the wrapped subtitle and the legend of policy colours
-//! above it, the "no data" message in place of an empty plot, and the value range of the y axis.
+//! above it, the "no data" message in place of an empty plot, and the house margins, grid and
+//! value range of a plot's axes.
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::DrawResult;
 use super::data::RunData;
-use super::style::{MUTED, Style, policy_colours};
+use super::style::{GRID, MUTED, Style, fmt_tick, policy_colours};
 
 /// Words of `text` in lines no wider than `max_w` pixels in `style`.
 pub fn wrap<DB: DrawingBackend>(
@@ -149,6 +151,72 @@ pub fn value_range(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     (if lo < 0.0 { lo - pad } else { 0.0 }, hi + pad)
 }
 
+/// A chart builder on `area` for values from `y0` to `y1` up the y axis: the house margins, and
+/// room left of the plot for the y tick labels of that range and the axis description. Callers
+/// add the x label area and build the coordinates.
+///
+/// # Errors
+/// The backend cannot measure text.
+pub fn value_chart<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    st: &Style,
+    (y0, y1): (f64, f64),
+) -> DrawResult<ChartBuilder<'a, 'b, DB>> {
+    let ylab_w = widest(
+        area,
+        [fmt_tick(y0), fmt_tick(y1), fmt_tick((y0 + y1) / 2.0)],
+        &st.font(Style::TICK),
+    )?;
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin_left(st.px(Style::MARGIN))
+        .margin_right(st.px(Style::MARGIN * 1.5))
+        .margin_top(st.px(10.0))
+        .margin_bottom(st.px(Style::MARGIN * 0.5))
+        .y_label_area_size(ylab_w + st.px(Style::AXIS + 34.0));
+    Ok(builder)
+}
+
+/// The house grid on `mesh`: axis descriptions and tick labels in the chart's sizes, light major
+/// lines only, muted axes. Callers add what differs (descriptions, label counts and formats)
+/// and draw it.
+pub fn house_mesh<'m, 'a, 'b, X, Y, DB>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+    st: &Style,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged,
+    Y: Ranged,
+    DB: DrawingBackend,
+{
+    mesh.axis_desc_style(st.font(Style::AXIS))
+        .label_style(st.font(Style::TICK))
+        .max_light_lines(0)
+        .bold_line_style(GRID.stroke_width(1))
+        .axis_style(MUTED.stroke_width(st.px(2.0)))
+}
+
+/// [`frame`] for a chart with one colour per policy: the legend lists the policies, and the
+/// subtitle is the scenario name followed by `subtitle`, where `{reps}` stands for
+/// [`reps_phrase`].
+///
+/// # Errors
+/// The drawing backend fails.
+pub fn policy_frame<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    st: &Style,
+    d: &RunData,
+    title: &str,
+    subtitle: &str,
+) -> DrawResult<DrawingArea<DB, Shift>> {
+    let sub = format!(
+        "{}: {}",
+        d.scenario,
+        subtitle.replace("{reps}", &reps_phrase(d))
+    );
+    frame(area, st, title, &sub, &policy_legend(d))
+}
+
 /// The legend entries of the policies: `(name, colour)`.
 pub fn policy_legend(d: &RunData) -> Vec<(String, RGBColor)> {
     d.policies
@@ -156,6 +224,15 @@ pub fn policy_legend(d: &RunData) -> Vec<(String, RGBColor)> {
         .cloned()
         .zip(policy_colours(&d.policies))
         .collect()
+}
+
+/// "N replications per policy" for the report and the dashboard, when the manifest says.
+pub fn replications_per_policy(d: &RunData) -> Option<String> {
+    match d.manifest.replications {
+        Some(1) => Some("1 replication per policy".into()),
+        Some(n) => Some(format!("{n} replications per policy")),
+        None => None,
+    }
 }
 
 /// "across N replications" for subtitles.

@@ -22,7 +22,7 @@ use plotters::prelude::*;
 use super::DrawResult;
 use super::bars::{BarLook, GroupBar, Grouped, grouped_chart};
 use super::data::{RunData, Stat};
-use super::layout::{frame, policy_legend, reps_phrase};
+use super::layout::policy_frame;
 use super::style::{Style, policy_colours};
 
 /// Which statistics of a metric across replications one bar shows.
@@ -151,12 +151,7 @@ pub fn draw<DB: DrawingBackend>(
     st: &Style,
     chart: &SummaryBarChart,
 ) -> DrawResult {
-    let sub = format!(
-        "{}: {}",
-        d.scenario,
-        chart.subtitle.replace("{reps}", &reps_phrase(d))
-    );
-    let plot = frame(area, st, chart.title, &sub, &policy_legend(d))?;
+    let plot = policy_frame(area, st, d, chart.title, chart.subtitle)?;
     let (groups, bars) = bars(d, chart);
     grouped_chart(
         &plot,

@@ -14,7 +14,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::DrawResult;
 use super::band::{Band, BandPoint, XAxis, band_chart};
 use super::data::{RunData, Sweep};
-use super::layout::{frame, no_data, policy_legend, reps_phrase};
+use super::layout::{frame, no_data, policy_frame};
 use super::style::{Style, policy_colours};
 
 /// Headline metrics drawn against the parameter, with their words; absent ones are skipped.
@@ -87,12 +87,13 @@ pub fn draw<DB: DrawingBackend>(
         .iter()
         .find(|r| r.metric == metric)
         .map_or(String::new(), |r| r.unit.clone());
-    let sub = format!(
-        "{}: line = mean {}, band = its 95% confidence interval (same random numbers at every point).",
-        d.scenario,
-        reps_phrase(d)
-    );
-    let plot = frame(area, st, &title(d, metric), &sub, &policy_legend(d))?;
+    let plot = policy_frame(
+        area,
+        st,
+        d,
+        &title(d, metric),
+        "line = mean {reps}, band = its 95% confidence interval (same random numbers at every point).",
+    )?;
     let xs = distinct(s, 0);
     let numeric: Option<Vec<f64>> = xs.iter().map(|x| x.trim().parse::<f64>().ok()).collect();
     let xpos = |v: &str| -> f64 {

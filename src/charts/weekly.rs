@@ -19,7 +19,7 @@ use plotters::prelude::*;
 use super::DrawResult;
 use super::band::{Band, XAxis, band_chart};
 use super::data::RunData;
-use super::layout::{frame, policy_legend, reps_phrase};
+use super::layout::policy_frame;
 use super::style::{Style, policy_colours};
 
 /// What one weekly band chart shows. Every policy is drawn in its own colour
@@ -81,12 +81,7 @@ pub fn draw<DB: DrawingBackend>(
     st: &Style,
     chart: &WeeklyChart,
 ) -> DrawResult {
-    let sub = format!(
-        "{}: {}",
-        d.scenario,
-        chart.subtitle.replace("{reps}", &reps_phrase(d))
-    );
-    let plot = frame(area, st, chart.title, &sub, &policy_legend(d))?;
+    let plot = policy_frame(area, st, d, chart.title, chart.subtitle)?;
     band_chart(
         &plot,
         st,

@@ -9,9 +9,19 @@ use super::DrawResult;
 use super::layout::{house_mesh, no_data, value_chart, value_range};
 use super::style::{Style, fmt_tick};
 
-/// One point of a [`Band`]: `(x, low, middle, high)`; the line follows `middle`, the band
-/// spans `low..high`; `None` leaves a gap.
-pub type BandPoint = (f64, Option<f64>, Option<f64>, Option<f64>);
+/// One point of a [`Band`]: the line follows `middle`, the band spans `low..high`; `None`
+/// leaves a gap.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandPoint {
+    /// Position on the x axis.
+    pub x: f64,
+    /// Bottom of the band.
+    pub low: Option<f64>,
+    /// The line.
+    pub middle: Option<f64>,
+    /// Top of the band.
+    pub high: Option<f64>,
+}
 
 /// One policy's line with its band, over x (weeks or a swept parameter).
 #[derive(Debug, Clone)]
@@ -20,7 +30,7 @@ pub struct Band {
     pub name: String,
     /// Colour.
     pub colour: RGBColor,
-    /// `(x, low, middle, high)`: the line is `middle`, the band `low..high`.
+    /// The points, in x order.
     pub points: Vec<BandPoint>,
 }
 
@@ -43,7 +53,7 @@ fn runs<T: Copy>(pts: &[BandPoint], f: impl Fn(&BandPoint) -> Option<T>) -> Vec<
     let mut cur = Vec::new();
     for p in pts {
         match f(p) {
-            Some(v) => cur.push((p.0, v)),
+            Some(v) => cur.push((p.x, v)),
             None => {
                 if !cur.is_empty() {
                     out.push(std::mem::take(&mut cur));
@@ -67,14 +77,16 @@ pub fn band_chart<DB: DrawingBackend>(
     bands: &[Band],
     empty_reason: &str,
 ) -> DrawResult {
-    let any = bands.iter().any(|b| b.points.iter().any(|p| p.2.is_some()));
+    let any = bands
+        .iter()
+        .any(|b| b.points.iter().any(|p| p.middle.is_some()));
     if !any {
         return no_data(area, st, empty_reason);
     }
     let (y0, y1) = value_range(
         bands
             .iter()
-            .flat_map(|b| b.points.iter().flat_map(|p| [p.1, p.2, p.3]))
+            .flat_map(|b| b.points.iter().flat_map(|p| [p.low, p.middle, p.high]))
             .flatten(),
     );
     let cat_fmt = |v: &f64| -> String {
@@ -109,10 +121,7 @@ pub fn band_chart<DB: DrawingBackend>(
         .draw()?;
     let lw = st.px(Style::LINE);
     for b in bands {
-        for run in runs(&b.points, |p| match (p.1, p.3) {
-            (Some(l), Some(h)) => Some((l, h)),
-            _ => None,
-        }) {
+        for run in runs(&b.points, |p| p.low.zip(p.high)) {
             let fill = b.colour.mix(0.12).filled();
             if run.len() == 1 {
                 let (xv, (l, h)) = run[0];
@@ -139,7 +148,7 @@ pub fn band_chart<DB: DrawingBackend>(
         }
     }
     for b in bands {
-        for run in runs(&b.points, |p| p.2) {
+        for run in runs(&b.points, |p| p.middle) {
             let style = b.colour.stroke_width(lw);
             if run.len() == 1 {
                 chart.draw_series(std::iter::once(Circle::new(

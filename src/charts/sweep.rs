@@ -167,12 +167,14 @@ pub fn draw<DB: DrawingBackend>(
                             && r.metric == metric
                             && facet.as_ref().is_none_or(|f| r.values.get(1) == Some(f))
                     })
-                    .map(|r| {
-                        let xv = xpos(r.values.first().map_or("", String::as_str));
-                        (xv, r.stat.ci95_low, r.stat.mean, r.stat.ci95_high)
+                    .map(|r| BandPoint {
+                        x: xpos(r.values.first().map_or("", String::as_str)),
+                        low: r.stat.ci95_low,
+                        middle: r.stat.mean,
+                        high: r.stat.ci95_high,
                     })
                     .collect();
-                points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                points.sort_by(|a, b| a.x.total_cmp(&b.x));
                 Band {
                     name: p.clone(),
                     colour: *c,

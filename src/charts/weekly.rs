@@ -17,7 +17,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::DrawResult;
-use super::band::{Band, XAxis, band_chart};
+use super::band::{Band, BandPoint, XAxis, band_chart};
 use super::data::RunData;
 use super::layout::policy_frame;
 use super::style::{Style, policy_colours};
@@ -119,7 +119,12 @@ fn weekly_bands(d: &RunData, series: &str, middle: Middle) -> Vec<Band> {
                         Middle::Median => w.p50,
                         Middle::Mean => w.mean,
                     };
-                    (w.week as f64, w.p05, mid, w.p95)
+                    BandPoint {
+                        x: w.week as f64,
+                        low: w.p05,
+                        middle: mid,
+                        high: w.p95,
+                    }
                 })
                 .collect(),
         })

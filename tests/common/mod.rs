@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use flowsim::engine::{Trace, Workspace, simulate, simulate_audited};
+use flowsim::experiment::{Aggregates, run_replications, with_threads};
 use flowsim::metrics::RepResult;
 use flowsim::policy::Policy;
 use flowsim::rng::Streams;
@@ -153,4 +154,20 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
     walk(dir, dir, &mut v);
     v.sort();
     v
+}
+
+/// Runs replications `0..reps` of every policy on `threads` worker threads (`None`: all
+/// cores) and aggregates them as `flowsim run` does, without writing files; returns the
+/// replications aggregated.
+pub fn aggregate(sc: &Scenario, reps: u64, threads: Option<usize>) -> u64 {
+    with_threads(threads, || {
+        let mut agg = Aggregates::new(sc);
+        run_replications(sc, 0..reps, &|| {}, |_, r| {
+            agg.add(&r);
+            Ok::<(), ()>(())
+        })
+        .expect("the sink never fails");
+        std::hint::black_box(agg.reps)
+    })
+    .expect("a thread pool")
 }

@@ -4,17 +4,21 @@
 //! Run with `cargo bench --bench engine`. Targets (one core, release): a simulated year of the
 //! reference scenario in under 1 ms; at least 4 million M/M/1 customers per second.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{load, policy};
 use divan::counter::ItemsCount;
 use flowsim::engine::{Workspace, simulate};
 use flowsim::rng::Streams;
-use flowsim::scenario::{REFERENCE, Scenario, load_str};
+use flowsim::scenario::{REFERENCE, Scenario};
 
 fn main() {
     divan::main();
 }
 
 fn reference() -> Scenario {
-    load_str(REFERENCE, "reference").expect("reference scenario loads")
+    load(REFERENCE, "reference")
 }
 
 const MM1: &str = r#"
@@ -37,18 +41,13 @@ preset = "pull"
 "#;
 
 /// Times one simulated year of `sc` under `policy`, a fresh replication each iteration.
-fn bench_year(bencher: divan::Bencher, sc: &Scenario, policy: &str) {
-    let p = sc
-        .policies
-        .iter()
-        .find(|p| p.name == policy)
-        .expect("policy in reference")
-        .clone();
+fn bench_year(bencher: divan::Bencher, sc: &Scenario, name: &str) {
+    let p = policy(sc, name);
     let mut ws = Workspace::default();
     let mut rep = 0u64;
     bencher.bench_local(|| {
         rep += 1;
-        simulate(&sc.model, &p, Streams::new(1, rep), &mut ws)
+        simulate(&sc.model, p, Streams::new(1, rep), &mut ws)
     });
 }
 
@@ -76,7 +75,7 @@ fn disrupted() -> Scenario {
              rework = { probability = 0.1, to = \"development\" }",
         )
         .replace("count = 3\n", "count = 3\nsick_chance_per_day = 0.01\n");
-    let sc = load_str(&text, "disrupted").expect("disrupted reference loads");
+    let sc = load(&text, "disrupted");
     assert!(sc.model.disruptions.missing_input.is_some());
     assert!(sc.model.stages[2].rework.is_some());
     sc
@@ -91,7 +90,7 @@ fn reference_year_disrupted(bencher: divan::Bencher, policy: &str) {
 /// M/M/1 at utilisation 0.8 over 1000 weeks: about 134,000 customers per replication.
 #[divan::bench]
 fn mm1_customers(bencher: divan::Bencher) {
-    let sc = load_str(MM1, "mm1").expect("mm1 loads");
+    let sc = load(MM1, "mm1");
     let p = sc.policies[0].clone();
     let mut ws = Workspace::default();
     let customers = simulate(&sc.model, &p, Streams::new(1, 0), &mut ws)

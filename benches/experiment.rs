@@ -4,7 +4,10 @@
 //!
 //! Run with `cargo bench --bench experiment`.
 
-use flowsim::experiment::{Aggregates, run_replications, with_threads};
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::aggregate;
 use flowsim::scenario;
 
 fn main() {
@@ -17,14 +20,5 @@ const REPS: u64 = 2_000;
 fn reference_2000_reps(threads: usize) -> u64 {
     let sc = scenario::load_str(scenario::REFERENCE, scenario::REFERENCE_NAME)
         .expect("the reference scenario loads");
-    with_threads(Some(threads), || {
-        let mut agg = Aggregates::new(&sc);
-        run_replications(&sc, 0..REPS, &|| {}, |_, r| {
-            agg.add(&r);
-            Ok::<(), ()>(())
-        })
-        .expect("the sink never fails");
-        divan::black_box(agg.reps)
-    })
-    .expect("a thread pool")
+    aggregate(&sc, REPS, Some(threads))
 }

@@ -3,7 +3,10 @@
 //!
 //! Run with `cargo bench --bench scenarios`.
 
-use flowsim::experiment::{Aggregates, run_replications, with_threads};
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::aggregate;
 use flowsim::scenario::load_file;
 
 fn main() {
@@ -35,14 +38,5 @@ fn default_replications(name: &str) -> u64 {
         .join(format!("{name}.toml"));
     let sc = load_file(&path).expect("shipped scenario loads");
     let reps = sc.settings.replications as u64;
-    with_threads(None, || {
-        let mut agg = Aggregates::new(&sc);
-        run_replications(&sc, 0..reps, &|| {}, |_, r| {
-            agg.add(&r);
-            Ok::<(), ()>(())
-        })
-        .expect("the sink never fails");
-        divan::black_box(agg.reps)
-    })
-    .expect("a thread pool")
+    aggregate(&sc, reps, None)
 }

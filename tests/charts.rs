@@ -2,9 +2,12 @@
 //! written, PNGs decode and are not blank, SVGs hold their title and legend, the report is
 //! self-contained, and `flowsim chart DIR` redraws the same SVG bytes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::read;
 
 const RUN_CHARTS: [&str; 7] = [
     "dashboard",
@@ -20,8 +23,9 @@ fn scenario() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/small-team.toml")
 }
 
+/// The flowsim binary, run in the package root.
 fn flowsim() -> Command {
-    Command::cargo_bin("flowsim").expect("binary built")
+    common::flowsim(Path::new(env!("CARGO_MANIFEST_DIR")))
 }
 
 /// Runs the reference scenario, shortened, into `out`.
@@ -52,10 +56,6 @@ fn png_info(path: &Path) -> (u32, u32, usize) {
         }
     }
     (info.width, info.height, distinct.len())
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// An SVG that is well-formed enough: one root, balanced text elements.
@@ -96,16 +96,16 @@ fn a_run_writes_every_chart_and_a_self_contained_report() {
         check_svg(&svg, &svg_path);
     }
     // Titles and legends.
-    let throughput = read(&charts.join("throughput.svg"));
+    let throughput = read(charts.join("throughput.svg"));
     assert!(throughput.contains("Throughput: cards finished per week"));
     for p in ["pull", "flow"] {
         assert!(throughput.contains(&format!("\n{p}\n")), "legend lacks {p}");
     }
-    assert!(read(&charts.join("cfd.svg")).contains("development"));
-    assert!(read(&charts.join("idle.svg")).contains("starved"));
-    assert!(read(&charts.join("cycle_time.svg")).contains("85th percentile"));
+    assert!(read(charts.join("cfd.svg")).contains("development"));
+    assert!(read(charts.join("idle.svg")).contains("starved"));
+    assert!(read(charts.join("cycle_time.svg")).contains("85th percentile"));
 
-    let report = read(&out.join("report.html"));
+    let report = read(out.join("report.html"));
     for stem in RUN_CHARTS {
         assert!(
             report.contains(&format!("charts/{stem}.svg")),
@@ -147,7 +147,7 @@ fn chart_dir_redraws_the_same_svg_bytes() {
             (s.to_string(), std::fs::read(&p).unwrap())
         })
         .collect();
-    let report_before = read(&out.join("report.html"));
+    let report_before = read(out.join("report.html"));
     std::fs::remove_dir_all(out.join("charts")).unwrap();
     std::fs::remove_file(out.join("report.html")).unwrap();
     flowsim().arg("chart").arg(&out).assert().success();
@@ -156,7 +156,7 @@ fn chart_dir_redraws_the_same_svg_bytes() {
         assert!(after == bytes, "{stem}.svg differs after `flowsim chart`");
         assert!(out.join("charts").join(format!("{stem}.png")).is_file());
     }
-    assert_eq!(read(&out.join("report.html")), report_before);
+    assert_eq!(read(out.join("report.html")), report_before);
 }
 
 #[test]
@@ -236,7 +236,7 @@ fn odd_hand_written_folders_draw_without_panicking() {
     for stem in RUN_CHARTS {
         assert!(out.join("charts").join(format!("{stem}.png")).is_file());
     }
-    let report = read(&out.join("report.html"));
+    let report = read(out.join("report.html"));
     assert!(!report.contains("<script>"), "scenario text escaped");
     assert!(report.contains("&lt;b&gt;odd&lt;/b&gt;"));
     // A weekly.csv with a single policy and a series that is all zero (no overtime).
@@ -282,13 +282,13 @@ fn a_sweep_draws_one_chart_per_headline_metric() {
     ] {
         let (_, _, distinct) = png_info(&out.join("charts").join(format!("{stem}.png")));
         assert!(distinct > 5, "{stem}.png blank");
-        let svg = read(&out.join("charts").join(format!("{stem}.svg")));
+        let svg = read(out.join("charts").join(format!("{stem}.svg")));
         assert!(
             svg.contains("stages.test.wip_limit"),
             "{stem}: axis names the parameter"
         );
     }
-    let report = read(&out.join("report.html"));
+    let report = read(out.join("report.html"));
     assert!(report.contains("charts/sweep_throughput_per_week.svg"));
     assert!(report.contains("<h2>Sweep</h2>"));
 }

@@ -4,26 +4,13 @@
 //! Little's law (L = lambda W) holds for any stable system whatever its policy, so a mismatch
 //! points at the engine's counting of cards, not at queueing assumptions.
 
-use flowsim::engine::{Workspace, simulate};
-use flowsim::metrics::{M, RepResult};
-use flowsim::model::HOURS_PER_WEEK;
-use flowsim::rng::Streams;
-use flowsim::scenario::{REFERENCE, REFERENCE_NAME, Scenario, load_str};
-use flowsim::stats::Welford;
+mod common;
 
-fn reps(sc: &Scenario, policy: usize, n: u64) -> Vec<RepResult> {
-    let mut ws = Workspace::default();
-    (0..n)
-        .map(|r| {
-            simulate(
-                &sc.model,
-                &sc.policies[policy],
-                Streams::new(sc.settings.seed, r),
-                &mut ws,
-            )
-        })
-        .collect()
-}
+use common::replications;
+use flowsim::metrics::M;
+use flowsim::model::HOURS_PER_WEEK;
+use flowsim::scenario::{REFERENCE, REFERENCE_NAME, load_str};
+use flowsim::stats::Welford;
 
 /// Little's law, L = lambda W, on one long replication of each named policy: time-average cards
 /// in the system (committed plus backlog) against throughput x mean lead time.
@@ -33,11 +20,11 @@ fn littles_law_within_2_percent(policies: &[&str]) {
     // either end) are of the order of one lead time over the horizon, far below 2%.
     sc.model.horizon_h = 20.0 * 52.0 * HOURS_PER_WEEK + sc.model.warmup_h;
     let mut report = Vec::new();
-    for (k, p) in sc.policies.iter().enumerate() {
+    for p in &sc.policies {
         if !policies.contains(&p.name.as_str()) {
             continue;
         }
-        let r = &reps(&sc, k, 1)[0];
+        let r = &replications(&sc, p, 1)[0];
         let l = r.get(M::WipMean).unwrap() + r.get(M::BacklogMean).unwrap();
         let th = r.get(M::ThroughputPerWeek).unwrap() / HOURS_PER_WEEK;
         let w = r.get(M::LeadTimeMean).unwrap();
@@ -89,8 +76,8 @@ fn littles_identity_is_exact_for_every_policy() {
     let mut sc = load_str(REFERENCE, REFERENCE_NAME).unwrap();
     sc.model.warmup_h = 0.0;
     sc.model.horizon_h = 3.0 * 52.0 * HOURS_PER_WEEK;
-    for (k, p) in sc.policies.iter().enumerate() {
-        for r in reps(&sc, k, 4) {
+    for p in &sc.policies {
+        for r in replications(&sc, p, 4) {
             let t = sc.model.horizon_h;
             let area = (r.get(M::WipMean).unwrap() + r.get(M::BacklogMean).unwrap()) * t;
             let done = r.get(M::LeadTimeMean).unwrap() * r.get(M::CardsFinished).unwrap();
@@ -131,7 +118,7 @@ fn mm1_time_in_system_at_rho_08_is_within_3_percent() {
     let (lambda, mu) = (0.8, 1.0);
     let expected = 1.0 / (mu - lambda);
     let mut w = Welford::default();
-    for r in reps(&sc, 0, 24) {
+    for r in replications(&sc, &sc.policies[0], 24) {
         w.push(r.get(M::LeadTimeMean).unwrap());
     }
     let got = w.mean().unwrap();

@@ -7,7 +7,9 @@
 //! 20 replications each; the number whose interval covers 50 must lie in the central 99% of
 //! Binomial(300, 0.95).
 
-use assert_cmd::Command;
+mod common;
+
+use common::{flowsim, folder_with};
 
 const POISSON: &str = r#"
 name = "poisson-count"
@@ -61,12 +63,9 @@ fn binomial_band(n: u64, p: f64, level: f64) -> (u64, u64) {
 
 #[test]
 fn intervals_cover_the_true_mean_95_percent_of_the_time() {
-    let d = tempfile::tempdir().unwrap();
-    std::fs::write(d.path().join("p.toml"), POISSON).unwrap();
+    let d = folder_with(&[("p.toml", POISSON)]);
     let experiments = 300;
-    Command::cargo_bin("flowsim")
-        .unwrap()
-        .current_dir(d.path())
+    flowsim(d.path())
         .args(["sweep", "p.toml", "-q", "--out", "sw"])
         .args(["--vary", &format!("run.seed=1..{experiments}")])
         .assert()

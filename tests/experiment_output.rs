@@ -2,61 +2,17 @@
 //! their columns, byte-identical results whatever the thread count, common random numbers,
 //! `--set`, several scenarios in one run, and sweeps.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::{flowsim, folder_with, read};
 use predicates::prelude::*;
-use tempfile::TempDir;
 
-/// A small team on a two-stage board, eight weeks: quick, but with every source of variation.
-const TINY: &str = r#"
-name = "tiny"
-[run]
-horizon_weeks = 8
-warmup_weeks = 1
-replications = 40
-seed = 7
-policies = ["pull", "flow"]
-[arrivals]
-process = "poisson"
-rate_per_week = 6
-initial_backlog = 3
-[[stages]]
-name = "dev"
-effort = { dist = "lognormal", mean = 6.0, sd = 4.0 }
-wip_limit = 3
-[[stages]]
-name = "test"
-effort = { dist = "exponential", mean = 3.0 }
-wip_limit = 2
-[team.dev]
-count = 2
-skills = { dev = 1.0 }
-[team.tester]
-count = 1
-skills = { test = 1.0, dev = 0.5 }
-[policies.flow]
-system_wip_limit = 4
-replenish_every_hours = 24
-"#;
-
-fn setup(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
-}
-
-fn flowsim(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("flowsim").unwrap();
-    c.current_dir(dir);
-    c
-}
-
-fn read(p: impl AsRef<Path>) -> String {
-    std::fs::read_to_string(p.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", p.as_ref().display()))
+/// The tiny scenario (see [`common::tiny_scenario`]) over eight weeks, 40 replications.
+fn tiny() -> String {
+    common::tiny_scenario(8, 40)
 }
 
 /// Rows of a CSV file as maps from column name to cell.
@@ -83,7 +39,7 @@ const CSVS: [&str; 4] = [
 
 #[test]
 fn writes_every_file_with_tidy_columns() {
-    let d = setup(&[("tiny.toml", TINY)]);
+    let d = folder_with(&[("tiny.toml", &tiny())]);
     flowsim(d.path())
         .args(["run", "tiny.toml", "--quiet"])
         .assert()
@@ -163,7 +119,7 @@ fn writes_every_file_with_tidy_columns() {
 fn csv_is_byte_identical_for_one_and_two_threads() {
     // 1,100 replications: several parallel chunks, and past the exact range of the
     // percentile sketch, so both code paths are covered.
-    let d = setup(&[("tiny.toml", TINY)]);
+    let d = folder_with(&[("tiny.toml", &tiny())]);
     for t in ["1", "2"] {
         flowsim(d.path())
             .args(["run", "tiny.toml", "-q", "--reps", "1100", "--threads", t])
@@ -184,7 +140,7 @@ fn csv_is_byte_identical_for_one_and_two_threads() {
 
 #[test]
 fn identical_policies_differ_by_exactly_zero() {
-    let text = TINY.replace(
+    let text = tiny().replace(
         "[policies.flow]\nsystem_wip_limit = 4\nreplenish_every_hours = 24\n",
         "[policies.a]\npreset = \"pull\"\n[policies.b]\npreset = \"pull\"\n",
     ) + "";
@@ -192,7 +148,7 @@ fn identical_policies_differ_by_exactly_zero() {
         "policies = [\"pull\", \"flow\"]\n",
         "policies = [\"a\", \"b\"]\n",
     );
-    let d = setup(&[("twins.toml", &text)]);
+    let d = folder_with(&[("twins.toml", &text)]);
     flowsim(d.path())
         .args(["run", "twins.toml", "-q", "--out", "o"])
         .assert()
@@ -230,7 +186,7 @@ fn identical_policies_differ_by_exactly_zero() {
 
 #[test]
 fn paired_intervals_are_tighter_than_unpaired_ones() {
-    let d = setup(&[("tiny.toml", TINY)]);
+    let d = folder_with(&[("tiny.toml", &tiny())]);
     flowsim(d.path())
         .args(["run", "tiny.toml", "-q", "--reps", "200", "--out", "o"])
         .assert()
@@ -263,7 +219,7 @@ fn paired_intervals_are_tighter_than_unpaired_ones() {
 
 #[test]
 fn set_overrides_fields_through_the_same_validation() {
-    let d = setup(&[("tiny.toml", TINY)]);
+    let d = folder_with(&[("tiny.toml", &tiny())]);
     flowsim(d.path())
         .args(["run", "tiny.toml", "-q", "--out", "o", "--reps", "5"])
         .args([
@@ -303,9 +259,9 @@ fn set_overrides_fields_through_the_same_validation() {
 
 #[test]
 fn several_scenarios_run_and_a_bad_one_does_not_stop_the_others() {
-    let other = TINY.replace("name = \"tiny\"", "name = \"other\"");
-    let d = setup(&[
-        ("a.toml", TINY),
+    let other = tiny().replace("name = \"tiny\"", "name = \"other\"");
+    let d = folder_with(&[
+        ("a.toml", &tiny()),
         (
             "b.toml",
             "name = \"broken\"\n[arrivals]\nprocess = \"poisson\"\n",
@@ -330,7 +286,7 @@ fn several_scenarios_run_and_a_bad_one_does_not_stop_the_others() {
 
 #[test]
 fn sweep_writes_one_block_per_point_with_the_same_seed() {
-    let d = setup(&[("tiny.toml", TINY)]);
+    let d = folder_with(&[("tiny.toml", &tiny())]);
     flowsim(d.path())
         .args(["sweep", "tiny.toml", "-q", "--reps", "10", "--out", "sw"])
         .args([
@@ -366,11 +322,11 @@ fn sweep_writes_one_block_per_point_with_the_same_seed() {
 #[test]
 fn undefined_metrics_are_empty_cells_with_a_note() {
     // Nothing ever arrives: no card finishes, so lead times are undefined in every replication.
-    let idle = TINY
+    let idle = tiny()
         .replace("process = \"poisson\"", "process = \"none\"")
         .replace("rate_per_week = 6\n", "")
         .replace("initial_backlog = 3", "initial_backlog = 0");
-    let d = setup(&[("idle.toml", &idle)]);
+    let d = folder_with(&[("idle.toml", &idle)]);
     flowsim(d.path())
         .args(["run", "idle.toml", "-q", "--reps", "5", "--out", "o"])
         .assert()
@@ -398,7 +354,7 @@ fn undefined_metrics_are_empty_cells_with_a_note() {
 
 #[test]
 fn an_unusable_output_folder_fails_before_running() {
-    let d = setup(&[("tiny.toml", TINY), ("taken", "a file")]);
+    let d = folder_with(&[("tiny.toml", &tiny()), ("taken", "a file")]);
     flowsim(d.path())
         .args(["run", "tiny.toml", "-q", "--out", "taken"])
         .assert()

@@ -2,30 +2,23 @@
 //! for it, checked through the engine's own metrics and, where a metric cannot show it, its
 //! trace. Every run here is audited (all invariants checked after every event).
 
-use flowsim::engine::{Trace, Workspace, simulate_audited};
+mod common;
+
+use common::{audited_replications, paired_interval, policy};
+use flowsim::engine::Trace;
 use flowsim::metrics::M;
 use flowsim::rng::Streams;
-use flowsim::scenario::{Scenario, load_str};
-use flowsim::stats::Welford;
+use flowsim::scenario::Scenario;
 
 fn load(text: &str) -> Scenario {
-    load_str(text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
+    common::load(text, "test.toml")
 }
 
 /// Runs `reps` audited replications of policy `name`; returns the metric per replication.
 fn run(sc: &Scenario, name: &str, reps: u64, m: M) -> Vec<Option<f64>> {
-    let p = sc
-        .policies
+    audited_replications(sc, policy(sc, name), reps)
         .iter()
-        .find(|p| p.name == name)
-        .unwrap_or_else(|| panic!("no policy {name}"));
-    let mut ws = Workspace::default();
-    (0..reps)
-        .map(|r| {
-            simulate_audited(&sc.model, p, Streams::new(sc.settings.seed, r), &mut ws)
-                .unwrap_or_else(|e| panic!("{name} rep {r}: {e}"))
-                .get(m)
-        })
+        .map(|r| r.get(m))
         .collect()
 }
 
@@ -37,14 +30,7 @@ fn mean(v: &[Option<f64>]) -> f64 {
 
 /// Paired differences a - b with a 95% interval.
 fn paired(a: &[Option<f64>], b: &[Option<f64>]) -> (f64, f64, f64) {
-    let mut w = Welford::default();
-    for (x, y) in a.iter().zip(b) {
-        if let (Some(x), Some(y)) = (x, y) {
-            w.push(x - y);
-        }
-    }
-    let (lo, hi) = w.interval(0.95).expect("enough pairs");
-    (w.mean().unwrap(), lo, hi)
+    paired_interval(a.iter().zip(b).filter_map(|(x, y)| Some((*x)? - (*y)?)))
 }
 
 /// One stage, two people, constant 4 h cards arriving 15 at a time each Monday: 60 h of work
@@ -179,12 +165,9 @@ fn holds_against_assignments(trace: &[Trace]) -> Vec<(f64, usize, usize)> {
     out
 }
 
+/// The trace of audited replication `rep` of policy `name`.
 fn traced(sc: &Scenario, name: &str, rep: u64) -> Vec<Trace> {
-    let p = sc.policies.iter().find(|p| p.name == name).unwrap();
-    let mut ws = Workspace::default();
-    ws.trace = Some(Vec::new());
-    simulate_audited(&sc.model, p, Streams::new(sc.settings.seed, rep), &mut ws).unwrap();
-    ws.trace.take().unwrap()
+    common::traced(sc, policy(sc, name), Streams::new(sc.settings.seed, rep)).1
 }
 
 /// Changes of assignee for a card's stage: (time, from, to).

@@ -1,23 +1,21 @@
 //! Review findings: each test pins one engine bug found in review (it failed before its fix).
 
-use flowsim::engine::{Trace, Workspace, simulate_audited};
-use flowsim::metrics::M;
+mod common;
+
+use common::{policy, traced};
+use flowsim::engine::{Trace, Workspace};
+use flowsim::metrics::{M, RepResult};
 use flowsim::policy::Policy;
 use flowsim::rng::Streams;
-use flowsim::scenario::{Scenario, load_str};
+use flowsim::scenario::Scenario;
 
 fn load(text: &str) -> Scenario {
-    load_str(text, "review.toml").unwrap_or_else(|e| panic!("{e}"))
+    common::load(text, "review.toml")
 }
 
-fn policy<'a>(sc: &'a Scenario, name: &str) -> &'a Policy {
-    sc.policies.iter().find(|p| p.name == name).unwrap()
-}
-
-fn run_one(sc: &Scenario, p: &Policy, rep: u64) -> flowsim::metrics::RepResult {
-    let mut ws = Workspace::default();
-    simulate_audited(&sc.model, p, Streams::new(sc.settings.seed, rep), &mut ws)
-        .unwrap_or_else(|e| panic!("{e}"))
+/// Audited replication `rep` of policy `p`, in a fresh workspace.
+fn run_one(sc: &Scenario, p: &Policy, rep: u64) -> RepResult {
+    common::audited(sc, p, rep, &mut Workspace::default())
 }
 
 /// Overtime is work done outside normal hours. A person whose planned-overtime day is
@@ -94,11 +92,7 @@ wip_limit = 2
     // does not: the developer then works the second card for five days while holding both.
     let mut checked = 0;
     for rep in 0..40 {
-        let mut ws = Workspace::default();
-        ws.trace = Some(Vec::new());
-        let r = simulate_audited(&sc.model, p, Streams::new(sc.settings.seed, rep), &mut ws)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let tr = ws.trace.take().unwrap();
+        let (r, tr) = traced(&sc, p, Streams::new(sc.settings.seed, rep));
         let blocked: Vec<u64> = tr
             .iter()
             .filter_map(|t| match t {
@@ -157,11 +151,7 @@ wip_limit = 2
         let p = policy(&sc, policy_name);
         let mut checked = 0;
         for rep in 0..40 {
-            let mut ws = Workspace::default();
-            ws.trace = Some(Vec::new());
-            simulate_audited(&sc.model, p, Streams::new(sc.settings.seed, rep), &mut ws)
-                .unwrap_or_else(|e| panic!("{e}"));
-            let tr = ws.trace.take().unwrap();
+            let (_, tr) = traced(&sc, p, Streams::new(sc.settings.seed, rep));
             let first_blocks = tr
                 .iter()
                 .any(|t| matches!(t, Trace::Block { card: 0, t, .. } if *t == 9.0));
@@ -224,12 +214,8 @@ skills = { work = 1.0 }
             continue;
         }
         checked += 1;
-        let mut ws = Workspace::default();
-        ws.trace = Some(Vec::new());
-        simulate_audited(&sc.model, p, streams, &mut ws).unwrap_or_else(|e| panic!("{e}"));
-        let assigned: Vec<(u64, usize)> = ws
-            .trace
-            .unwrap()
+        let (_, trace) = traced(&sc, p, streams);
+        let assigned: Vec<(u64, usize)> = trace
             .iter()
             .filter_map(|t| match t {
                 Trace::Assign {

@@ -7,18 +7,15 @@
 //! stated direction, or a bound on a mean. Runs are audited (every engine invariant checked
 //! after every event) and use few replications, so the whole file runs in seconds.
 
-use flowsim::engine::{Workspace, simulate_audited};
+mod common;
+
+use common::{audited_replications, load, paired_interval};
 use flowsim::metrics::{M, RepResult, W, weekly_catalogue};
-use flowsim::rng::Streams;
-use flowsim::scenario::{Scenario, load_str};
+use flowsim::scenario::Scenario;
 use flowsim::stats::Welford;
 
 /// Replications per policy in these checks.
 const REPS: u64 = 20;
-
-fn load(text: &str, origin: &str) -> Scenario {
-    load_str(text, origin).unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// Every policy of a scenario, `REPS` audited replications each.
 struct Runs {
@@ -28,19 +25,10 @@ struct Runs {
 
 fn run(text: &str, origin: &str) -> Runs {
     let sc = load(text, origin);
-    let mut ws = Workspace::default();
     let results = sc
         .policies
         .iter()
-        .map(|p| {
-            (0..REPS)
-                .map(|r| {
-                    let streams = Streams::new(sc.settings.seed, r);
-                    simulate_audited(&sc.model, p, streams, &mut ws)
-                        .unwrap_or_else(|e| panic!("{origin} {} rep {r}: {e}", p.name))
-                })
-                .collect()
-        })
+        .map(|p| audited_replications(&sc, p, REPS))
         .collect();
     Runs { sc, results }
 }
@@ -94,16 +82,8 @@ impl Diff {
 }
 
 fn paired(a: &[RepResult], b: &[RepResult], f: impl Fn(&RepResult) -> f64) -> Diff {
-    let mut w = Welford::default();
-    for (x, y) in a.iter().zip(b) {
-        w.push(f(x) - f(y));
-    }
-    let (lo, hi) = w.interval(0.95).expect("enough pairs");
-    Diff {
-        mean: w.mean().unwrap(),
-        lo,
-        hi,
-    }
+    let (mean, lo, hi) = paired_interval(a.iter().zip(b).map(|(x, y)| f(x) - f(y)));
+    Diff { mean, lo, hi }
 }
 
 /// Mean of a weekly series over weeks `from..to` (calendar weeks from 0) in one replication.
@@ -453,9 +433,6 @@ preset = "pull"
 handoff = { check = "push" }
 "#;
     let sc = load(text, "push-into-limited-stage.toml");
-    let mut ws = Workspace::default();
-    for r in 0..3 {
-        simulate_audited(&sc.model, &sc.policies[0], Streams::new(1, r), &mut ws)
-            .unwrap_or_else(|e| panic!("rep {r}: {e}"));
-    }
+    assert_eq!(sc.settings.seed, 1);
+    audited_replications(&sc, &sc.policies[0], 3);
 }

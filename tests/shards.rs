@@ -2,88 +2,24 @@
 //! process, merges into the very bytes of a single run; shards that do not belong together are
 //! refused with exit code 2 and a message that names the folders.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use std::path::Path;
+
+use common::{files, flowsim, folder_with, tiny_scenario};
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-/// A small team on a two-stage board, six weeks, 23 replications (not a multiple of 3 or 7).
-const TINY: &str = r#"
-name = "tiny"
-[run]
-horizon_weeks = 6
-warmup_weeks = 1
-replications = 23
-seed = 7
-policies = ["pull", "flow"]
-[arrivals]
-process = "poisson"
-rate_per_week = 6
-initial_backlog = 3
-[[stages]]
-name = "dev"
-effort = { dist = "lognormal", mean = 6.0, sd = 4.0 }
-wip_limit = 3
-[[stages]]
-name = "test"
-effort = { dist = "exponential", mean = 3.0 }
-wip_limit = 2
-[team.dev]
-count = 2
-skills = { dev = 1.0 }
-[team.tester]
-count = 1
-skills = { test = 1.0, dev = 0.5 }
-[policies.flow]
-system_wip_limit = 4
-replenish_every_hours = 24
-"#;
-
 const CHART_SIZE: &str = "400x400";
 
+/// A folder holding `tiny.toml`: the tiny scenario (see [`common::tiny_scenario`]) over six
+/// weeks, 23 replications (not a multiple of 3 or 7).
 fn setup() -> TempDir {
-    let d = tempfile::tempdir().unwrap();
-    std::fs::write(d.path().join("tiny.toml"), TINY).unwrap();
-    d
-}
-
-fn flowsim(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("flowsim").unwrap();
-    c.current_dir(dir);
-    for v in [
-        "SLURM_ARRAY_TASK_ID",
-        "SLURM_ARRAY_TASK_COUNT",
-        "SLURM_ARRAY_TASK_MIN",
-        "SLURM_ARRAY_TASK_STEP",
-        "JOB_COMPLETION_INDEX",
-        "FLOWSIM_SHARDS",
-    ] {
-        c.env_remove(v);
-    }
-    c
+    folder_with(&[("tiny.toml", &tiny_scenario(6, 23))])
 }
 
 fn run(dir: &Path, args: &[&str]) {
     flowsim(dir).args(args).assert().success();
-}
-
-/// Every file under `dir`, relative, sorted.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    fn walk(base: &Path, d: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.push(p.strip_prefix(base).unwrap().to_path_buf());
-            }
-        }
-    }
-    let mut v = Vec::new();
-    walk(dir, dir, &mut v);
-    v.sort();
-    v
 }
 
 /// Compares every file of two output folders byte for byte, except the manifests (whose

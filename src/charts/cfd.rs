@@ -11,10 +11,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::DrawResult;
 use super::data::RunData;
-use super::{
-    DrawResult, GRID, MUTED, Style, fmt_tick, frame, no_data, policy_colours, value_range,
-};
+use super::layout::{frame, house_mesh, no_data, value_range};
+use super::style::{Style, fmt_tick, policy_colours};
 
 /// The chart's title.
 pub fn title() -> String {
@@ -142,19 +142,13 @@ pub fn draw<DB: DrawingBackend>(
             .x_label_area_size(st.px(Style::TICK + Style::AXIS + 30.0))
             .y_label_area_size(st.px(Style::AXIS + Style::TICK * 2.5 + 30.0))
             .build_cartesian_2d(x0..x1, 0.0..y1)?;
-        chart
-            .configure_mesh()
+        house_mesh(&mut chart.configure_mesh(), st)
             .x_desc("week")
             .y_desc("cards")
-            .axis_desc_style(st.font(Style::AXIS))
-            .label_style(st.font(Style::TICK))
             .x_labels(6)
             .y_labels(6)
             .x_label_formatter(&ylf)
             .y_label_formatter(&ylf)
-            .max_light_lines(0)
-            .bold_line_style(GRID.stroke_width(1))
-            .axis_style(MUTED.stroke_width(st.px(2.0)))
             .draw()?;
         let n = layers.len();
         for (i, layer) in all[k].iter().enumerate() {

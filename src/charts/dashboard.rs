@@ -9,7 +9,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::RunData;
-use super::{ChartKind, DrawResult, INK, MUTED, Style, fmt_num, policy_colours, wrap};
+use super::layout::{replications_per_policy, wrap};
+use super::style::{INK, MUTED, Style, fmt_num, policy_colours};
+use super::{ChartKind, DrawResult};
 
 /// The charts in the grid, row by row.
 pub const PANELS: [ChartKind; 4] = [
@@ -81,11 +83,7 @@ pub fn draw<DB: DrawingBackend>(
     area.draw_text(&title(d), &tstyle, (m, y))?;
     y += st.px(36.0 * 1.25) as i32;
     let mut sub = Vec::new();
-    match d.manifest.replications {
-        Some(1) => sub.push("1 replication per policy".into()),
-        Some(n) => sub.push(format!("{n} replications per policy")),
-        None => {}
-    }
+    sub.extend(replications_per_policy(d));
     if let Some(s) = d.manifest.seed {
         sub.push(format!("seed {s}"));
     }

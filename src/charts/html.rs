@@ -5,8 +5,10 @@
 
 use std::fmt::Write;
 
-use super::data::{DiffRow, RunData};
-use super::{ChartKind, Drawn, fmt_num, hex, policy_colours};
+use super::data::{DiffRow, RunData, Stat};
+use super::layout::replications_per_policy;
+use super::style::{fmt_num, hex, policy_colours};
+use super::{ChartKind, Drawn};
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -157,6 +159,19 @@ fn inline_svg(svg: &str) -> String {
     }
 }
 
+/// A table cell: the mean, with its 95% confidence interval below when defined.
+fn mean_cell(s: &Stat) -> String {
+    let ci = match (s.ci95_low, s.ci95_high) {
+        (Some(l), Some(h)) => format!(
+            "<span class=\"ci\">{} to {}</span>",
+            fmt_num(Some(l)),
+            fmt_num(Some(h))
+        ),
+        _ => String::new(),
+    };
+    format!("{}{ci}", fmt_num(s.mean))
+}
+
 /// The whole report.
 pub fn report(d: &RunData, charts: &[Drawn]) -> String {
     let colours = policy_colours(&d.policies);
@@ -179,11 +194,7 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
     if d.is_sweep() {
         meta.push("parameter sweep".to_string());
     }
-    match d.manifest.replications {
-        Some(1) => meta.push("1 replication per policy".into()),
-        Some(n) => meta.push(format!("{n} replications per policy")),
-        None => {}
-    }
+    meta.extend(replications_per_policy(d));
     if let Some(s) = d.manifest.seed {
         meta.push(format!("seed {s}"));
     }
@@ -251,22 +262,7 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
                 escape(unit)
             );
             for p in &d.policies {
-                let cell = match d.stat(p, m) {
-                    Some(r) => {
-                        let ci = match (r.stat.ci95_low, r.stat.ci95_high) {
-                            (Some(l), Some(hi)) => {
-                                format!(
-                                    "<span class=\"ci\">{} to {}</span>",
-                                    fmt_num(Some(l)),
-                                    fmt_num(Some(hi))
-                                )
-                            }
-                            _ => String::new(),
-                        };
-                        format!("{}{ci}", fmt_num(r.stat.mean))
-                    }
-                    None => "–".into(),
-                };
+                let cell = d.stat(p, m).map_or("–".to_string(), |r| mean_cell(&r.stat));
                 let _ = write!(h, "<td>{cell}</td>");
             }
             h.push_str("</tr>\n");
@@ -310,17 +306,7 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
                     .rows
                     .iter()
                     .find(|r| r.point == point && r.policy == policy && r.metric == *m)
-                    .map_or("–".to_string(), |r| {
-                        let ci = match (r.stat.ci95_low, r.stat.ci95_high) {
-                            (Some(l), Some(hi)) => format!(
-                                "<span class=\"ci\">{} to {}</span>",
-                                fmt_num(Some(l)),
-                                fmt_num(Some(hi))
-                            ),
-                            _ => String::new(),
-                        };
-                        format!("{}{ci}", fmt_num(r.stat.mean))
-                    });
+                    .map_or("–".to_string(), |r| mean_cell(&r.stat));
                 let _ = write!(h, "<td>{cell}</td>");
             }
             h.push_str("</tr>\n");
@@ -358,4 +344,15 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
     }
     h.push_str("</body>\n</html>\n");
     h
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            super::escape("<a href=\"x\">&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
+        );
+    }
 }

@@ -11,11 +11,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::DrawResult;
+use super::band::{Band, BandPoint, XAxis, band_chart};
 use super::data::{RunData, Sweep};
-use super::{
-    Band, BandPoint, DrawResult, Style, XAxis, band_chart, frame, no_data, policy_colours,
-    policy_legend,
-};
+use super::layout::{frame, no_data, policy_frame};
+use super::style::{Style, policy_colours};
 
 /// Headline metrics drawn against the parameter, with their words; absent ones are skipped.
 pub const METRICS: [(&str, &str); 8] = [
@@ -87,12 +87,13 @@ pub fn draw<DB: DrawingBackend>(
         .iter()
         .find(|r| r.metric == metric)
         .map_or(String::new(), |r| r.unit.clone());
-    let sub = format!(
-        "{}: line = mean {}, band = its 95% confidence interval (same random numbers at every point).",
-        d.scenario,
-        super::reps_phrase(d)
-    );
-    let plot = frame(area, st, &title(d, metric), &sub, &policy_legend(d))?;
+    let plot = policy_frame(
+        area,
+        st,
+        d,
+        &title(d, metric),
+        "line = mean {reps}, band = its 95% confidence interval (same random numbers at every point).",
+    )?;
     let xs = distinct(s, 0);
     let numeric: Option<Vec<f64>> = xs.iter().map(|x| x.trim().parse::<f64>().ok()).collect();
     let xpos = |v: &str| -> f64 {
@@ -166,12 +167,14 @@ pub fn draw<DB: DrawingBackend>(
                             && r.metric == metric
                             && facet.as_ref().is_none_or(|f| r.values.get(1) == Some(f))
                     })
-                    .map(|r| {
-                        let xv = xpos(r.values.first().map_or("", String::as_str));
-                        (xv, r.stat.ci95_low, r.stat.mean, r.stat.ci95_high)
+                    .map(|r| BandPoint {
+                        x: xpos(r.values.first().map_or("", String::as_str)),
+                        low: r.stat.ci95_low,
+                        middle: r.stat.mean,
+                        high: r.stat.ci95_high,
                     })
                     .collect();
-                points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                points.sort_by(|a, b| a.x.total_cmp(&b.x));
                 Band {
                     name: p.clone(),
                     colour: *c,

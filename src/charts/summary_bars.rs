@@ -1,0 +1,168 @@
+//! The summary bar charts: statistics of `summary.csv` (one group of bars per metric, one bar
+//! per policy in its colour). Each chart is a [`SummaryBarChart`] spec, drawn by the one
+//! [`draw`] function:
+//!
+//! - [`IDLE`], chart 3, idle time by cause: hours per person per week a present person could
+//!   not work, split into starved, blocked, waiting and skill mismatch. Bars are means over the
+//!   run with their 95% interval; the cause tells a team what to change. Starved: nothing
+//!   upstream (feed the flow). Blocked: no room downstream (fix the bottleneck or the WIP
+//!   limit). Waiting: own cards wait on missing input. Skill mismatch: work waits that nobody
+//!   free can do (cross-train).
+//! - [`CYCLE_TIME`], chart 4, cycle time (commit to done): its mean and 50th, 85th and 95th
+//!   percentiles, each with its spread across replications. The output folder holds each
+//!   replication's cycle-time statistics, not every card's cycle time, so this chart does not
+//!   pretend to be a histogram: for each statistic and policy, the bar spans the 5th to 95th
+//!   percentile of that statistic across replications and the thick line marks its median.
+//!   "85th percentile" is the usual forecast ("85% of cards finish within this"); a lower,
+//!   shorter bar is faster and more predictable.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::DrawResult;
+use super::bars::{BarLook, GroupBar, Grouped, grouped_chart};
+use super::data::{RunData, Stat};
+use super::layout::policy_frame;
+use super::style::{Style, policy_colours};
+
+/// Which statistics of a metric across replications one bar shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BarShape {
+    /// The mean as a solid bar from zero, with its 95% confidence interval as a whisker.
+    MeanWithInterval,
+    /// The spread: a light range bar from the 5th to the 95th percentile, the median (else the
+    /// mean) marked across it.
+    Spread,
+}
+
+impl BarShape {
+    /// How a [`grouped_chart`] draws bars of this shape.
+    pub fn look(self) -> BarLook {
+        match self {
+            BarShape::MeanWithInterval => BarLook::Solid,
+            BarShape::Spread => BarLook::Range,
+        }
+    }
+
+    /// The bar of one metric under one policy; `None` when the statistics it needs are
+    /// undefined.
+    pub fn bar(self, s: &Stat) -> Option<GroupBar> {
+        match self {
+            BarShape::MeanWithInterval => {
+                let mean = s.mean?;
+                Some(GroupBar {
+                    low: 0.0,
+                    high: mean,
+                    whisker: s.ci95_low.zip(s.ci95_high),
+                    marker: None,
+                })
+            }
+            BarShape::Spread => {
+                let mid = s.p50.or(s.mean)?;
+                Some(GroupBar {
+                    low: s.p05.unwrap_or(mid).min(mid),
+                    high: s.p95.unwrap_or(mid).max(mid),
+                    whisker: None,
+                    marker: Some(mid),
+                })
+            }
+        }
+    }
+}
+
+/// What one summary bar chart shows. Every policy is drawn in its own colour
+/// ([`policy_colours`]); the unit is part of `y_desc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SummaryBarChart {
+    /// The chart's title (also its caption in the report).
+    pub title: &'static str,
+    /// The subtitle after the scenario name; `{reps}` stands for "across N replications".
+    pub subtitle: &'static str,
+    /// The metrics drawn, in order: `(metric of summary.csv, group label)`. Those the folder
+    /// lacks are skipped.
+    pub metrics: &'static [(&'static str, &'static str)],
+    /// What each bar shows.
+    pub shape: BarShape,
+    /// The y axis description, with its unit.
+    pub y_desc: &'static str,
+    /// What to say when there is nothing to draw.
+    pub empty_reason: &'static str,
+}
+
+/// Chart 3, idle time by cause: one group per cause, one bar per policy (mean, 95% interval).
+pub const IDLE: SummaryBarChart = SummaryBarChart {
+    title: "Idle time by cause",
+    subtitle: "hours per person per week a present person had no work they could do, by cause; bar = mean over the run, whisker = 95% confidence interval.",
+    metrics: &[
+        ("starved_h_per_person_week", "starved"),
+        ("blocked_h_per_person_week", "blocked"),
+        ("waiting_h_per_person_week", "waiting on input"),
+        ("skill_mismatch_h_per_person_week", "skill mismatch"),
+    ],
+    shape: BarShape::MeanWithInterval,
+    y_desc: "idle (h per person per week)",
+    empty_reason: "No idle-time metrics in this output folder's summary.csv.",
+};
+
+/// Chart 4, cycle time: one group per statistic, one range bar per policy.
+pub const CYCLE_TIME: SummaryBarChart = SummaryBarChart {
+    title: "Cycle time: start to done",
+    subtitle: "each statistic of a run's cycle times; bar = 5th to 95th percentile of that statistic {reps}, thick line = its median.",
+    metrics: &[
+        ("cycle_time_mean_h", "mean"),
+        ("cycle_time_p50_h", "50th percentile"),
+        ("cycle_time_p85_h", "85th percentile"),
+        ("cycle_time_p95_h", "95th percentile"),
+    ],
+    shape: BarShape::Spread,
+    y_desc: "cycle time (h)",
+    empty_reason: "No cycle-time metrics in this output folder's summary.csv (or no card finished).",
+};
+
+/// The bars of a chart: the labels of the groups (one per metric the folder holds) and
+/// `bars[policy][group]`.
+pub fn bars(d: &RunData, chart: &SummaryBarChart) -> (Vec<String>, Vec<Vec<Option<GroupBar>>>) {
+    let present: Vec<&(&str, &str)> = chart
+        .metrics
+        .iter()
+        .filter(|(m, _)| d.summary.iter().any(|r| r.metric == *m))
+        .collect();
+    let groups = present.iter().map(|(_, l)| l.to_string()).collect();
+    let bars = d
+        .policies
+        .iter()
+        .map(|p| {
+            present
+                .iter()
+                .map(|(m, _)| chart.shape.bar(&d.stat(p, m)?.stat))
+                .collect()
+        })
+        .collect();
+    (groups, bars)
+}
+
+/// Draws a summary bar chart: the frame with the policies' legend, then the grouped bars.
+///
+/// # Errors
+/// The drawing backend fails.
+pub fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    d: &RunData,
+    st: &Style,
+    chart: &SummaryBarChart,
+) -> DrawResult {
+    let plot = policy_frame(area, st, d, chart.title, chart.subtitle)?;
+    let (groups, bars) = bars(d, chart);
+    grouped_chart(
+        &plot,
+        st,
+        &Grouped {
+            groups: &groups,
+            y_desc: chart.y_desc,
+            colours: &policy_colours(&d.policies),
+            bars: &bars,
+            look: chart.shape.look(),
+            empty_reason: chart.empty_reason,
+        },
+    )
+}

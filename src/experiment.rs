@@ -120,7 +120,7 @@ pub fn with_threads<R: Send>(
 /// What a command line may change in a loaded scenario before it runs: the replications, the
 /// seed and the policies (by name: the scenario's own, else a preset).
 #[derive(Debug, Clone, Default)]
-pub struct RunSettings {
+pub struct RunOverrides {
     /// Replications per policy.
     pub replications: Option<u32>,
     /// Master seed.
@@ -129,7 +129,7 @@ pub struct RunSettings {
     pub policies: Option<Vec<String>>,
 }
 
-impl RunSettings {
+impl RunOverrides {
     /// Applies the settings to `sc`.
     ///
     /// # Errors

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::CommonArgs;
 use crate::error::Error;
-use crate::experiment::RunSettings;
+use crate::experiment::RunOverrides;
 use crate::output::folder::Source;
 use crate::scenario::{self, Scenario};
 use crate::shard::{Shard, ShardOptions};
@@ -60,7 +60,7 @@ pub fn load_with_overrides(src: &Source, set: &[String]) -> Result<(Scenario, St
 /// # Errors
 /// A value out of range, or a policy name the scenario does not define.
 pub fn apply_overrides(sc: &mut Scenario, args: &CommonArgs) -> Result<(), Error> {
-    let settings = RunSettings {
+    let settings = RunOverrides {
         replications: args.reps,
         seed: args.seed,
         policies: args.policies.clone(),

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::partial::read_weekly_partial;
 use super::{FORMAT, PartInfo, Shard, ShardManifest, sweep_ranges};
 use crate::error::Error;
-use crate::experiment::RunSettings;
+use crate::experiment::RunOverrides;
 use crate::metrics::RepResult;
 use crate::output::csv::{SweepWriter, replications_header};
 use crate::output::folder::{Completion, Finished, Provenance, ResultWriter, Tally};
@@ -111,7 +111,7 @@ pub fn merge_parts(
         .map_err(|e| Error::bad_input(e.to_string()))?;
     let reps = u32::try_from(first.replications)
         .map_err(|_| Error::bad_input("the shards' replication count is out of range"))?;
-    let settings = RunSettings {
+    let settings = RunOverrides {
         replications: Some(reps),
         seed: Some(id.seed),
         policies: Some(id.policies.clone()),

@@ -5,6 +5,7 @@
 //! folder written by an older or newer flowsim (with more or fewer series) still draws what it
 //! holds. Every lookup is by name; a missing series or metric is `None`, never a panic.
 
+use crate::output::files;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -427,9 +428,6 @@ fn description_of(text: &str) -> Option<String> {
     v.get("description")?.as_str().map(str::to_string)
 }
 
-/// The name of the stored scenario text in an output folder.
-pub const SCENARIO_FILE: &str = "scenario.toml";
-
 /// Reads an output folder: `summary.csv` (a run) or `sweep.csv` (a sweep), with whatever of
 /// `weekly.csv`, `differences.csv`, `manifest.json` and `scenario.toml` it holds. A sweep's
 /// manifest and weekly series are taken from its first point.
@@ -442,7 +440,7 @@ pub fn load(dir: &Path) -> Result<RunData, ChartError> {
         dir: dir.to_path_buf(),
         ..RunData::default()
     };
-    if let Some(t) = Table::read(&dir.join("sweep.csv"))? {
+    if let Some(t) = Table::read(&dir.join(files::SWEEP))? {
         let sweep = read_sweep(&t)?;
         for r in &sweep.rows {
             push_unique(&mut d.policies, &r.policy);
@@ -452,15 +450,15 @@ pub fn load(dir: &Path) -> Result<RunData, ChartError> {
         }
         d.sweep = Some(sweep);
         // Each point has its own manifest (points/1, or points/01 with ten or more points).
-        if let Ok(entries) = std::fs::read_dir(dir.join("points")) {
+        if let Ok(entries) = std::fs::read_dir(dir.join(files::POINTS)) {
             let mut names: Vec<PathBuf> =
                 entries.filter_map(Result::ok).map(|e| e.path()).collect();
             names.sort();
             if let Some(first) = names.first() {
-                d.manifest = read_manifest(&first.join("manifest.json"));
+                d.manifest = read_manifest(&first.join(files::MANIFEST));
             }
         }
-    } else if let Some(t) = Table::read(&dir.join("summary.csv"))? {
+    } else if let Some(t) = Table::read(&dir.join(files::SUMMARY))? {
         d.summary = read_summary(&t)?;
         for r in &d.summary {
             push_unique(&mut d.policies, &r.policy);
@@ -468,13 +466,13 @@ pub fn load(dir: &Path) -> Result<RunData, ChartError> {
         if let (Some(c), Some(r)) = (t.opt_col("scenario"), t.rows.first()) {
             d.scenario = text(r, c);
         }
-        if let Some(t) = Table::read(&dir.join("weekly.csv"))? {
+        if let Some(t) = Table::read(&dir.join(files::WEEKLY))? {
             d.weekly = read_weekly(&t)?;
         }
-        if let Some(t) = Table::read(&dir.join("differences.csv"))? {
+        if let Some(t) = Table::read(&dir.join(files::DIFFERENCES))? {
             d.differences = read_differences(&t)?;
         }
-        d.manifest = read_manifest(&dir.join("manifest.json"));
+        d.manifest = read_manifest(&dir.join(files::MANIFEST));
     } else {
         return Err(ChartError::NotAnOutput(dir.to_path_buf()));
     }
@@ -496,7 +494,7 @@ pub fn load(dir: &Path) -> Result<RunData, ChartError> {
             |n| n.to_string_lossy().into_owned(),
         );
     }
-    d.scenario_text = std::fs::read_to_string(dir.join(SCENARIO_FILE)).ok();
+    d.scenario_text = std::fs::read_to_string(dir.join(files::SCENARIO)).ok();
     d.description = d.scenario_text.as_deref().and_then(description_of);
     Ok(d)
 }

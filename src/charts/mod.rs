@@ -28,6 +28,7 @@ pub mod summary_bars;
 pub mod sweep;
 pub mod weekly;
 
+use crate::output::files;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
@@ -287,7 +288,7 @@ pub struct Written {
 /// The folder is not an output folder, or a file cannot be read or written.
 pub fn draw_dir(dir: &Path, opts: &ChartOptions) -> DrawResult<Written> {
     let d = data::load(dir)?;
-    let charts_dir = dir.join("charts");
+    let charts_dir = dir.join(files::CHARTS);
     std::fs::create_dir_all(&charts_dir).map_err(|e| write_err(&charts_dir, e))?;
     let mut drawn = Vec::new();
     let mut files = Vec::new();
@@ -297,19 +298,9 @@ pub fn draw_dir(dir: &Path, opts: &ChartOptions) -> DrawResult<Written> {
         files.push(charts_dir.join(format!("{}.png", kind.stem())));
         drawn.push(c);
     }
-    let report = dir.join("report.html");
+    let report = dir.join(files::REPORT);
     std::fs::write(&report, html::report(&d, &drawn)).map_err(|e| write_err(&report, e))?;
     Ok(Written { files, report })
-}
-
-/// Stores the scenario text as simulated (after `--set` overrides) in the output folder, so
-/// the report can show it and `flowsim chart DIR` can redraw it.
-///
-/// # Errors
-/// The file cannot be written.
-pub fn save_scenario_text(dir: &Path, text: &str) -> DrawResult {
-    let path = dir.join(data::SCENARIO_FILE);
-    std::fs::write(&path, text).map_err(|e| write_err(&path, e))
 }
 
 #[cfg(test)]

@@ -65,9 +65,4 @@ mod tests {
         assert_eq!(point_folder(2, 12), "03");
         assert_eq!(shard_folder(3, 16), "shard-03-of-16");
     }
-
-    #[test]
-    fn the_charts_read_the_names_written_here() {
-        assert_eq!(SCENARIO, crate::charts::data::SCENARIO_FILE);
-    }
 }

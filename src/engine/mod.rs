@@ -99,7 +99,7 @@ struct Card {
     input_delay: f64,
     /// When the card's missing input was asked for (NaN when not waiting for one).
     input_asked: f64,
-    detect_u: f64,
+    detection_draw: f64,
     handover_pending: bool,
     /// After rework: the stage whose check sent the card back (NONE otherwise).
     return_to: u32,
@@ -137,8 +137,8 @@ struct PersonState {
     /// another one).
     last_card: Option<u64>,
     rng: Stream,
-    ot_week: f64,
-    ot_window: f64,
+    overtime_week_h: f64,
+    overtime_today_h: f64,
 }
 
 /// Somebody who supplies missing inputs, one request at a time.
@@ -248,34 +248,34 @@ pub enum Trace {
 /// Reusable memory for replications: keep one per worker thread.
 #[derive(Debug, Default)]
 pub struct Workspace {
-    q: EventQueue,
+    queue: EventQueue,
     cards: Vec<Card>,
     free_slots: Vec<u32>,
     efforts: Vec<f64>,
     estimates: Vec<f64>,
-    assign: Vec<u32>,
+    assignee: Vec<u32>,
     speed: Vec<f64>,
     n_skills: Vec<u32>,
-    skill_mask: Vec<u128>,
+    skilled_people: Vec<u128>,
     /// Per person: the stages they can work, as a bit set.
-    stage_bits: Vec<u64>,
+    skilled_stages: Vec<u64>,
     backlog: VecDeque<u32>,
     ready: VecDeque<u32>,
-    done: Vec<VecDeque<u32>>,
+    done_waiting: Vec<VecDeque<u32>>,
     pool: Vec<VecDeque<u32>>,
     orphans: Vec<VecDeque<u32>>,
     rework: Vec<VecDeque<u32>>,
-    todo: Vec<VecDeque<u32>>,
+    queued_for: Vec<VecDeque<u32>>,
     /// Cards waiting in people's queues, per stage.
-    todo_n: Vec<u32>,
+    queued_at_stage: Vec<u32>,
     doing: Vec<Vec<u32>>,
     people: Vec<PersonState>,
     load: Vec<f64>,
-    ot_ring: Vec<f64>,
+    overtime_ring: Vec<f64>,
     answerers: Vec<Answerer>,
-    answer_q: VecDeque<u32>,
-    lead: Histogram,
-    cycle: Histogram,
+    answer_queue: VecDeque<u32>,
+    lead_times: Histogram,
+    cycle_times: Histogram,
     /// When set, every event is followed by a full check of the engine's invariants.
     pub audit: bool,
     /// When set, the replication's history is appended here.
@@ -316,8 +316,8 @@ fn reset<T>(v: &mut Vec<VecDeque<T>>, n: usize) {
 }
 
 struct Sim<'a> {
-    m: &'a Model,
-    p: &'a Policy,
+    model: &'a Model,
+    policy: &'a Policy,
     ws: &'a mut Workspace,
     streams: Streams,
     arrivals_rng: Stream,
@@ -331,75 +331,75 @@ struct Sim<'a> {
     /// Whether answerers of missing inputs are at work now.
     answering: bool,
     now: f64,
-    last: f64,
+    integrated_to: f64,
     next_card_id: u64,
     day_index: u64,
 
     // Counters.
     backlog_n: u32,
     clarify_n: u32,
-    wip: u32,
+    system_wip: u32,
     stage_wip: Vec<u32>,
     n_present: u32,
     n_working: u32,
     n_idle: [u32; N_CAUSES],
     n_free: u32,
-    prio_live: u32,
+    n_priority_cards: u32,
     arrived_total: u64,
     finished_total: u64,
     areas: Areas,
     at_warmup: Areas,
     at_week: Areas,
-    warm: bool,
-    t: Tally,
+    warmed_up: bool,
+    tally: Tally,
     week: usize,
     week_finished: u64,
     weekly: Vec<f64>,
     n_series: usize,
-    events: u64,
+    n_events: u64,
 }
 
 impl<'a> Sim<'a> {
-    fn new(m: &'a Model, p: &'a Policy, streams: Streams, ws: &'a mut Workspace) -> Self {
-        let s = m.stages.len();
-        let np = m.people.len();
-        ws.q.clear();
+    fn new(model: &'a Model, policy: &'a Policy, streams: Streams, ws: &'a mut Workspace) -> Self {
+        let s = model.stages.len();
+        let np = model.people.len();
+        ws.queue.clear();
         ws.cards.clear();
         ws.free_slots.clear();
         ws.efforts.clear();
         ws.estimates.clear();
-        ws.assign.clear();
+        ws.assignee.clear();
         ws.backlog.clear();
         ws.ready.clear();
-        reset(&mut ws.done, s);
+        reset(&mut ws.done_waiting, s);
         reset(&mut ws.pool, s);
         reset(&mut ws.orphans, s);
         reset(&mut ws.rework, s);
-        reset(&mut ws.todo, np);
-        ws.todo_n.clear();
-        ws.todo_n.resize(s, 0);
+        reset(&mut ws.queued_for, np);
+        ws.queued_at_stage.clear();
+        ws.queued_at_stage.resize(s, 0);
         ws.doing.resize_with(s, Vec::new);
         ws.doing.truncate(s);
         ws.doing.iter_mut().for_each(Vec::clear);
         ws.speed.clear();
         ws.n_skills.clear();
-        ws.skill_mask.clear();
-        ws.skill_mask.resize(s, 0);
-        ws.stage_bits.clear();
+        ws.skilled_people.clear();
+        ws.skilled_people.resize(s, 0);
+        ws.skilled_stages.clear();
         assert!(s <= 64, "validated board size");
         assert!(np <= MAX_TEAM, "validated team size");
-        for (i, person) in m.people.iter().enumerate() {
+        for (i, person) in model.people.iter().enumerate() {
             ws.speed.extend_from_slice(&person.speed);
             ws.n_skills
                 .push(person.speed.iter().filter(|&&v| v > 0.0).count() as u32);
             let mut bits = 0u64;
             for (k, &v) in person.speed.iter().enumerate() {
                 if v > 0.0 {
-                    ws.skill_mask[k] |= 1u128 << i;
+                    ws.skilled_people[k] |= 1u128 << i;
                     bits |= 1 << k;
                 }
             }
-            ws.stage_bits.push(bits);
+            ws.skilled_stages.push(bits);
         }
         ws.people.clear();
         for i in 0..np {
@@ -420,15 +420,15 @@ impl<'a> Sim<'a> {
                 reassigned: false,
                 last_card: None,
                 rng: streams.stream(StreamKind::Person, i as u64),
-                ot_week: 0.0,
-                ot_window: 0.0,
+                overtime_week_h: 0.0,
+                overtime_today_h: 0.0,
             });
         }
         ws.load.clear();
         ws.load.resize(np, 0.0);
-        ws.answer_q.clear();
+        ws.answer_queue.clear();
         ws.answerers.clear();
-        let n_answerers = m
+        let n_answerers = model
             .disruptions
             .missing_input
             .as_ref()
@@ -442,11 +442,11 @@ impl<'a> Sim<'a> {
                 version: 0,
             },
         );
-        let window = m.disruptions.fatigue_window_days.max(1) as usize;
-        ws.ot_ring.clear();
-        ws.ot_ring.resize(np * window, 0.0);
-        ws.lead.clear();
-        ws.cycle.clear();
+        let window = model.disruptions.fatigue_window_days.max(1) as usize;
+        ws.overtime_ring.clear();
+        ws.overtime_ring.resize(np * window, 0.0);
+        ws.lead_times.clear();
+        ws.cycle_times.clear();
         let areas = Areas {
             stage: vec![0.0; s],
             ..Default::default()
@@ -454,58 +454,58 @@ impl<'a> Sim<'a> {
         let n_series = N_WEEKLY_FIXED + s;
 
         Sim {
-            m,
-            p,
+            model,
+            policy,
             ws,
             streams,
             arrivals_rng: streams.stream(StreamKind::Arrivals, 0),
             expedite_rng: streams.stream(StreamKind::Arrivals, 1),
-            interarrival: match m.arrivals.process {
+            interarrival: match model.arrivals.process {
                 ArrivalProcess::Poisson { rate_per_h } => {
                     Some(Dist::exponential(1.0 / rate_per_h).expect("validated rate"))
                 }
                 _ => None,
             },
-            expedite_gap: (m.classes.expedite_rate_per_h > 0.0).then(|| {
-                Dist::exponential(1.0 / m.classes.expedite_rate_per_h).expect("validated rate")
+            expedite_gap: (model.classes.expedite_rate_per_h > 0.0).then(|| {
+                Dist::exponential(1.0 / model.classes.expedite_rate_per_h).expect("validated rate")
             }),
             n_stages: s,
-            days_per_week: m.days_per_week() as u64,
+            days_per_week: model.days_per_week() as u64,
             down_since: vec![f64::NAN; s],
-            answering: m.calendar == Calendar::AlwaysOn,
+            answering: model.calendar == Calendar::AlwaysOn,
             now: 0.0,
-            last: 0.0,
+            integrated_to: 0.0,
             next_card_id: 0,
             day_index: 0,
 
             backlog_n: 0,
             clarify_n: 0,
-            wip: 0,
+            system_wip: 0,
             stage_wip: vec![0; s],
             n_present: 0,
             n_working: 0,
             n_idle: [0; N_CAUSES],
             n_free: 0,
-            prio_live: 0,
+            n_priority_cards: 0,
             arrived_total: 0,
             finished_total: 0,
             at_warmup: areas.clone(),
             at_week: areas.clone(),
             areas,
-            warm: m.warmup_h <= 0.0,
-            t: Tally::default(),
+            warmed_up: model.warmup_h <= 0.0,
+            tally: Tally::default(),
             week: 0,
             week_finished: 0,
-            weekly: vec![0.0; m.weeks() * n_series],
+            weekly: vec![0.0; model.weeks() * n_series],
             n_series,
-            events: 0,
+            n_events: 0,
         }
     }
 
     fn run(&mut self) -> Result<(), String> {
         self.start();
-        let horizon = self.m.horizon_h;
-        while let Some((t, ev)) = self.ws.q.pop() {
+        let horizon = self.model.horizon_h;
+        while let Some((t, ev)) = self.ws.queue.pop() {
             // (A time that is not a number can only come from bad input; stop rather than loop.)
             if t.is_nan() || t >= horizon {
                 break;
@@ -514,7 +514,7 @@ impl<'a> Sim<'a> {
                 return Err(format!("clock went back from {} to {t}", self.now));
             }
             self.advance(t);
-            self.events += 1;
+            self.n_events += 1;
             self.handle(ev);
             if self.ws.audit {
                 self.audit()
@@ -526,58 +526,61 @@ impl<'a> Sim<'a> {
     }
 
     fn start(&mut self) {
-        let m = self.m;
-        for _ in 0..m.arrivals.initial_backlog {
+        let model = self.model;
+        for _ in 0..model.arrivals.initial_backlog {
             self.arrive(STANDARD);
         }
-        match m.arrivals.process {
+        match model.arrivals.process {
             ArrivalProcess::Poisson { .. } => {
                 let t = self.next_gap(false);
-                self.ws.q.push(t, Event::Arrival);
+                self.ws.queue.push(t, Event::Arrival);
             }
-            ArrivalProcess::Batch { .. } => self.ws.q.push(0.0, Event::Batch),
+            ArrivalProcess::Batch { .. } => self.ws.queue.push(0.0, Event::Batch),
             ArrivalProcess::None | ArrivalProcess::Unlimited => {}
         }
         if self.expedite_gap.is_some() {
             let t = self.next_gap(true);
-            self.ws.q.push(t, Event::Expedite);
+            self.ws.queue.push(t, Event::Expedite);
         }
-        if let Calendar::AlwaysOn = m.calendar {
-            for i in 0..m.people.len() {
+        if let Calendar::AlwaysOn = model.calendar {
+            for i in 0..model.people.len() {
                 if !self.scheduled_absent(i, 0.0) {
                     self.come_in(i, f64::INFINITY, f64::INFINITY);
                 }
             }
         }
-        let needs_days = matches!(m.calendar, Calendar::Working { .. })
-            || self.p.planned()
-            || m.disruptions.blockers.is_some()
-            || m.people
+        let needs_days = matches!(model.calendar, Calendar::Working { .. })
+            || self.policy.planned()
+            || model.disruptions.blockers.is_some()
+            || model
+                .people
                 .iter()
                 .any(|p| p.sick_chance_per_day > 0.0 || !p.absences.is_empty());
         if needs_days {
-            self.ws.q.push(m.calendar.day_start(0), Event::DayStart);
+            self.ws
+                .queue
+                .push(model.calendar.day_start(0), Event::DayStart);
         }
-        if HOURS_PER_WEEK < m.horizon_h {
-            self.ws.q.push(HOURS_PER_WEEK, Event::WeekEnd);
+        if HOURS_PER_WEEK < model.horizon_h {
+            self.ws.queue.push(HOURS_PER_WEEK, Event::WeekEnd);
         }
-        if let Release::Cadence { every_h } = self.p.release
+        if let Release::Cadence { every_h } = self.policy.release
             && every_h > 0.0
         {
-            self.ws.q.push(0.0, Event::Replenish);
+            self.ws.queue.push(0.0, Event::Replenish);
         }
-        for (s, h) in self.p.handoffs.iter().enumerate() {
+        for (s, h) in self.policy.handoffs.iter().enumerate() {
             if let Handoff::Pull { poll_every_h } = *h
                 && poll_every_h > 0.0
                 && s > 0
             {
                 self.ws
-                    .q
+                    .queue
                     .push(poll_every_h, Event::Poll { stage: s as u32 });
             }
         }
-        if m.warmup_h > 0.0 {
-            self.ws.q.push(m.warmup_h, Event::WarmupEnd);
+        if model.warmup_h > 0.0 {
+            self.ws.queue.push(model.warmup_h, Event::WarmupEnd);
         }
         self.dispatch();
     }
@@ -594,10 +597,10 @@ impl<'a> Sim<'a> {
     /// Integrates every counter from the last event to `t`.
     #[inline]
     fn advance(&mut self, t: f64) {
-        let dt = t - self.last;
+        let dt = t - self.integrated_to;
         if dt > 0.0 {
             let a = &mut self.areas;
-            a.wip += self.wip as f64 * dt;
+            a.wip += self.system_wip as f64 * dt;
             a.backlog += (self.backlog_n + self.clarify_n) as f64 * dt;
             a.present += self.n_present as f64 * dt;
             a.working += self.n_working as f64 * dt;
@@ -607,7 +610,7 @@ impl<'a> Sim<'a> {
             for (area, &n) in a.stage.iter_mut().zip(&self.stage_wip) {
                 *area += n as f64 * dt;
             }
-            self.last = t;
+            self.integrated_to = t;
         }
         self.now = t;
     }
@@ -617,25 +620,25 @@ impl<'a> Sim<'a> {
             Event::Arrival => {
                 self.arrive(STANDARD);
                 let t = self.next_gap(false);
-                self.ws.q.push(t, Event::Arrival);
+                self.ws.queue.push(t, Event::Arrival);
                 self.dispatch();
             }
             Event::Expedite => {
                 if let Some(slot) = self.arrive(EXPEDITE)
-                    && self.p.planned()
+                    && self.policy.planned()
                 {
                     self.force_into_plan(slot);
                 }
                 let t = self.next_gap(true);
-                self.ws.q.push(t, Event::Expedite);
+                self.ws.queue.push(t, Event::Expedite);
                 self.dispatch();
             }
             Event::Batch => {
-                if let ArrivalProcess::Batch { size, period_h } = self.m.arrivals.process {
+                if let ArrivalProcess::Batch { size, period_h } = self.model.arrivals.process {
                     for _ in 0..size {
                         self.arrive(STANDARD);
                     }
-                    self.ws.q.push(self.now + period_h, Event::Batch);
+                    self.ws.queue.push(self.now + period_h, Event::Batch);
                 }
                 self.dispatch();
             }
@@ -664,7 +667,7 @@ impl<'a> Sim<'a> {
             Event::DayEnd => {
                 // Everybody whose day ends now goes home (one event per distinct end time);
                 // people idle past their normal end go home too (see `classify_idle`).
-                for i in 0..self.m.people.len() {
+                for i in 0..self.model.people.len() {
                     let ps = &self.ws.people[i];
                     if ps.present && self.now >= ps.day_end - 1e-9 {
                         // Work completing at this very instant is done before leaving (its
@@ -684,14 +687,14 @@ impl<'a> Sim<'a> {
             Event::WeekEnd => {
                 self.close_week();
                 let next = (self.week + 1) as f64 * HOURS_PER_WEEK;
-                if next < self.m.horizon_h {
-                    self.ws.q.push(next, Event::WeekEnd);
+                if next < self.model.horizon_h {
+                    self.ws.queue.push(next, Event::WeekEnd);
                 }
             }
             Event::Replenish => {
                 self.release_to_limit();
-                if let Release::Cadence { every_h } = self.p.release {
-                    self.ws.q.push(self.now + every_h, Event::Replenish);
+                if let Release::Cadence { every_h } = self.policy.release {
+                    self.ws.queue.push(self.now + every_h, Event::Replenish);
                 }
                 self.dispatch();
             }
@@ -700,26 +703,28 @@ impl<'a> Sim<'a> {
                 // Everything waiting upstream that fits is pulled into the stage at once; its
                 // people then work it whenever they are there.
                 while self.stage_room(s)
-                    && let Some(i) = self.best_in(&self.ws.done[s - 1])
+                    && let Some(i) = self.best_in(&self.ws.done_waiting[s - 1])
                 {
-                    let slot = self.ws.done[s - 1].remove(i).expect("index in queue");
+                    let slot = self.ws.done_waiting[s - 1]
+                        .remove(i)
+                        .expect("index in queue");
                     let work = self.ws.efforts[slot as usize * self.n_stages + s];
                     self.enter_stage(slot, s, work);
                     self.push_to_queue(slot, s, false);
                 }
                 self.dispatch();
-                if let Handoff::Pull { poll_every_h } = self.p.handoffs[s] {
+                if let Handoff::Pull { poll_every_h } = self.policy.handoffs[s] {
                     self.ws
-                        .q
+                        .queue
                         .push(self.now + poll_every_h, Event::Poll { stage });
                 }
             }
             Event::WarmupEnd => {
-                self.warm = true;
+                self.warmed_up = true;
                 self.at_warmup = self.areas.clone();
-                self.t = Tally::default();
+                self.tally = Tally::default();
                 // Plan commitments still open are in the window: their hits will count.
-                self.t.committed = self
+                self.tally.committed = self
                     .ws
                     .cards
                     .iter()
@@ -730,8 +735,8 @@ impl<'a> Sim<'a> {
                             && c.plan_end >= self.now
                     })
                     .count() as u64;
-                self.ws.lead.clear();
-                self.ws.cycle.clear();
+                self.ws.lead_times.clear();
+                self.ws.cycle_times.clear();
             }
         }
     }
@@ -743,10 +748,10 @@ impl<'a> Sim<'a> {
         let id = self.next_card_id;
         self.next_card_id += 1;
         if class != EXPEDITE
-            && let Some(cap) = self.m.arrivals.max_backlog
+            && let Some(cap) = self.model.arrivals.max_backlog
             && self.backlog_n >= cap
         {
-            self.t.declined += 1;
+            self.tally.declined += 1;
             return None;
         }
         let slot = self.new_card(id, class);
@@ -757,7 +762,7 @@ impl<'a> Sim<'a> {
 
     fn new_card(&mut self, id: u64, class: u8) -> u32 {
         let s = self.n_stages;
-        let m = self.m;
+        let model = self.model;
         let mut rng = self.streams.stream(StreamKind::Card, id);
         let slot = match self.ws.free_slots.pop() {
             Some(slot) => slot,
@@ -765,7 +770,7 @@ impl<'a> Sim<'a> {
                 let slot = self.ws.cards.len() as u32;
                 self.ws.efforts.resize(self.ws.efforts.len() + s, 0.0);
                 self.ws.estimates.resize(self.ws.estimates.len() + s, 0.0);
-                self.ws.assign.resize(self.ws.assign.len() + s, NONE);
+                self.ws.assignee.resize(self.ws.assignee.len() + s, NONE);
                 self.ws.cards.push(Card {
                     id: 0,
                     arrived: 0.0,
@@ -789,7 +794,7 @@ impl<'a> Sim<'a> {
                     input_pending: false,
                     input_delay: 0.0,
                     input_asked: f64::NAN,
-                    detect_u: 0.0,
+                    detection_draw: 0.0,
                     handover_pending: false,
                     return_to: NONE,
                     return_share: 1.0,
@@ -806,10 +811,10 @@ impl<'a> Sim<'a> {
         // The card's own draws, always in this order: efforts, estimate factors, missing
         // input, detection, fixed date. Later draws (rework, blockers) follow its life.
         let base = slot as usize * s;
-        for (k, stage) in m.stages.iter().enumerate() {
+        for (k, stage) in model.stages.iter().enumerate() {
             self.ws.efforts[base + k] = stage.effort.sample(&mut rng);
         }
-        let est = &m.estimates;
+        let est = &model.estimates;
         for k in 0..s {
             let factor = if est.spread > 0.0 {
                 let s2 = (1.0 + est.spread * est.spread).ln();
@@ -819,9 +824,9 @@ impl<'a> Sim<'a> {
                 1.0
             };
             self.ws.estimates[base + k] = self.ws.efforts[base + k] * est.bias * factor;
-            self.ws.assign[base + k] = NONE;
+            self.ws.assignee[base + k] = NONE;
         }
-        let (pending, delay) = match &m.disruptions.missing_input {
+        let (pending, delay) = match &model.disruptions.missing_input {
             Some(mi) => {
                 let u: f64 = rng.random();
                 let d = mi.delay.sample(&mut rng);
@@ -829,19 +834,19 @@ impl<'a> Sim<'a> {
             }
             None => (false, 0.0),
         };
-        let detect_u: f64 = rng.random();
+        let detection_draw: f64 = rng.random();
         let mut class = class;
         let mut due = f64::INFINITY;
-        if m.classes.fixed_date_share > 0.0 {
+        if model.classes.fixed_date_share > 0.0 {
             let u: f64 = rng.random();
-            let d = m.classes.due_in.sample(&mut rng);
-            if class == STANDARD && u < m.classes.fixed_date_share {
+            let d = model.classes.due_in.sample(&mut rng);
+            if class == STANDARD && u < model.classes.fixed_date_share {
                 class = FIXED_DATE;
                 due = self.now + d;
             }
         }
         if class != STANDARD {
-            self.prio_live += 1;
+            self.n_priority_cards += 1;
         }
         let c = &mut self.ws.cards[slot as usize];
         c.id = id;
@@ -860,7 +865,7 @@ impl<'a> Sim<'a> {
         c.input_pending = pending;
         c.input_delay = delay;
         c.input_asked = f64::NAN;
-        c.detect_u = detect_u;
+        c.detection_draw = detection_draw;
         c.handover_pending = false;
         c.return_to = NONE;
         c.rollback = false;
@@ -881,7 +886,7 @@ impl<'a> Sim<'a> {
 
     /// Position of the card to take first in a queue (skipping blocked ones).
     fn best_in(&self, q: &VecDeque<u32>) -> Option<usize> {
-        if self.prio_live == 0 {
+        if self.n_priority_cards == 0 {
             return q.iter().position(|&c| !self.ws.cards[c as usize].blocked);
         }
         let mut best: Option<(usize, (u8, f64, f64))> = None;
@@ -899,7 +904,7 @@ impl<'a> Sim<'a> {
 
     #[inline]
     fn backlog_available(&self) -> bool {
-        self.backlog_n > 0 || matches!(self.m.arrivals.process, ArrivalProcess::Unlimited)
+        self.backlog_n > 0 || matches!(self.model.arrivals.process, ArrivalProcess::Unlimited)
     }
 
     /// Takes the best backlog card out of the backlog (materialising one from an unlimited
@@ -919,18 +924,18 @@ impl<'a> Sim<'a> {
     }
 
     fn commit(&mut self, slot: u32) {
-        self.wip += 1;
+        self.system_wip += 1;
         self.ws.cards[slot as usize].committed = self.now;
     }
 
     /// A readiness check at the commitment point: true when a missing input is detected (the
     /// card then goes to clarification, holding nobody).
     fn readiness_gap(&mut self, slot: u32) -> bool {
-        let Some(p) = self.p.readiness_check else {
+        let Some(p) = self.policy.readiness_check else {
             return false;
         };
         let c = &mut self.ws.cards[slot as usize];
-        if !c.input_pending || c.detect_u >= p {
+        if !c.input_pending || c.detection_draw >= p {
             return false;
         }
         c.state = CardState::Clarify;
@@ -946,9 +951,9 @@ impl<'a> Sim<'a> {
         self.ws.cards[slot as usize].input_asked = self.now;
         if self.ws.answerers.is_empty() {
             let t = self.now + self.ws.cards[slot as usize].input_delay;
-            self.ws.q.push(t, Event::Unblock { card: slot });
+            self.ws.queue.push(t, Event::Unblock { card: slot });
         } else {
-            self.ws.answer_q.push_back(slot);
+            self.ws.answer_queue.push_back(slot);
             self.start_answers();
         }
     }
@@ -962,7 +967,7 @@ impl<'a> Sim<'a> {
             if self.ws.answerers[k].card != NONE {
                 continue;
             }
-            let Some(slot) = self.ws.answer_q.pop_front() else {
+            let Some(slot) = self.ws.answer_queue.pop_front() else {
                 return;
             };
             let left = self.ws.cards[slot as usize].input_delay;
@@ -978,7 +983,7 @@ impl<'a> Sim<'a> {
         a.since = self.now;
         a.version = a.version.wrapping_add(1);
         let (t, version) = (self.now + a.left, a.version);
-        self.ws.q.push(
+        self.ws.queue.push(
             t,
             Event::AnswerDone {
                 answerer: k as u32,
@@ -1009,13 +1014,15 @@ impl<'a> Sim<'a> {
 
     #[inline]
     fn system_room(&self) -> bool {
-        self.p.system_wip_limit.is_none_or(|l| self.wip < l)
+        self.policy
+            .system_wip_limit
+            .is_none_or(|l| self.system_wip < l)
     }
 
     #[inline]
     fn stage_room(&self, s: usize) -> bool {
-        !self.p.stage_limits
-            || self.m.stages[s]
+        !self.policy.stage_limits
+            || self.model.stages[s]
                 .wip_limit
                 .is_none_or(|l| self.stage_wip[s] < l)
     }
@@ -1084,14 +1091,14 @@ impl<'a> Sim<'a> {
             return (true, true);
         }
         if s > 0 {
-            match self.p.handoffs[s] {
+            match self.policy.handoffs[s] {
                 // A polling stage only pulls at its polls (see `Event::Poll`).
                 Handoff::Pull { poll_every_h } if poll_every_h > 0.0 => (false, true),
-                Handoff::Pull { .. } => (!ws.done[s - 1].is_empty(), self.stage_room(s)),
+                Handoff::Pull { .. } => (!ws.done_waiting[s - 1].is_empty(), self.stage_room(s)),
                 Handoff::Push => (false, true),
             }
         } else {
-            match self.p.release {
+            match self.policy.release {
                 Release::OnPull => (
                     self.backlog_available(),
                     self.stage_room(0) && self.system_room(),
@@ -1126,9 +1133,11 @@ impl<'a> Sim<'a> {
             return self.best_in(&ws.rework[s]).map(|i| (Source::Rework, i));
         }
         if s > 0 {
-            return self.best_in(&ws.done[s - 1]).map(|i| (Source::Done, i));
+            return self
+                .best_in(&ws.done_waiting[s - 1])
+                .map(|i| (Source::Done, i));
         }
-        match self.p.release {
+        match self.policy.release {
             Release::OnPull if self.backlog_n == 0 => Some((Source::Backlog, 0)),
             Release::OnPull => self.best_in(&ws.backlog).map(|i| (Source::Backlog, i)),
             Release::Cadence { .. } => self.best_in(&ws.ready).map(|i| (Source::Ready, i)),
@@ -1142,7 +1151,7 @@ impl<'a> Sim<'a> {
             Source::Orphan => ws.orphans[s][i],
             Source::Pool => ws.pool[s][i],
             Source::Rework => ws.rework[s][i],
-            Source::Done => ws.done[s - 1][i],
+            Source::Done => ws.done_waiting[s - 1][i],
             Source::Backlog => match ws.backlog.get(i) {
                 Some(&c) => c,
                 None => return (STANDARD, f64::INFINITY, self.now),
@@ -1167,7 +1176,7 @@ impl<'a> Sim<'a> {
                 slot
             }
             Source::Done => {
-                let slot = self.ws.done[s - 1].remove(i).expect("done");
+                let slot = self.ws.done_waiting[s - 1].remove(i).expect("done");
                 let work = self.ws.efforts[slot as usize * n + s];
                 self.enter_stage(slot, s, work);
                 slot
@@ -1197,7 +1206,7 @@ impl<'a> Sim<'a> {
     /// `person` becomes the card's holder.
     fn hold(&mut self, person: usize, slot: u32) {
         let s = self.ws.cards[slot as usize].stage as usize;
-        let handover = self.m.disruptions.handover_cost_h;
+        let handover = self.model.disruptions.handover_cost_h;
         let c = &mut self.ws.cards[slot as usize];
         c.state = CardState::Doing;
         c.holder = person as u32;
@@ -1241,7 +1250,7 @@ impl<'a> Sim<'a> {
         }
         // The holder's useful share may have changed.
         let active = ps.active;
-        if active != NONE && active != slot && self.m.multitasking == Multitasking::Weinberg {
+        if active != NONE && active != slot && self.model.multitasking == Multitasking::Weinberg {
             self.reschedule(active);
         }
     }
@@ -1254,8 +1263,8 @@ impl<'a> Sim<'a> {
         // Resuming the card one was on (after a night, say) is not a switch.
         let turned = !helper && std::mem::replace(&mut self.ws.people[person].last_card, id) != id;
         if turned && self.ws.people[person].n_held >= 2 {
-            self.t.switches += 1;
-            if let Multitasking::SwitchCost { hours } = self.m.multitasking {
+            self.tally.switches += 1;
+            if let Multitasking::SwitchCost { hours } = self.model.multitasking {
                 self.progress(slot);
                 self.ws.cards[slot as usize].remaining += hours * self.speed(person, s);
             }
@@ -1263,7 +1272,7 @@ impl<'a> Sim<'a> {
         let c = &mut self.ws.cards[slot as usize];
         if !c.started {
             c.started = true;
-            self.t.started += 1;
+            self.tally.started += 1;
         }
         c.workers[c.n_workers as usize] = person as u32;
         c.n_workers += 1;
@@ -1308,16 +1317,16 @@ impl<'a> Sim<'a> {
         c.block_since = self.now;
         if !c.ever_blocked {
             c.ever_blocked = true;
-            self.t.started_blocked += 1;
+            self.tally.started_blocked += 1;
         }
     }
 
     fn unblock(&mut self, slot: u32) {
         let c = &mut self.ws.cards[slot as usize];
         if !c.input_asked.is_nan() {
-            if self.warm {
-                self.t.inputs += 1;
-                self.t.input_wait_h += self.now - c.input_asked;
+            if self.warmed_up {
+                self.tally.inputs += 1;
+                self.tally.input_wait_h += self.now - c.input_asked;
             }
             c.input_asked = f64::NAN;
         }
@@ -1331,8 +1340,8 @@ impl<'a> Sim<'a> {
             }
             _ if c.blocked => {
                 c.blocked = false;
-                if self.warm {
-                    self.t.blocked_card_h += self.now - c.block_since.max(self.m.warmup_h);
+                if self.warmed_up {
+                    self.tally.blocked_card_h += self.now - c.block_since.max(self.model.warmup_h);
                 }
             }
             _ => {}
@@ -1362,12 +1371,12 @@ impl<'a> Sim<'a> {
             let ps = &self.ws.people[w as usize];
             if ps.present {
                 speed += self.ws.speed[w as usize * self.n_stages + s]
-                    * self.m.multitasking.useful_share(ps.n_held);
+                    * self.model.multitasking.useful_share(ps.n_held);
                 n += 1;
             }
         }
         if n > 1 {
-            speed *= self.p.swarming.map_or(1.0, |sw| sw.pairing_efficiency);
+            speed *= self.policy.swarming.map_or(1.0, |sw| sw.pairing_efficiency);
         }
         let c = &mut self.ws.cards[slot as usize];
         c.rate = speed;
@@ -1375,7 +1384,7 @@ impl<'a> Sim<'a> {
         if speed > 0.0 {
             let t = self.now + c.remaining / speed;
             let version = c.version;
-            self.ws.q.push(
+            self.ws.queue.push(
                 t,
                 Event::StageDone {
                     card: slot,
@@ -1394,7 +1403,7 @@ impl<'a> Sim<'a> {
             return;
         }
         // The stage's check may send the card back.
-        if let Some(rw) = &self.m.stages[s].rework {
+        if let Some(rw) = &self.model.stages[s].rework {
             let u: f64 = self.ws.cards[slot as usize].rng.random();
             if u < rw.probability {
                 self.send_back(slot, s, rw.to, rw.effort_share, rw.effort_share);
@@ -1403,17 +1412,17 @@ impl<'a> Sim<'a> {
         }
         // A deployment may fail: the change goes back for a fix, and under the `break` rule
         // the environment is down until somebody rolls it back.
-        if let Some(dep) = &self.m.stages[s].deployment {
+        if let Some(dep) = &self.model.stages[s].deployment {
             let c = &mut self.ws.cards[slot as usize];
             let u: f64 = c.rng.random();
             let rollback = dep.rollback_effort.sample(&mut c.rng);
             let failed = u < dep.failure_probability;
-            if self.warm {
-                self.t.deployments += 1;
-                self.t.failed_deployments += u64::from(failed);
+            if self.warmed_up {
+                self.tally.deployments += 1;
+                self.tally.failed_deployments += u64::from(failed);
             }
             if failed {
-                if self.p.failed_deploy == FailedDeploy::Break && self.down_since[s].is_nan() {
+                if self.policy.failed_deploy == FailedDeploy::Break && self.down_since[s].is_nan() {
                     self.down_since[s] = self.now;
                     self.new_rollback(s, rollback);
                 }
@@ -1437,10 +1446,10 @@ impl<'a> Sim<'a> {
             self.finish_card(slot);
             return;
         }
-        match self.p.handoffs[s + 1] {
+        match self.policy.handoffs[s + 1] {
             Handoff::Pull { .. } => {
                 self.ws.cards[slot as usize].state = CardState::DoneWaiting;
-                self.ws.done[s].push_back(slot);
+                self.ws.done_waiting[s].push_back(slot);
             }
             Handoff::Push => {
                 let work = self.ws.efforts[slot as usize * self.n_stages + s + 1];
@@ -1458,7 +1467,7 @@ impl<'a> Sim<'a> {
         let c = &mut self.ws.cards[slot as usize];
         c.return_to = s as u32;
         c.return_share = again_share;
-        if self.p.planned() && (to == 0 || matches!(self.p.handoffs[to], Handoff::Push)) {
+        if self.policy.planned() && (to == 0 || matches!(self.policy.handoffs[to], Handoff::Push)) {
             // Back to the person planned for that stage, at once.
             let work = self.ws.efforts[slot as usize * self.n_stages + to] * fix_share;
             self.set_work(slot, to, work);
@@ -1488,30 +1497,30 @@ impl<'a> Sim<'a> {
 
     fn rollback_done(&mut self, slot: u32, s: usize) {
         let down = self.now - self.down_since[s];
-        if self.warm {
-            self.t.restores += 1;
-            self.t.downtime_h += self.now - self.down_since[s].max(self.m.warmup_h);
-            self.t.restore_h += down;
+        if self.warmed_up {
+            self.tally.restores += 1;
+            self.tally.downtime_h += self.now - self.down_since[s].max(self.model.warmup_h);
+            self.tally.restore_h += down;
         }
         self.down_since[s] = f64::NAN;
         let c = &mut self.ws.cards[slot as usize];
         c.state = CardState::Free;
         c.rollback = false;
-        self.prio_live -= 1;
+        self.n_priority_cards -= 1;
         self.ws.free_slots.push(slot);
     }
 
     /// Pushes a card (already in stage `s`) to its planned person, or to the stage's pool.
     fn push_to_queue(&mut self, slot: u32, s: usize, front: bool) {
-        let who = self.ws.assign[slot as usize * self.n_stages + s];
+        let who = self.ws.assignee[slot as usize * self.n_stages + s];
         let c = &mut self.ws.cards[slot as usize];
         c.state = CardState::Todo;
         c.stage = s as u32;
         let q = if who == NONE {
             &mut self.ws.pool[s]
         } else {
-            self.ws.todo_n[s] += 1;
-            &mut self.ws.todo[who as usize]
+            self.ws.queued_at_stage[s] += 1;
+            &mut self.ws.queued_for[who as usize]
         };
         if front || c.class == EXPEDITE {
             q.push_front(slot);
@@ -1522,32 +1531,32 @@ impl<'a> Sim<'a> {
 
     fn finish_card(&mut self, slot: u32) {
         self.set_counted(slot, NONE);
-        self.wip -= 1;
+        self.system_wip -= 1;
         self.finished_total += 1;
         self.week_finished += 1;
         let c = &mut self.ws.cards[slot as usize];
         c.state = CardState::Free;
         if c.class != STANDARD {
-            self.prio_live -= 1;
+            self.n_priority_cards -= 1;
         }
-        if self.warm {
+        if self.warmed_up {
             let lead = self.now - c.arrived;
             let cycle = self.now - c.committed;
-            self.t.finished += 1;
-            self.t.sum_lead += lead;
-            self.t.sum_cycle += cycle;
-            self.t.sum_touch += c.touch;
+            self.tally.finished += 1;
+            self.tally.sum_lead += lead;
+            self.tally.sum_cycle += cycle;
+            self.tally.sum_touch += c.touch;
             if c.plan_end.is_finite() && self.now <= c.plan_end {
-                self.t.commit_hits += 1;
+                self.tally.commit_hits += 1;
             }
             if c.class == FIXED_DATE {
-                self.t.due_cards += 1;
+                self.tally.due_cards += 1;
                 if self.now <= c.due {
-                    self.t.due_hits += 1;
+                    self.tally.due_hits += 1;
                 }
             }
-            self.ws.lead.record(lead);
-            self.ws.cycle.record(cycle);
+            self.ws.lead_times.record(lead);
+            self.ws.cycle_times.record(cycle);
         }
         self.ws.free_slots.push(slot);
     }
@@ -1635,10 +1644,10 @@ impl<'a> Sim<'a> {
         ps.present_h += now - ps.day_start;
         let ot = (now - ps.normal_end).max(0.0);
         if ot > 0.0 {
-            ps.ot_week += ot;
-            ps.ot_window += ot;
-            if self.warm {
-                self.t.overtime_h += ot;
+            ps.overtime_week_h += ot;
+            ps.overtime_today_h += ot;
+            if self.warmed_up {
+                self.tally.overtime_h += ot;
             }
         }
         self.n_present -= 1;
@@ -1650,7 +1659,7 @@ impl<'a> Sim<'a> {
 
     /// Whether a scheduled absence covers time `t` for `person`.
     fn scheduled_absent(&self, person: usize, t: f64) -> bool {
-        self.m.people[person]
+        self.model.people[person]
             .absences
             .iter()
             .any(|&(a, b)| t >= a && t < b)
@@ -1658,20 +1667,20 @@ impl<'a> Sim<'a> {
 
     /// Sickness and absences for today; returns whether the person works today.
     fn decide_presence(&mut self, person: usize) -> bool {
-        let m = self.m;
-        let pm = &m.people[person];
+        let model = self.model;
+        let pm = &model.people[person];
         if pm.sick_chance_per_day <= 0.0 {
             // Nobody with a zero chance falls sick, whatever the policy: no draws needed.
             return pm.absences.is_empty() || !self.scheduled_absent(person, self.now);
         }
-        let window = m.disruptions.fatigue_window_days.max(1) as usize;
+        let window = model.disruptions.fatigue_window_days.max(1) as usize;
         let day = self.day_index;
         // Fatigue: overtime in the trailing window, kept as a ring of daily values.
-        let ring = &mut self.ws.ot_ring[person * window..(person + 1) * window];
+        let ring = &mut self.ws.overtime_ring[person * window..(person + 1) * window];
         let slot = (day as usize) % window;
         let ps = &mut self.ws.people[person];
-        let yesterday = ps.ot_window;
-        ps.ot_window = 0.0;
+        let yesterday = ps.overtime_today_h;
+        ps.overtime_today_h = 0.0;
         let prev = (slot + window - 1) % window;
         ring[prev] = yesterday;
         ring[slot] = 0.0;
@@ -1680,25 +1689,27 @@ impl<'a> Sim<'a> {
         let u: f64 = ps.rng.random();
         let dur = pm.sick_days.sample(&mut ps.rng);
         let chance =
-            pm.sick_chance_per_day * (1.0 + m.disruptions.fatigue_per_overtime_hour * recent);
+            pm.sick_chance_per_day * (1.0 + model.disruptions.fatigue_per_overtime_hour * recent);
         if ps.sick_until_day <= day && u < chance.min(1.0) {
             ps.sick_until_day = day + dur.ceil().max(1.0) as u64;
         }
         let sick = ps.sick_until_day > day;
-        if sick && self.warm {
-            self.t.sick_days += 1;
+        if sick && self.warmed_up {
+            self.tally.sick_days += 1;
         }
         !(sick || self.scheduled_absent(person, self.now))
     }
 
     fn day_start(&mut self) {
-        let np = self.m.people.len();
-        let working = matches!(self.m.calendar, Calendar::Working { .. });
-        if let Calendar::Working { hours_per_day, .. } = self.m.calendar
+        let np = self.model.people.len();
+        let working = matches!(self.model.calendar, Calendar::Working { .. });
+        if let Calendar::Working { hours_per_day, .. } = self.model.calendar
             && !self.ws.answerers.is_empty()
         {
             self.answers_on();
-            self.ws.q.push(self.now + hours_per_day, Event::AnswersOff);
+            self.ws
+                .queue
+                .push(self.now + hours_per_day, Event::AnswersOff);
         }
         for i in 0..np {
             let present_today = self.decide_presence(i);
@@ -1706,7 +1717,7 @@ impl<'a> Sim<'a> {
                 self.ws.people[i].absent_days = 0;
                 self.ws.people[i].reassigned = false;
                 if working {
-                    let end = self.now + self.m.people[i].hours_per_day;
+                    let end = self.now + self.model.people[i].hours_per_day;
                     self.come_in(i, end, end);
                 } else if !self.ws.people[i].present {
                     self.come_in(i, f64::INFINITY, f64::INFINITY);
@@ -1725,7 +1736,7 @@ impl<'a> Sim<'a> {
                 self.absent_today(i);
             }
         }
-        if let Release::Plan { period_weeks, .. } = self.p.release {
+        if let Release::Plan { period_weeks, .. } = self.policy.release {
             let period_days = self.days_per_week * period_weeks as u64;
             if self.day_index.is_multiple_of(period_days) {
                 self.plan(period_days);
@@ -1752,21 +1763,21 @@ impl<'a> Sim<'a> {
                         ends[n_ends] = end;
                         n_ends += 1;
                     }
-                    self.ws.q.push(end, Event::DayEnd);
+                    self.ws.queue.push(end, Event::DayEnd);
                 }
             }
         }
         self.day_index += 1;
-        let next = self.m.calendar.day_start(self.day_index);
-        self.ws.q.push(next, Event::DayStart);
+        let next = self.model.calendar.day_start(self.day_index);
+        self.ws.queue.push(next, Event::DayStart);
         self.dispatch();
     }
 
     /// What happens to an absent person's cards.
     fn absent_today(&mut self, person: usize) {
-        if self.p.planned() {
+        if self.policy.planned() {
             let ps = &self.ws.people[person];
-            if ps.absent_days >= self.p.emergency_after_days && !ps.reassigned {
+            if ps.absent_days >= self.policy.emergency_after_days && !ps.reassigned {
                 self.ws.people[person].reassigned = true;
                 self.emergency_reassign(person);
             }
@@ -1792,7 +1803,7 @@ impl<'a> Sim<'a> {
         let c = &self.ws.cards[slot as usize];
         if c.stage as usize == s && matches!(c.state, CardState::Doing | CardState::Orphan) {
             let done = (c.stage_work - c.remaining).max(0.0);
-            (est - done).max(est * self.m.estimates.min_remaining_share)
+            (est - done).max(est * self.model.estimates.min_remaining_share)
         } else {
             est
         }
@@ -1814,7 +1825,7 @@ impl<'a> Sim<'a> {
             }
             let first = c.stage as usize + usize::from(c.state == CardState::DoneWaiting);
             for s in first..n {
-                let who = self.ws.assign[slot as usize * n + s];
+                let who = self.ws.assignee[slot as usize * n + s];
                 if who != NONE {
                     load[who as usize] +=
                         self.visible_remaining(slot, s) / self.speed(who as usize, s);
@@ -1829,7 +1840,7 @@ impl<'a> Sim<'a> {
     fn least_loaded(&self, s: usize, work: f64, load: &[f64], exclude: usize) -> Option<usize> {
         let mut best: Option<usize> = None;
         let (mut best_absent, mut best_load) = (true, f64::INFINITY);
-        let mut cand = self.ws.skill_mask[s];
+        let mut cand = self.ws.skilled_people[s];
         while cand != 0 {
             let i = cand.trailing_zeros() as usize;
             cand &= cand - 1;
@@ -1851,7 +1862,7 @@ impl<'a> Sim<'a> {
     }
 
     fn set_assign(&mut self, slot: u32, s: usize, who: usize) {
-        self.ws.assign[slot as usize * self.n_stages + s] = who as u32;
+        self.ws.assignee[slot as usize * self.n_stages + s] = who as u32;
         if let Some(tr) = &mut self.ws.trace {
             tr.push(Trace::Assign {
                 t: self.now,
@@ -1884,15 +1895,15 @@ impl<'a> Sim<'a> {
     fn plan(&mut self, period_days: u64) {
         let Release::Plan {
             planning_factor, ..
-        } = self.p.release
+        } = self.policy.release
         else {
             return;
         };
-        let plan_end = self.m.calendar.day_start(self.day_index + period_days) - 1e-9;
+        let plan_end = self.model.calendar.day_start(self.day_index + period_days) - 1e-9;
         self.compute_loads();
         let mut load = std::mem::take(&mut self.ws.load);
         let capacity: Vec<f64> = self
-            .m
+            .model
             .people
             .iter()
             .map(|p| p.hours_per_day * period_days as f64 * planning_factor)
@@ -1907,14 +1918,14 @@ impl<'a> Sim<'a> {
             ) && !c.committed.is_nan()
             {
                 c.plan_end = plan_end;
-                if self.warm {
-                    self.t.committed += 1;
+                if self.warmed_up {
+                    self.tally.committed += 1;
                 }
             }
         }
         // Candidates in priority order (the backlog is in arrival order).
         let mut order: Vec<u32> = self.ws.backlog.iter().copied().collect();
-        if self.prio_live > 0 {
+        if self.n_priority_cards > 0 {
             order.sort_by(|&a, &b| {
                 let (ka, kb) = (self.key(a), self.key(b));
                 ka.0.cmp(&kb.0)
@@ -1929,14 +1940,14 @@ impl<'a> Sim<'a> {
             self.assign_card(slot, &mut trial, false);
             // Only the card's assignees must stay within capacity: a teammate already over it
             // (carry-over, an oversized card) does not stop cards for others.
-            let fits = (0..self.m.people.len())
+            let fits = (0..self.model.people.len())
                 .all(|p| trial[p] <= capacity[p] + 1e-9 || trial[p] <= load[p]);
             // A card too big for anyone's period even on an empty plan would never fit: it is
             // committed on its own when it reaches the head of the queue.
             let oversized = |sim: &mut Self, trial: &mut Vec<f64>| {
                 trial.iter_mut().for_each(|l| *l = 0.0);
                 sim.assign_card(slot, trial, false);
-                !(0..sim.m.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9)
+                !(0..sim.model.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9)
             };
             if fits || (k == 0 && !any && oversized(self, &mut trial)) {
                 taken.push(slot);
@@ -1944,16 +1955,16 @@ impl<'a> Sim<'a> {
                 any = true;
             }
         }
-        if matches!(self.m.arrivals.process, ArrivalProcess::Unlimited) {
+        if matches!(self.model.arrivals.process, ArrivalProcess::Unlimited) {
             // An endless backlog: keep committing fresh cards while they fit (and while the
             // system stays within the largest WIP flowsim simulates).
-            while self.wip < MAX_SYSTEM_WIP {
+            while self.system_wip < MAX_SYSTEM_WIP {
                 let id = self.next_card_id;
                 let slot = self.new_card(id, STANDARD);
                 self.next_card_id += 1;
                 trial.copy_from_slice(&load);
                 self.assign_card(slot, &mut trial, false);
-                let fits = (0..self.m.people.len())
+                let fits = (0..self.model.people.len())
                     .all(|p| trial[p] <= capacity[p] + 1e-9 || trial[p] <= load[p]);
                 if !fits && any {
                     // Not planned this time: it waits at the head of the backlog.
@@ -1977,8 +1988,8 @@ impl<'a> Sim<'a> {
         self.assign_card(slot, load, true);
         self.commit(slot);
         self.ws.cards[slot as usize].plan_end = plan_end;
-        if self.warm && plan_end.is_finite() {
-            self.t.committed += 1;
+        if self.warmed_up && plan_end.is_finite() {
+            self.tally.committed += 1;
         }
         let work = self.ws.efforts[slot as usize * self.n_stages];
         self.enter_stage(slot, 0, work);
@@ -2018,9 +2029,9 @@ impl<'a> Sim<'a> {
             self.reassign_stage(slot, s, person, &mut load);
             self.push_to_queue(slot, s, true);
         }
-        let queued: Vec<u32> = self.ws.todo[person].drain(..).collect();
+        let queued: Vec<u32> = self.ws.queued_for[person].drain(..).collect();
         for &slot in &queued {
-            self.ws.todo_n[self.ws.cards[slot as usize].stage as usize] -= 1;
+            self.ws.queued_at_stage[self.ws.cards[slot as usize].stage as usize] -= 1;
         }
         for slot in queued {
             let s = self.ws.cards[slot as usize].stage as usize;
@@ -2033,7 +2044,7 @@ impl<'a> Sim<'a> {
                 continue;
             }
             for s in c.stage as usize + 1..n {
-                if self.ws.assign[slot as usize * n + s] == person as u32 {
+                if self.ws.assignee[slot as usize * n + s] == person as u32 {
                     self.reassign_stage(slot, s, person, &mut load);
                 }
             }
@@ -2051,7 +2062,7 @@ impl<'a> Sim<'a> {
 
     /// Daily chance of a blocking event for every card in progress.
     fn draw_blockers(&mut self) {
-        let Some(b) = &self.m.disruptions.blockers else {
+        let Some(b) = &self.model.disruptions.blockers else {
             return;
         };
         for s in 0..self.n_stages {
@@ -2074,10 +2085,12 @@ impl<'a> Sim<'a> {
                         c.block_since = self.now;
                         if !c.ever_blocked {
                             c.ever_blocked = true;
-                            self.t.started_blocked += 1;
+                            self.tally.started_blocked += 1;
                         }
                     }
-                    self.ws.q.push(self.now + d, Event::Unblock { card: slot });
+                    self.ws
+                        .queue
+                        .push(self.now + d, Event::Unblock { card: slot });
                 }
             }
         }
@@ -2085,21 +2098,21 @@ impl<'a> Sim<'a> {
 
     /// Overtime decisions at the start of a working day.
     fn decide_overtime(&mut self) {
-        match self.p.overtime {
+        match self.policy.overtime {
             Overtime::None => {}
             Overtime::ToPlan => {
-                let Release::Plan { period_weeks, .. } = self.p.release else {
+                let Release::Plan { period_weeks, .. } = self.policy.release else {
                     return;
                 };
                 let period_days = self.days_per_week * period_weeks as u64;
                 let days_left = (period_days - self.day_index % period_days) as f64;
                 self.compute_loads();
-                for i in 0..self.m.people.len() {
+                for i in 0..self.model.people.len() {
                     let ps = &self.ws.people[i];
                     if !ps.present {
                         continue;
                     }
-                    let pm = &self.m.people[i];
+                    let pm = &self.model.people[i];
                     let normal_left = days_left * pm.hours_per_day;
                     if self.ws.load[i] > normal_left + 1e-9 {
                         let extra = (self.ws.load[i] - normal_left).min(pm.max_overtime_h_per_day);
@@ -2112,7 +2125,7 @@ impl<'a> Sim<'a> {
                     hours_per_day,
                     days_per_week,
                     ..
-                } = self.m.calendar
+                } = self.model.calendar
                 else {
                     return;
                 };
@@ -2130,7 +2143,7 @@ impl<'a> Sim<'a> {
                     let time_left = (c.due - self.now) * work_per_hour;
                     if left > time_left && holder != NONE && self.ws.people[holder as usize].present
                     {
-                        let pm = &self.m.people[holder as usize];
+                        let pm = &self.model.people[holder as usize];
                         let ps = &mut self.ws.people[holder as usize];
                         ps.day_end = ps.normal_end + pm.max_overtime_h_per_day;
                     }
@@ -2143,7 +2156,7 @@ impl<'a> Sim<'a> {
     /// the most specialised, then the lowest index.
     fn best_free(&self, s: usize, takers: u128) -> Option<usize> {
         let mut best: Option<usize> = None;
-        let mut cand = takers & self.ws.skill_mask[s];
+        let mut cand = takers & self.ws.skilled_people[s];
         while cand != 0 {
             let i = cand.trailing_zeros() as usize;
             cand &= cand - 1;
@@ -2168,8 +2181,8 @@ impl<'a> Sim<'a> {
         let ps = &self.ws.people[i];
         ps.present
             && ps.active == NONE
-            && ps.n_held < self.m.people[i].wip_limit
-            && (ps.n_held == 0 || self.p.on_block == OnBlock::Switch)
+            && ps.n_held < self.model.people[i].wip_limit
+            && (ps.n_held == 0 || self.policy.on_block == OnBlock::Switch)
     }
 
     /// A held card the person can resume (not blocked), if any.
@@ -2185,7 +2198,7 @@ impl<'a> Sim<'a> {
 
     /// Gives work to free people until nobody free can take anything, then classifies idleness.
     fn dispatch(&mut self) {
-        if let Release::Cadence { every_h } = self.p.release
+        if let Release::Cadence { every_h } = self.policy.release
             && every_h == 0.0
         {
             self.release_to_limit();
@@ -2195,9 +2208,9 @@ impl<'a> Sim<'a> {
         }
         // Own cards first: resume held work, then (push) the person's planned queue. Collect
         // who may take new work as a set.
-        let planned = self.p.planned();
+        let planned = self.policy.planned();
         let mut takers: u128 = 0;
-        for i in 0..self.m.people.len() {
+        for i in 0..self.model.people.len() {
             // Again while the card just taken blocked at once (its input was missing).
             loop {
                 let ps = &self.ws.people[i];
@@ -2214,13 +2227,13 @@ impl<'a> Sim<'a> {
                     break;
                 }
                 if planned
-                    && let Some(k) = self.ws.todo[i].iter().position(|&c| {
+                    && let Some(k) = self.ws.queued_for[i].iter().position(|&c| {
                         let c = &self.ws.cards[c as usize];
                         !c.blocked && self.down_since[c.stage as usize].is_nan()
                     })
                 {
-                    let slot = self.ws.todo[i].remove(k).expect("index in queue");
-                    self.ws.todo_n[self.ws.cards[slot as usize].stage as usize] -= 1;
+                    let slot = self.ws.queued_for[i].remove(k).expect("index in queue");
+                    self.ws.queued_at_stage[self.ws.cards[slot as usize].stage as usize] -= 1;
                     self.hold(i, slot);
                     self.activate(i, slot);
                     continue;
@@ -2233,7 +2246,7 @@ impl<'a> Sim<'a> {
             let mut choice: Option<(usize, Source, usize, usize)> = None;
             let mut choice_key = (u8::MAX, f64::INFINITY, f64::INFINITY);
             for s in (0..self.n_stages).rev() {
-                if takers & self.ws.skill_mask[s] == 0 {
+                if takers & self.ws.skilled_people[s] == 0 {
                     continue;
                 }
                 let (has, room) = self.input(s);
@@ -2247,7 +2260,7 @@ impl<'a> Sim<'a> {
                     continue;
                 };
                 let k = self.source_key(s, src, i);
-                let k = match self.p.selection {
+                let k = match self.policy.selection {
                     // Rightmost first, classes of service still on top.
                     Selection::RightmostFirst => (k.0, 0.0, -(s as f64)),
                     Selection::OldestFirst => k,
@@ -2265,7 +2278,7 @@ impl<'a> Sim<'a> {
                 takers &= !(1u128 << person);
             }
         }
-        if self.p.swarming.is_some() {
+        if self.policy.swarming.is_some() {
             self.swarm();
         }
         if self.n_free > 0 {
@@ -2275,20 +2288,20 @@ impl<'a> Sim<'a> {
 
     /// Free people join a card in progress at the most loaded stage they can work.
     fn swarm(&mut self) {
-        let max = self.p.swarming.map_or(1, |s| s.max_per_card as usize);
+        let max = self.policy.swarming.map_or(1, |s| s.max_per_card as usize);
         // Per stage, the active card a helper would join: fewest workers, then oldest.
         let mut picks = [NONE; 64];
         for (s, pick) in picks.iter_mut().enumerate().take(self.n_stages) {
             *pick = self.swarm_pick(s, max);
         }
-        for person in 0..self.m.people.len() {
+        for person in 0..self.model.people.len() {
             let ps = &self.ws.people[person];
             if !ps.present || ps.active != NONE {
                 continue;
             }
             // The most loaded stage the person can work that has a card to join.
             let mut best: Option<(u32, usize)> = None;
-            let mut bits = self.ws.stage_bits[person];
+            let mut bits = self.ws.skilled_stages[person];
             while bits != 0 {
                 let s = bits.trailing_zeros() as usize;
                 bits &= bits - 1;
@@ -2337,7 +2350,7 @@ impl<'a> Sim<'a> {
         for s in 0..self.n_stages {
             let (mut h, room) = self.input(s);
             // Planned work waiting in people's queues counts as work waiting at its stage.
-            if !h && self.ws.todo_n[s] > 0 {
+            if !h && self.ws.queued_at_stage[s] > 0 {
                 h = true;
             }
             if h {
@@ -2347,7 +2360,7 @@ impl<'a> Sim<'a> {
                 }
             }
         }
-        for person in 0..self.m.people.len() {
+        for person in 0..self.model.people.len() {
             let ps = &self.ws.people[person];
             if !ps.present || ps.active != NONE {
                 continue;
@@ -2357,7 +2370,7 @@ impl<'a> Sim<'a> {
                 self.go_home(person);
                 continue;
             }
-            let skills = self.ws.stage_bits[person];
+            let skills = self.ws.skilled_stages[person];
             let cause = if ps.n_held > 0 {
                 IdleCause::Waiting
             } else if skills & no_room != 0 {
@@ -2375,12 +2388,12 @@ impl<'a> Sim<'a> {
 
     fn close_week(&mut self) {
         let w = self.week;
-        if w >= self.m.weeks() {
+        if w >= self.model.weeks() {
             return;
         }
         let start = w as f64 * HOURS_PER_WEEK;
         let len = (self.now - start).max(1e-12);
-        let np = self.m.people.len().max(1) as f64;
+        let np = self.model.people.len().max(1) as f64;
         let mut ot_total = 0.0;
         let mut with_ot = 0;
         for ps in self.ws.people.iter_mut() {
@@ -2390,16 +2403,16 @@ impl<'a> Sim<'a> {
             } else {
                 0.0
             };
-            let ot = ps.ot_week + running;
+            let ot = ps.overtime_week_h + running;
             ot_total += ot;
             if ot > 0.0 {
                 with_ot += 1;
             }
-            ps.ot_week = -running;
+            ps.overtime_week_h = -running;
         }
-        if self.warm {
-            self.t.person_weeks += self.m.people.len() as u64;
-            self.t.person_weeks_ot += with_ot;
+        if self.warmed_up {
+            self.tally.person_weeks += self.model.people.len() as u64;
+            self.tally.person_weeks_ot += with_ot;
         }
         let a = &self.areas;
         let b = &self.at_week;
@@ -2429,15 +2442,15 @@ impl<'a> Sim<'a> {
     }
 
     fn finish(mut self) -> RepResult {
-        let now = self.m.horizon_h;
+        let now = self.model.horizon_h;
         self.now = now;
         // Overtime of people still at work at the horizon.
         for ps in &self.ws.people {
-            if ps.present && self.warm {
-                self.t.overtime_h += (now - ps.normal_end).max(0.0);
+            if ps.present && self.warmed_up {
+                self.tally.overtime_h += (now - ps.normal_end).max(0.0);
             }
         }
-        if self.week < self.m.weeks() {
+        if self.week < self.model.weeks() {
             self.close_week();
         }
         // Unfinished cards enter the time histograms as censored observations; cards still
@@ -2445,10 +2458,10 @@ impl<'a> Sim<'a> {
         let mut unfinished = 0u64;
         let mut age_sum = 0.0;
         let mut age_max: f64 = 0.0;
-        let from_warm = self.m.warmup_h.min(now);
+        let from_warm = self.model.warmup_h.min(now);
         for &since in &self.down_since {
             if !since.is_nan() {
-                self.t.downtime_h += now - since.max(from_warm);
+                self.tally.downtime_h += now - since.max(from_warm);
             }
         }
         for c in &self.ws.cards {
@@ -2459,23 +2472,23 @@ impl<'a> Sim<'a> {
             unfinished += 1;
             age_sum += age;
             age_max = age_max.max(age);
-            self.ws.lead.censor(age);
+            self.ws.lead_times.censor(age);
             if !c.committed.is_nan() {
-                self.ws.cycle.censor(now - c.committed);
+                self.ws.cycle_times.censor(now - c.committed);
             }
             if c.blocked && c.state != CardState::Clarify {
-                self.t.blocked_card_h += now - c.block_since.max(from_warm);
+                self.tally.blocked_card_h += now - c.block_since.max(from_warm);
             }
             if c.class == FIXED_DATE && c.due < now && c.due >= from_warm {
-                self.t.due_cards += 1;
+                self.tally.due_cards += 1;
             }
         }
         let measured = (now - from_warm).max(1e-12);
         let weeks = measured / HOURS_PER_WEEK;
-        let np = self.m.people.len().max(1) as f64;
+        let np = self.model.people.len().max(1) as f64;
         let a = &self.areas;
         let b = &self.at_warmup;
-        let t = &self.t;
+        let t = &self.tally;
         let n = t.finished;
         let mean = |sum: f64| (n > 0).then(|| sum / n as f64);
         let ratio = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
@@ -2483,13 +2496,13 @@ impl<'a> Sim<'a> {
         v[M::ThroughputPerWeek as usize] = Some(n as f64 / weeks);
         v[M::CardsFinished as usize] = Some(n as f64);
         v[M::LeadTimeMean as usize] = mean(t.sum_lead);
-        v[M::LeadTimeP50 as usize] = self.ws.lead.quantile(0.50);
-        v[M::LeadTimeP85 as usize] = self.ws.lead.quantile(0.85);
-        v[M::LeadTimeP95 as usize] = self.ws.lead.quantile(0.95);
+        v[M::LeadTimeP50 as usize] = self.ws.lead_times.quantile(0.50);
+        v[M::LeadTimeP85 as usize] = self.ws.lead_times.quantile(0.85);
+        v[M::LeadTimeP95 as usize] = self.ws.lead_times.quantile(0.95);
         v[M::CycleTimeMean as usize] = mean(t.sum_cycle);
-        v[M::CycleTimeP50 as usize] = self.ws.cycle.quantile(0.50);
-        v[M::CycleTimeP85 as usize] = self.ws.cycle.quantile(0.85);
-        v[M::CycleTimeP95 as usize] = self.ws.cycle.quantile(0.95);
+        v[M::CycleTimeP50 as usize] = self.ws.cycle_times.quantile(0.50);
+        v[M::CycleTimeP85 as usize] = self.ws.cycle_times.quantile(0.85);
+        v[M::CycleTimeP95 as usize] = self.ws.cycle_times.quantile(0.95);
         v[M::WipMean as usize] = Some((a.wip - b.wip) / measured);
         v[M::BacklogMean as usize] = Some((a.backlog - b.backlog) / measured);
         let present = a.present - b.present;
@@ -2508,14 +2521,14 @@ impl<'a> Sim<'a> {
         v[M::ContextSwitches as usize] = Some(t.switches as f64);
         v[M::DueDateHitRate as usize] = ratio(t.due_hits, t.due_cards);
         v[M::InputWaitMean as usize] = (t.inputs > 0).then(|| t.input_wait_h / t.inputs as f64);
-        let deploys = self.m.stages.iter().any(|s| s.deployment.is_some());
+        let deploys = self.model.stages.iter().any(|s| s.deployment.is_some());
         if deploys {
             v[M::DeploymentsPerWeek as usize] =
                 Some((t.deployments - t.failed_deployments) as f64 / weeks);
             v[M::ChangeFailureRate as usize] = ratio(t.failed_deployments, t.deployments);
             v[M::TimeToRestoreMean as usize] = if t.failed_deployments == 0 {
                 None
-            } else if self.p.failed_deploy == FailedDeploy::KeepLastGood {
+            } else if self.policy.failed_deploy == FailedDeploy::KeepLastGood {
                 Some(0.0)
             } else {
                 (t.restores > 0).then(|| t.restore_h / t.restores as f64)
@@ -2536,7 +2549,7 @@ impl<'a> Sim<'a> {
         RepResult {
             values: v,
             weekly: std::mem::take(&mut self.weekly),
-            events: self.events,
+            events: self.n_events,
         }
     }
 
@@ -2560,7 +2573,7 @@ impl<'a> Sim<'a> {
         for &c in &ws.ready {
             mark(c, CardState::Ready, "ready")?;
         }
-        for q in &ws.todo {
+        for q in &ws.queued_for {
             for &c in q {
                 mark(c, CardState::Todo, "a person's queue")?;
             }
@@ -2569,7 +2582,7 @@ impl<'a> Sim<'a> {
             for &c in &ws.doing[s] {
                 mark(c, CardState::Doing, "doing")?;
             }
-            for &c in &ws.done[s] {
+            for &c in &ws.done_waiting[s] {
                 mark(c, CardState::DoneWaiting, "done")?;
             }
             for &c in &ws.pool[s] {
@@ -2583,13 +2596,13 @@ impl<'a> Sim<'a> {
             }
             // Limits hold where work is pulled in; a push hand-off ignores them by design.
             let pulled_in = if s == 0 {
-                !self.p.planned()
+                !self.policy.planned()
             } else {
-                matches!(self.p.handoffs[s], Handoff::Pull { .. })
+                matches!(self.policy.handoffs[s], Handoff::Pull { .. })
             };
-            if self.p.stage_limits
+            if self.policy.stage_limits
                 && pulled_in
-                && let Some(l) = self.m.stages[s].wip_limit
+                && let Some(l) = self.model.stages[s].wip_limit
                 && self.stage_wip[s] > l
             {
                 return Err(format!(
@@ -2641,16 +2654,16 @@ impl<'a> Sim<'a> {
             .iter()
             .filter(|c| c.state != CardState::Free && !c.committed.is_nan())
             .count() as u32;
-        if committed != self.wip {
+        if committed != self.system_wip {
             return Err(format!(
                 "system WIP counts {} but {committed} committed",
-                self.wip
+                self.system_wip
             ));
         }
-        if let Some(l) = self.p.system_wip_limit
-            && self.wip > l
+        if let Some(l) = self.policy.system_wip_limit
+            && self.system_wip > l
         {
-            return Err(format!("system WIP {} over its limit {l}", self.wip));
+            return Err(format!("system WIP {} over its limit {l}", self.system_wip));
         }
         // People: work only while present, within their day, never more than present.
         let mut working = 0;
@@ -2669,13 +2682,13 @@ impl<'a> Sim<'a> {
                     return Err(format!("person {i} works a card that does not list them"));
                 }
             }
-            if ps.n_held > self.m.people[i].wip_limit {
+            if ps.n_held > self.model.people[i].wip_limit {
                 return Err(format!("person {i} holds {} cards", ps.n_held));
             }
             if ps.present && (self.now < ps.day_start - 1e-9 || self.now > ps.day_end + 1e-9) {
                 return Err(format!("person {i} present outside their day"));
             }
-            let cap = self.m.people[i].max_overtime_h_per_day;
+            let cap = self.model.people[i].max_overtime_h_per_day;
             if ps.present && ps.day_end > ps.normal_end + cap + 1e-9 {
                 return Err(format!("person {i} planned overtime beyond the cap"));
             }

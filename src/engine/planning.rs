@@ -1,0 +1,275 @@
+//! The push planner: estimated loads, assigning each stage of a card to the least loaded
+//! skilled person, the period plan, expedite cards forced into it, and emergency
+//! reassignment when someone stays sick.
+
+use super::Trace;
+use super::state::{CardState, NONE, STANDARD, Sim};
+use crate::limits::MAX_SYSTEM_WIP;
+use crate::model::ArrivalProcess;
+use crate::policy::Release;
+
+impl Sim<'_> {
+    /// Visible remaining estimate of a card's work at stage `s` (hours at speed 1).
+    pub(super) fn visible_remaining(&self, slot: u32, s: usize) -> f64 {
+        let n = self.n_stages;
+        let est = self.ws.estimates[slot as usize * n + s];
+        let c = &self.ws.cards[slot as usize];
+        if c.stage as usize == s && matches!(c.state, CardState::Doing | CardState::Orphan) {
+            let done = (c.stage_work - c.remaining).max(0.0);
+            (est - done).max(est * self.model.estimates.min_remaining_share)
+        } else {
+            est
+        }
+    }
+
+    /// Estimated load (hours) per person of committed, planned work not yet done.
+    pub(super) fn compute_loads(&mut self) {
+        let n = self.n_stages;
+        let mut load = std::mem::take(&mut self.ws.load);
+        load.iter_mut().for_each(|l| *l = 0.0);
+        for slot in 0..self.ws.cards.len() as u32 {
+            let c = &self.ws.cards[slot as usize];
+            if matches!(
+                c.state,
+                CardState::Free | CardState::Backlog | CardState::Clarify
+            ) || c.committed.is_nan()
+            {
+                continue;
+            }
+            let first = c.stage as usize + usize::from(c.state == CardState::DoneWaiting);
+            for s in first..n {
+                let who = self.ws.assignee[slot as usize * n + s];
+                if who != NONE {
+                    load[who as usize] +=
+                        self.visible_remaining(slot, s) / self.speed(who as usize, s);
+                }
+            }
+        }
+        self.ws.load = load;
+    }
+
+    /// The skilled person who would end with the least estimated load after taking `work`
+    /// hours (at speed 1) of stage `s`, preferring people present.
+    fn least_loaded(&self, s: usize, work: f64, load: &[f64], exclude: usize) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        let (mut best_absent, mut best_load) = (true, f64::INFINITY);
+        let mut cand = self.ws.skilled_people[s];
+        while cand != 0 {
+            let i = cand.trailing_zeros() as usize;
+            cand &= cand - 1;
+            if i == exclude {
+                continue;
+            }
+            let absent = !self.ws.people[i].present;
+            let l = load[i] + work / self.speed(i, s);
+            if best.is_none()
+                || (best_absent && !absent)
+                || (absent == best_absent && l < best_load)
+            {
+                best = Some(i);
+                best_absent = absent;
+                best_load = l;
+            }
+        }
+        best
+    }
+
+    fn set_assign(&mut self, slot: u32, s: usize, who: usize) {
+        self.ws.assignee[slot as usize * self.n_stages + s] = who as u32;
+        if let Some(tr) = &mut self.ws.trace {
+            tr.push(Trace::Assign {
+                t: self.now,
+                card: self.ws.cards[slot as usize].id,
+                stage: s,
+                person: who,
+            });
+        }
+    }
+
+    /// Assigns every stage of a card to the skilled person who ends with the least load,
+    /// adding its estimates to `load`; with `commit` false, only tries (nothing is recorded).
+    fn assign_card(&mut self, slot: u32, load: &mut [f64], commit: bool) {
+        let n = self.n_stages;
+        for s in 0..n {
+            let est = self.ws.estimates[slot as usize * n + s];
+            if let Some(who) = self.least_loaded(s, est, load, usize::MAX) {
+                if commit {
+                    self.set_assign(slot, s, who);
+                }
+                load[who] += est / self.speed(who, s);
+            }
+        }
+    }
+
+    /// Push planning: in priority order (expedite, fixed dates by due date, then oldest),
+    /// commit each backlog card whose assignees' estimated loads stay within their normal
+    /// hours in the period x the planning factor; a card too big for anyone's period is
+    /// committed alone when the plan has nothing new yet.
+    pub(super) fn plan(&mut self, period_days: u64) {
+        let Release::Plan {
+            planning_factor, ..
+        } = self.policy.release
+        else {
+            return;
+        };
+        let plan_end = self.model.calendar.day_start(self.day_index + period_days) - 1e-9;
+        self.compute_loads();
+        let mut load = std::mem::take(&mut self.ws.load);
+        let capacity: Vec<f64> = self
+            .model
+            .people
+            .iter()
+            .map(|p| p.hours_per_day * period_days as f64 * planning_factor)
+            .collect();
+        let mut any = false;
+        // Carried-over cards are committed again in this plan.
+        for slot in 0..self.ws.cards.len() {
+            let c = &mut self.ws.cards[slot];
+            if !matches!(
+                c.state,
+                CardState::Free | CardState::Backlog | CardState::Clarify
+            ) && !c.committed.is_nan()
+            {
+                c.plan_end = plan_end;
+                if self.warmed_up {
+                    self.tally.committed += 1;
+                }
+            }
+        }
+        // Candidates in priority order (the backlog is in arrival order).
+        let mut order: Vec<u32> = self.ws.backlog.iter().copied().collect();
+        if self.n_priority_cards > 0 {
+            order.sort_by(|&a, &b| {
+                let (ka, kb) = (self.key(a), self.key(b));
+                ka.0.cmp(&kb.0)
+                    .then(ka.1.total_cmp(&kb.1))
+                    .then(ka.2.total_cmp(&kb.2))
+            });
+        }
+        let mut trial = load.clone();
+        let mut taken = Vec::new();
+        for (k, &slot) in order.iter().enumerate() {
+            trial.copy_from_slice(&load);
+            self.assign_card(slot, &mut trial, false);
+            // Only the card's assignees must stay within capacity: a teammate already over it
+            // (carry-over, an oversized card) does not stop cards for others.
+            let fits = (0..self.model.people.len())
+                .all(|p| trial[p] <= capacity[p] + 1e-9 || trial[p] <= load[p]);
+            // A card too big for anyone's period even on an empty plan would never fit: it is
+            // committed on its own when it reaches the head of the queue.
+            let oversized = |sim: &mut Self, trial: &mut Vec<f64>| {
+                trial.iter_mut().for_each(|l| *l = 0.0);
+                sim.assign_card(slot, trial, false);
+                !(0..sim.model.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9)
+            };
+            if fits || (k == 0 && !any && oversized(self, &mut trial)) {
+                taken.push(slot);
+                self.commit_planned(slot, &mut load, plan_end);
+                any = true;
+            }
+        }
+        if matches!(self.model.arrivals.process, ArrivalProcess::Unlimited) {
+            // An endless backlog: keep committing fresh cards while they fit (and while the
+            // system stays within the largest WIP flowsim simulates).
+            while self.system_wip < MAX_SYSTEM_WIP {
+                let id = self.next_card_id;
+                let slot = self.new_card(id, STANDARD);
+                self.next_card_id += 1;
+                trial.copy_from_slice(&load);
+                self.assign_card(slot, &mut trial, false);
+                let fits = (0..self.model.people.len())
+                    .all(|p| trial[p] <= capacity[p] + 1e-9 || trial[p] <= load[p]);
+                if !fits && any {
+                    // Not planned this time: it waits at the head of the backlog.
+                    self.ws.backlog.push_front(slot);
+                    self.backlog_n += 1;
+                    break;
+                }
+                self.commit_planned(slot, &mut load, plan_end);
+                any = true;
+            }
+        }
+        if !taken.is_empty() {
+            self.ws.backlog.retain(|c| !taken.contains(c));
+            self.backlog_n -= taken.len() as u32;
+        }
+
+        self.ws.load = load;
+    }
+
+    fn commit_planned(&mut self, slot: u32, load: &mut [f64], plan_end: f64) {
+        self.assign_card(slot, load, true);
+        self.commit(slot);
+        self.ws.cards[slot as usize].plan_end = plan_end;
+        if self.warmed_up && plan_end.is_finite() {
+            self.tally.committed += 1;
+        }
+        let work = self.ws.efforts[slot as usize * self.n_stages];
+        self.enter_stage(slot, 0, work);
+        self.push_to_queue(slot, 0, false);
+    }
+
+    /// Push: an expedite card is committed and planned at once, at the front of the queue.
+    pub(super) fn force_into_plan(&mut self, slot: u32) {
+        let pos = self
+            .ws
+            .backlog
+            .iter()
+            .position(|&c| c == slot)
+            .expect("just arrived");
+        self.ws.backlog.remove(pos);
+        self.backlog_n -= 1;
+        self.compute_loads();
+        let mut load = std::mem::take(&mut self.ws.load);
+        // Expedite work is not part of a plan's commitment (no plan end).
+        self.commit_planned(slot, &mut load, f64::INFINITY);
+        self.ws.load = load;
+    }
+
+    /// Push: a person sick for `emergency_after_days` loses their planned work to whoever has
+    /// the least estimated load, with a hand-over cost on started cards.
+    pub(super) fn emergency_reassign(&mut self, person: usize) {
+        let n = self.n_stages;
+        self.compute_loads();
+        let mut load = std::mem::take(&mut self.ws.load);
+        // Held cards first (started work), then the person's queue, then future stages.
+        while self.ws.people[person].n_held > 0 {
+            let slot = self.ws.people[person].held[0];
+            self.deactivate(slot);
+            self.unhold(slot);
+            let s = self.ws.cards[slot as usize].stage as usize;
+            self.ws.cards[slot as usize].handover_pending = true;
+            self.reassign_stage(slot, s, person, &mut load);
+            self.push_to_queue(slot, s, true);
+        }
+        let queued: Vec<u32> = self.ws.queued_for[person].drain(..).collect();
+        for &slot in &queued {
+            self.ws.queued_at_stage[self.ws.cards[slot as usize].stage as usize] -= 1;
+        }
+        for slot in queued {
+            let s = self.ws.cards[slot as usize].stage as usize;
+            self.reassign_stage(slot, s, person, &mut load);
+            self.push_to_queue(slot, s, false);
+        }
+        for slot in 0..self.ws.cards.len() as u32 {
+            let c = &self.ws.cards[slot as usize];
+            if c.state == CardState::Free || c.committed.is_nan() {
+                continue;
+            }
+            for s in c.stage as usize + 1..n {
+                if self.ws.assignee[slot as usize * n + s] == person as u32 {
+                    self.reassign_stage(slot, s, person, &mut load);
+                }
+            }
+        }
+        self.ws.load = load;
+    }
+
+    fn reassign_stage(&mut self, slot: u32, s: usize, from: usize, load: &mut [f64]) {
+        let work = self.visible_remaining(slot, s);
+        if let Some(who) = self.least_loaded(s, work, load, from) {
+            self.set_assign(slot, s, who);
+            load[who] += work / self.speed(who, s);
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! The engine's state: cards, people and the `Sim` that holds them for one replication,
+//! built (or rebuilt in a reused `Workspace`) by `Sim::new`.
+
+use super::Workspace;
+use super::inputs::Answerer;
+use super::tally::{Areas, N_CAUSES, Tally, UNCLASSIFIED};
+use crate::dist::Dist;
+use crate::limits::{MAX_HELD, MAX_SWARM, MAX_TEAM};
+use crate::metrics::N_WEEKLY_FIXED;
+use crate::model::{ArrivalProcess, Calendar, Model};
+use crate::policy::Policy;
+use crate::rng::{Stream, StreamKind, Streams};
+use std::collections::VecDeque;
+
+pub(super) const NONE: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CardState {
+    Free,
+    Backlog,
+    Clarify,
+    Ready,
+    Todo,
+    Doing,
+    Orphan,
+    Rework,
+    DoneWaiting,
+}
+
+/// Class of service rank: lower goes first.
+pub(super) const EXPEDITE: u8 = 0;
+pub(super) const FIXED_DATE: u8 = 1;
+pub(super) const STANDARD: u8 = 2;
+
+#[derive(Debug, Clone)]
+pub(super) struct Card {
+    pub(super) id: u64,
+    pub(super) arrived: f64,
+    pub(super) committed: f64,
+    /// Stage being worked or waited for.
+    pub(super) stage: u32,
+    /// Stage whose WIP counts the card (NONE outside stages).
+    pub(super) counted: u32,
+    pub(super) state: CardState,
+    /// Work left at the current stage (hours at speed 1), as of `since`.
+    pub(super) remaining: f64,
+    /// Work the current stage started with (hours at speed 1).
+    pub(super) stage_work: f64,
+    /// Current work rate (work-hours per hour).
+    pub(super) rate: f64,
+    pub(super) since: f64,
+    pub(super) version: u32,
+    pub(super) workers: [u32; MAX_SWARM],
+    pub(super) n_workers: u8,
+    pub(super) holder: u32,
+    /// Clock hours during which somebody worked on the card.
+    pub(super) touch: f64,
+    pub(super) blocked: bool,
+    pub(super) block_since: f64,
+    pub(super) ever_blocked: bool,
+    pub(super) started: bool,
+    pub(super) input_pending: bool,
+    pub(super) input_delay: f64,
+    /// When the card's missing input was asked for (NaN when not waiting for one).
+    pub(super) input_asked: f64,
+    pub(super) detection_draw: f64,
+    pub(super) handover_pending: bool,
+    /// After rework: the stage whose check sent the card back (NONE otherwise).
+    pub(super) return_to: u32,
+    /// Share of its effort the card needs when it returns to `return_to`.
+    pub(super) return_share: f64,
+    /// Share of its effort the fix needs at the stage it was sent back to.
+    pub(super) fix_share: f64,
+    /// A rollback task, not a card.
+    pub(super) rollback: bool,
+    pub(super) class: u8,
+    pub(super) due: f64,
+    /// Under push: the end of the plan period this card was last committed in.
+    pub(super) plan_end: f64,
+    pub(super) rng: Stream,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct PersonState {
+    pub(super) present: bool,
+    /// Card being worked on now (held or helped), or NONE.
+    pub(super) active: u32,
+    pub(super) held: [u32; MAX_HELD],
+    pub(super) n_held: u32,
+    pub(super) idle_cause: u8,
+    pub(super) day_start: f64,
+    pub(super) normal_end: f64,
+    pub(super) day_end: f64,
+    pub(super) work_since: f64,
+    pub(super) worked_h: f64,
+    pub(super) present_h: f64,
+    pub(super) sick_until_day: u64,
+    pub(super) absent_days: u32,
+    pub(super) reassigned: bool,
+    /// Id of the card the person last turned to as its holder (a switch is turning to
+    /// another one).
+    pub(super) last_card: Option<u64>,
+    pub(super) rng: Stream,
+    pub(super) overtime_week_h: f64,
+    pub(super) overtime_today_h: f64,
+}
+
+pub(super) fn reset<T>(v: &mut Vec<VecDeque<T>>, n: usize) {
+    v.resize_with(n, VecDeque::new);
+    v.truncate(n);
+    v.iter_mut().for_each(VecDeque::clear);
+}
+
+pub(super) struct Sim<'a> {
+    pub(super) model: &'a Model,
+    pub(super) policy: &'a Policy,
+    pub(super) ws: &'a mut Workspace,
+    pub(super) streams: Streams,
+    pub(super) arrivals_rng: Stream,
+    pub(super) expedite_rng: Stream,
+    pub(super) interarrival: Option<Dist>,
+    pub(super) expedite_gap: Option<Dist>,
+    pub(super) n_stages: usize,
+    pub(super) days_per_week: u64,
+    /// Per stage: since when its environment is down (NaN while up).
+    pub(super) down_since: Vec<f64>,
+    /// Whether answerers of missing inputs are at work now.
+    pub(super) answering: bool,
+    pub(super) now: f64,
+    pub(super) integrated_to: f64,
+    pub(super) next_card_id: u64,
+    pub(super) day_index: u64,
+
+    // Counters.
+    pub(super) backlog_n: u32,
+    pub(super) clarify_n: u32,
+    pub(super) system_wip: u32,
+    pub(super) stage_wip: Vec<u32>,
+    pub(super) n_present: u32,
+    pub(super) n_working: u32,
+    pub(super) n_idle: [u32; N_CAUSES],
+    pub(super) n_free: u32,
+    pub(super) n_priority_cards: u32,
+    pub(super) arrived_total: u64,
+    pub(super) finished_total: u64,
+    pub(super) areas: Areas,
+    pub(super) at_warmup: Areas,
+    pub(super) at_week: Areas,
+    pub(super) warmed_up: bool,
+    pub(super) tally: Tally,
+    pub(super) week: usize,
+    pub(super) week_finished: u64,
+    pub(super) weekly: Vec<f64>,
+    pub(super) n_series: usize,
+    pub(super) n_events: u64,
+}
+
+impl<'a> Sim<'a> {
+    pub(super) fn new(
+        model: &'a Model,
+        policy: &'a Policy,
+        streams: Streams,
+        ws: &'a mut Workspace,
+    ) -> Self {
+        let s = model.stages.len();
+        let np = model.people.len();
+        ws.queue.clear();
+        ws.cards.clear();
+        ws.free_slots.clear();
+        ws.efforts.clear();
+        ws.estimates.clear();
+        ws.assignee.clear();
+        ws.backlog.clear();
+        ws.ready.clear();
+        reset(&mut ws.done_waiting, s);
+        reset(&mut ws.pool, s);
+        reset(&mut ws.orphans, s);
+        reset(&mut ws.rework, s);
+        reset(&mut ws.queued_for, np);
+        ws.queued_at_stage.clear();
+        ws.queued_at_stage.resize(s, 0);
+        ws.doing.resize_with(s, Vec::new);
+        ws.doing.truncate(s);
+        ws.doing.iter_mut().for_each(Vec::clear);
+        ws.speed.clear();
+        ws.n_skills.clear();
+        ws.skilled_people.clear();
+        ws.skilled_people.resize(s, 0);
+        ws.skilled_stages.clear();
+        assert!(s <= 64, "validated board size");
+        assert!(np <= MAX_TEAM, "validated team size");
+        for (i, person) in model.people.iter().enumerate() {
+            ws.speed.extend_from_slice(&person.speed);
+            ws.n_skills
+                .push(person.speed.iter().filter(|&&v| v > 0.0).count() as u32);
+            let mut bits = 0u64;
+            for (k, &v) in person.speed.iter().enumerate() {
+                if v > 0.0 {
+                    ws.skilled_people[k] |= 1u128 << i;
+                    bits |= 1 << k;
+                }
+            }
+            ws.skilled_stages.push(bits);
+        }
+        ws.people.clear();
+        for i in 0..np {
+            ws.people.push(PersonState {
+                present: false,
+                active: NONE,
+                held: [NONE; MAX_HELD],
+                n_held: 0,
+                idle_cause: UNCLASSIFIED,
+                day_start: 0.0,
+                normal_end: 0.0,
+                day_end: 0.0,
+                work_since: 0.0,
+                worked_h: 0.0,
+                present_h: 0.0,
+                sick_until_day: 0,
+                absent_days: 0,
+                reassigned: false,
+                last_card: None,
+                rng: streams.stream(StreamKind::Person, i as u64),
+                overtime_week_h: 0.0,
+                overtime_today_h: 0.0,
+            });
+        }
+        ws.load.clear();
+        ws.load.resize(np, 0.0);
+        ws.answer_queue.clear();
+        ws.answerers.clear();
+        let n_answerers = model
+            .disruptions
+            .missing_input
+            .as_ref()
+            .map_or(0, |mi| mi.answerers);
+        ws.answerers.resize(
+            n_answerers as usize,
+            Answerer {
+                card: NONE,
+                left: 0.0,
+                since: 0.0,
+                version: 0,
+            },
+        );
+        let window = model.disruptions.fatigue_window_days.max(1) as usize;
+        ws.overtime_ring.clear();
+        ws.overtime_ring.resize(np * window, 0.0);
+        ws.lead_times.clear();
+        ws.cycle_times.clear();
+        let areas = Areas {
+            stage: vec![0.0; s],
+            ..Default::default()
+        };
+        let n_series = N_WEEKLY_FIXED + s;
+
+        Sim {
+            model,
+            policy,
+            ws,
+            streams,
+            arrivals_rng: streams.stream(StreamKind::Arrivals, 0),
+            expedite_rng: streams.stream(StreamKind::Arrivals, 1),
+            interarrival: match model.arrivals.process {
+                ArrivalProcess::Poisson { rate_per_h } => {
+                    Some(Dist::exponential(1.0 / rate_per_h).expect("validated rate"))
+                }
+                _ => None,
+            },
+            expedite_gap: (model.classes.expedite_rate_per_h > 0.0).then(|| {
+                Dist::exponential(1.0 / model.classes.expedite_rate_per_h).expect("validated rate")
+            }),
+            n_stages: s,
+            days_per_week: model.days_per_week() as u64,
+            down_since: vec![f64::NAN; s],
+            answering: model.calendar == Calendar::AlwaysOn,
+            now: 0.0,
+            integrated_to: 0.0,
+            next_card_id: 0,
+            day_index: 0,
+
+            backlog_n: 0,
+            clarify_n: 0,
+            system_wip: 0,
+            stage_wip: vec![0; s],
+            n_present: 0,
+            n_working: 0,
+            n_idle: [0; N_CAUSES],
+            n_free: 0,
+            n_priority_cards: 0,
+            arrived_total: 0,
+            finished_total: 0,
+            at_warmup: areas.clone(),
+            at_week: areas.clone(),
+            areas,
+            warmed_up: model.warmup_h <= 0.0,
+            tally: Tally::default(),
+            week: 0,
+            week_finished: 0,
+            weekly: vec![0.0; model.weeks() * n_series],
+            n_series,
+            n_events: 0,
+        }
+    }
+}

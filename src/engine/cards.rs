@@ -5,7 +5,7 @@ use super::Trace;
 use super::state::{Card, CardState, EXPEDITE, FIXED_DATE, NONE, STANDARD, Sim};
 use crate::limits::MAX_SWARM;
 use crate::model::ArrivalProcess;
-use crate::policy::{FailedDeploy, Handoff};
+use crate::policy::Handoff;
 use crate::rng::StreamKind;
 use rand::RngExt;
 use std::collections::VecDeque;
@@ -272,25 +272,8 @@ impl Sim<'_> {
                 return;
             }
         }
-        // A deployment may fail: the change goes back for a fix, and under the `break` rule
-        // the environment is down until somebody rolls it back.
-        if let Some(dep) = &self.model.stages[s].deployment {
-            let c = &mut self.ws.cards[slot as usize];
-            let u: f64 = c.rng.random();
-            let rollback = dep.rollback_effort.sample(&mut c.rng);
-            let failed = u < dep.failure_probability;
-            if self.warmed_up {
-                self.tally.deployments += 1;
-                self.tally.failed_deployments += u64::from(failed);
-            }
-            if failed {
-                if self.policy.failed_deploy == FailedDeploy::Break && self.down_since[s].is_nan() {
-                    self.down_since[s] = self.now;
-                    self.new_rollback(s, rollback);
-                }
-                self.send_back(slot, s, dep.fix_in, dep.fix_effort_share, 1.0);
-                return;
-            }
+        if self.deployment_failed(slot, s) {
+            return;
         }
         let back = self.ws.cards[slot as usize].return_to;
         if back != NONE {
@@ -325,7 +308,14 @@ impl Sim<'_> {
     /// its effort there); it then returns straight to `s` (`again_share` of its effort). The
     /// card stays on stage `s`'s WIP meanwhile, so a fix never needs room upstream (and
     /// cannot deadlock the board).
-    fn send_back(&mut self, slot: u32, s: usize, to: usize, fix_share: f64, again_share: f64) {
+    pub(super) fn send_back(
+        &mut self,
+        slot: u32,
+        s: usize,
+        to: usize,
+        fix_share: f64,
+        again_share: f64,
+    ) {
         let c = &mut self.ws.cards[slot as usize];
         c.return_to = s as u32;
         c.return_share = again_share;

@@ -2,7 +2,7 @@
 //! stage's check (rework), the hand-off to the next stage, and finishing.
 
 use super::Trace;
-use super::state::{Card, CardState, EXPEDITE, FIXED_DATE, NONE, STANDARD, Sim};
+use super::state::{Card, CardState, ClassOfService, NONE, Sim};
 use crate::limits::MAX_SWARM;
 use crate::model::ArrivalProcess;
 use crate::policy::Handoff;
@@ -10,12 +10,15 @@ use crate::rng::StreamKind;
 use rand::RngExt;
 use std::collections::VecDeque;
 
+/// The order cards are taken in, lowest first: class of service, then due date, then arrival.
+pub(super) type PriorityKey = (ClassOfService, f64, f64);
+
 impl Sim<'_> {
     /// A new card arrives into the backlog (or is declined at the cap).
-    pub(super) fn arrive(&mut self, class: u8) -> Option<u32> {
+    pub(super) fn arrive(&mut self, class: ClassOfService) -> Option<u32> {
         let id = self.next_card_id;
         self.next_card_id += 1;
-        if class != EXPEDITE
+        if class != ClassOfService::Expedite
             && let Some(cap) = self.model.arrivals.max_backlog
             && self.backlog_n >= cap
         {
@@ -28,7 +31,7 @@ impl Sim<'_> {
         Some(slot)
     }
 
-    pub(super) fn new_card(&mut self, id: u64, class: u8) -> u32 {
+    pub(super) fn new_card(&mut self, id: u64, class: ClassOfService) -> u32 {
         let s = self.n_stages;
         let model = self.model;
         let mut rng = self.streams.stream(StreamKind::Card, id);
@@ -68,7 +71,7 @@ impl Sim<'_> {
                     return_share: 1.0,
                     fix_share: 1.0,
                     rollback: false,
-                    class: STANDARD,
+                    class: ClassOfService::Standard,
                     due: f64::INFINITY,
                     plan_end: f64::INFINITY,
                     rng: rng.clone(),
@@ -108,12 +111,12 @@ impl Sim<'_> {
         if model.classes.fixed_date_share > 0.0 {
             let u: f64 = rng.random();
             let d = model.classes.due_in.sample(&mut rng);
-            if class == STANDARD && u < model.classes.fixed_date_share {
-                class = FIXED_DATE;
+            if class == ClassOfService::Standard && u < model.classes.fixed_date_share {
+                class = ClassOfService::FixedDate;
                 due = self.now + d;
             }
         }
-        if class != STANDARD {
+        if class != ClassOfService::Standard {
             self.n_priority_cards += 1;
         }
         let c = &mut self.ws.cards[slot as usize];
@@ -147,7 +150,7 @@ impl Sim<'_> {
 
     /// Priority key: class rank, then due date, then arrival.
     #[inline]
-    pub(super) fn key(&self, slot: u32) -> (u8, f64, f64) {
+    pub(super) fn key(&self, slot: u32) -> PriorityKey {
         let c = &self.ws.cards[slot as usize];
         (c.class, c.due, c.arrived)
     }
@@ -157,7 +160,7 @@ impl Sim<'_> {
         if self.n_priority_cards == 0 {
             return q.iter().position(|&c| !self.ws.cards[c as usize].blocked);
         }
-        let mut best: Option<(usize, (u8, f64, f64))> = None;
+        let mut best: Option<(usize, PriorityKey)> = None;
         for (i, &c) in q.iter().enumerate() {
             if self.ws.cards[c as usize].blocked {
                 continue;
@@ -186,7 +189,7 @@ impl Sim<'_> {
             None => {
                 let id = self.next_card_id;
                 self.next_card_id += 1;
-                self.new_card(id, STANDARD)
+                self.new_card(id, ClassOfService::Standard)
             }
         }
     }
@@ -343,7 +346,7 @@ impl Sim<'_> {
             self.ws.queued_at_stage[s] += 1;
             &mut self.ws.queued_for[who as usize]
         };
-        if front || c.class == EXPEDITE {
+        if front || c.class == ClassOfService::Expedite {
             q.push_front(slot);
         } else {
             q.push_back(slot);
@@ -357,7 +360,7 @@ impl Sim<'_> {
         self.week_finished += 1;
         let c = &mut self.ws.cards[slot as usize];
         c.state = CardState::Free;
-        if c.class != STANDARD {
+        if c.class != ClassOfService::Standard {
             self.n_priority_cards -= 1;
         }
         if self.warmed_up {
@@ -370,7 +373,7 @@ impl Sim<'_> {
             if c.plan_end.is_finite() && self.now <= c.plan_end {
                 self.tally.commit_hits += 1;
             }
-            if c.class == FIXED_DATE {
+            if c.class == ClassOfService::FixedDate {
                 self.tally.due_cards += 1;
                 if self.now <= c.due {
                     self.tally.due_hits += 1;

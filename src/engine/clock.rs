@@ -4,7 +4,7 @@
 //! owns it (cards, people, planning, inputs...), then lets free people take work.
 
 use super::Event;
-use super::state::{CardState, EXPEDITE, NONE, STANDARD, Sim};
+use super::state::{CardState, ClassOfService, NONE, Sim};
 use super::tally::Tally;
 use crate::model::{ArrivalProcess, Calendar, HOURS_PER_WEEK};
 use crate::policy::{Handoff, Release};
@@ -36,7 +36,7 @@ impl Sim<'_> {
     fn start(&mut self) {
         let model = self.model;
         for _ in 0..model.arrivals.initial_backlog {
-            self.arrive(STANDARD);
+            self.arrive(ClassOfService::Standard);
         }
         match model.arrivals.process {
             ArrivalProcess::Poisson { .. } => {
@@ -105,13 +105,13 @@ impl Sim<'_> {
     fn handle(&mut self, ev: Event) {
         match ev {
             Event::Arrival => {
-                self.arrive(STANDARD);
+                self.arrive(ClassOfService::Standard);
                 let t = self.next_gap(false);
                 self.ws.queue.push(t, Event::Arrival);
                 self.dispatch();
             }
             Event::Expedite => {
-                if let Some(slot) = self.arrive(EXPEDITE)
+                if let Some(slot) = self.arrive(ClassOfService::Expedite)
                     && self.policy.planned()
                 {
                     self.force_into_plan(slot);
@@ -123,7 +123,7 @@ impl Sim<'_> {
             Event::Batch => {
                 if let ArrivalProcess::Batch { size, period_h } = self.model.arrivals.process {
                     for _ in 0..size {
-                        self.arrive(STANDARD);
+                        self.arrive(ClassOfService::Standard);
                     }
                     self.ws.queue.push(self.now + period_h, Event::Batch);
                 }

@@ -1,7 +1,7 @@
 //! Deployments: a deployment stage's check may fail; under the `break` rule the environment
 //! is down until somebody works its rollback.
 
-use super::state::{CardState, EXPEDITE, Sim};
+use super::state::{CardState, ClassOfService, Sim};
 use crate::policy::FailedDeploy;
 use rand::RngExt;
 
@@ -34,7 +34,7 @@ impl Sim<'_> {
     /// A rollback task for the environment of stage `s`: a work item for anyone skilled there,
     /// ahead of everything else. It is not a card: it never counts as arrived or finished.
     pub(super) fn new_rollback(&mut self, s: usize, work: f64) {
-        let slot = self.new_card(u64::MAX, EXPEDITE);
+        let slot = self.new_card(u64::MAX, ClassOfService::Expedite);
         let c = &mut self.ws.cards[slot as usize];
         c.rollback = true;
         // Not a card: no missing input, no blockers, not counted as a started card.

@@ -1,7 +1,8 @@
 //! Dispatch: free people resume their own cards, then take new work stage by stage in the
 //! policy's selection order, from the queue each stage pulls from.
 
-use super::state::{NONE, STANDARD, Sim};
+use super::cards::PriorityKey;
+use super::state::{ClassOfService, NONE, Sim};
 use crate::policy::{Handoff, OnBlock, Release, Selection};
 
 /// Where a stage takes its next card from.
@@ -89,7 +90,7 @@ impl Sim<'_> {
         }
     }
 
-    fn source_key(&self, s: usize, src: Source, i: usize) -> (u8, f64, f64) {
+    fn source_key(&self, s: usize, src: Source, i: usize) -> PriorityKey {
         let ws = &self.ws;
         let slot = match src {
             Source::Orphan => ws.orphans[s][i],
@@ -98,7 +99,7 @@ impl Sim<'_> {
             Source::Done => ws.done_waiting[s - 1][i],
             Source::Backlog => match ws.backlog.get(i) {
                 Some(&c) => c,
-                None => return (STANDARD, f64::INFINITY, self.now),
+                None => return (ClassOfService::Standard, f64::INFINITY, self.now),
             },
             Source::Ready => ws.ready[i],
         };
@@ -236,8 +237,7 @@ impl Sim<'_> {
             }
         }
         while takers != 0 {
-            let mut choice: Option<(usize, Source, usize, usize)> = None;
-            let mut choice_key = (u8::MAX, f64::INFINITY, f64::INFINITY);
+            let mut choice: Option<(PriorityKey, (usize, Source, usize, usize))> = None;
             for s in (0..self.n_stages).rev() {
                 if takers & self.ws.skilled_people[s] == 0 {
                     continue;
@@ -258,12 +258,11 @@ impl Sim<'_> {
                     Selection::RightmostFirst => (k.0, 0.0, -(s as f64)),
                     Selection::OldestFirst => k,
                 };
-                if k < choice_key {
-                    choice_key = k;
-                    choice = Some((s, src, i, person));
+                if choice.is_none_or(|(best, _)| k < best) {
+                    choice = Some((k, (s, src, i, person)));
                 }
             }
-            let Some((s, src, i, person)) = choice else {
+            let Some((_, (s, src, i, person))) = choice else {
                 break;
             };
             // A taker whose new card blocked at once (missing input) may take another.

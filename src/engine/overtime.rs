@@ -1,6 +1,6 @@
 //! Overtime: at the start of a working day, who stays late and for how long.
 
-use super::state::{CardState, FIXED_DATE, NONE, Sim};
+use super::state::{CardState, ClassOfService, NONE, Sim};
 use crate::model::{Calendar, HOURS_PER_WEEK};
 use crate::policy::{Overtime, Release};
 
@@ -41,7 +41,7 @@ impl Sim<'_> {
                 let work_per_hour = hours_per_day * days_per_week as f64 / HOURS_PER_WEEK;
                 for slot in 0..self.ws.cards.len() as u32 {
                     let c = &self.ws.cards[slot as usize];
-                    if c.class != FIXED_DATE || c.state != CardState::Doing {
+                    if c.class != ClassOfService::FixedDate || c.state != CardState::Doing {
                         continue;
                     }
                     let holder = c.holder;

@@ -2,7 +2,6 @@
 //! and what happens to an absent person's cards.
 
 use super::state::{CardState, NONE, Sim};
-use super::tally::UNCLASSIFIED;
 use super::{Event, Trace};
 use crate::model::Calendar;
 use crate::policy::Release;
@@ -27,7 +26,7 @@ impl Sim<'_> {
 
     pub(super) fn go_home(&mut self, person: usize) {
         let now = self.now;
-        self.set_idle(person, UNCLASSIFIED);
+        self.set_idle(person, None);
         if !self.ws.people[person].present {
             return;
         }

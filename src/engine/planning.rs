@@ -3,7 +3,7 @@
 //! reassignment when someone stays sick.
 
 use super::Trace;
-use super::state::{CardState, NONE, STANDARD, Sim};
+use super::state::{CardState, ClassOfService, NONE, Sim};
 use crate::limits::MAX_SYSTEM_WIP;
 use crate::model::ArrivalProcess;
 use crate::policy::Release;
@@ -173,7 +173,7 @@ impl Sim<'_> {
             // system stays within the largest WIP flowsim simulates).
             while self.system_wip < MAX_SYSTEM_WIP {
                 let id = self.next_card_id;
-                let slot = self.new_card(id, STANDARD);
+                let slot = self.new_card(id, ClassOfService::Standard);
                 self.next_card_id += 1;
                 trial.copy_from_slice(&load);
                 self.assign_card(slot, &mut trial, false);

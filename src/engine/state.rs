@@ -3,7 +3,7 @@
 
 use super::Workspace;
 use super::inputs::Answerer;
-use super::tally::{Areas, N_CAUSES, Tally, UNCLASSIFIED};
+use super::tally::{Areas, IdleCause, Tally};
 use crate::dist::Dist;
 use crate::limits::{MAX_HELD, MAX_SWARM, MAX_TEAM};
 use crate::metrics::N_WEEKLY_FIXED;
@@ -27,10 +27,17 @@ pub(super) enum CardState {
     DoneWaiting,
 }
 
-/// Class of service rank: lower goes first.
-pub(super) const EXPEDITE: u8 = 0;
-pub(super) const FIXED_DATE: u8 = 1;
-pub(super) const STANDARD: u8 = 2;
+/// A card's class of service. The order is the priority: expedite first, then fixed-date
+/// cards (by due date), then standard ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum ClassOfService {
+    /// Unplanned urgent work: ahead of everything, planned at once under push.
+    Expedite,
+    /// A card with a due date.
+    FixedDate,
+    /// Everything else.
+    Standard,
+}
 
 #[derive(Debug, Clone)]
 pub(super) struct Card {
@@ -73,7 +80,7 @@ pub(super) struct Card {
     pub(super) fix_share: f64,
     /// A rollback task, not a card.
     pub(super) rollback: bool,
-    pub(super) class: u8,
+    pub(super) class: ClassOfService,
     pub(super) due: f64,
     /// Under push: the end of the plan period this card was last committed in.
     pub(super) plan_end: f64,
@@ -87,7 +94,7 @@ pub(super) struct PersonState {
     pub(super) active: u32,
     pub(super) held: [u32; MAX_HELD],
     pub(super) n_held: u32,
-    pub(super) idle_cause: u8,
+    pub(super) idle_cause: Option<IdleCause>,
     pub(super) day_start: f64,
     pub(super) normal_end: f64,
     pub(super) day_end: f64,
@@ -138,7 +145,7 @@ pub(super) struct Sim<'a> {
     pub(super) stage_wip: Vec<u32>,
     pub(super) n_present: u32,
     pub(super) n_working: u32,
-    pub(super) n_idle: [u32; N_CAUSES],
+    pub(super) n_idle: [u32; IdleCause::COUNT],
     pub(super) n_free: u32,
     pub(super) n_priority_cards: u32,
     pub(super) arrived_total: u64,
@@ -209,7 +216,7 @@ impl<'a> Sim<'a> {
                 active: NONE,
                 held: [NONE; MAX_HELD],
                 n_held: 0,
-                idle_cause: UNCLASSIFIED,
+                idle_cause: None,
                 day_start: 0.0,
                 normal_end: 0.0,
                 day_end: 0.0,
@@ -285,7 +292,7 @@ impl<'a> Sim<'a> {
             stage_wip: vec![0; s],
             n_present: 0,
             n_working: 0,
-            n_idle: [0; N_CAUSES],
+            n_idle: [0; IdleCause::COUNT],
             n_free: 0,
             n_priority_cards: 0,
             arrived_total: 0,

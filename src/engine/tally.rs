@@ -1,14 +1,13 @@
 //! Statistics: time-weighted areas integrated at every event, idle time split by cause, the
 //! weekly series and the replication's `RepResult`.
 
-use super::state::{CardState, FIXED_DATE, NONE, Sim};
+use super::state::{CardState, ClassOfService, NONE, Sim};
 use crate::metrics::{M, N_FIXED, N_WEEKLY_FIXED, RepResult, W};
 use crate::model::HOURS_PER_WEEK;
 use crate::policy::FailedDeploy;
 
 /// Why a present person is not working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
 pub enum IdleCause {
     /// Nothing upstream for the person's skills.
     Starved = 0,
@@ -19,8 +18,17 @@ pub enum IdleCause {
     /// Every card the person holds waits on missing input or a blocker.
     Waiting = 3,
 }
-pub(super) const N_CAUSES: usize = 4;
-pub(super) const UNCLASSIFIED: u8 = u8::MAX;
+
+impl IdleCause {
+    /// How many causes there are (the length of per-cause arrays).
+    pub const COUNT: usize = 4;
+
+    /// This cause's position in per-cause arrays.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
 
 /// Time-weighted integrals (count x hours) of the engine's counters.
 #[derive(Debug, Clone, Default)]
@@ -29,7 +37,7 @@ pub(super) struct Areas {
     pub(super) backlog: f64,
     pub(super) present: f64,
     pub(super) working: f64,
-    pub(super) idle: [f64; N_CAUSES],
+    pub(super) idle: [f64; IdleCause::COUNT],
     pub(super) stage: Vec<f64>,
 }
 
@@ -73,8 +81,8 @@ impl Sim<'_> {
             a.backlog += (self.backlog_n + self.clarify_n) as f64 * dt;
             a.present += self.n_present as f64 * dt;
             a.working += self.n_working as f64 * dt;
-            for c in 0..N_CAUSES {
-                a.idle[c] += self.n_idle[c] as f64 * dt;
+            for (area, &n) in a.idle.iter_mut().zip(&self.n_idle) {
+                *area += n as f64 * dt;
             }
             for (area, &n) in a.stage.iter_mut().zip(&self.stage_wip) {
                 *area += n as f64 * dt;
@@ -84,16 +92,16 @@ impl Sim<'_> {
         self.now = t;
     }
 
-    pub(super) fn set_idle(&mut self, person: usize, cause: u8) {
+    pub(super) fn set_idle(&mut self, person: usize, cause: Option<IdleCause>) {
         let old = self.ws.people[person].idle_cause;
         if old == cause {
             return;
         }
-        if old != UNCLASSIFIED {
-            self.n_idle[old as usize] -= 1;
+        if let Some(old) = old {
+            self.n_idle[old.index()] -= 1;
         }
-        if cause != UNCLASSIFIED {
-            self.n_idle[cause as usize] += 1;
+        if let Some(cause) = cause {
+            self.n_idle[cause.index()] += 1;
         }
         self.ws.people[person].idle_cause = cause;
     }
@@ -137,7 +145,7 @@ impl Sim<'_> {
             } else {
                 IdleCause::Starved
             };
-            self.set_idle(person, cause as u8);
+            self.set_idle(person, Some(cause));
         }
     }
 
@@ -175,10 +183,11 @@ impl Sim<'_> {
         row[W::Throughput as usize] = self.week_finished as f64 * HOURS_PER_WEEK / len;
         row[W::WipMean as usize] = (a.wip - b.wip) / len;
         row[W::Backlog as usize] = (self.backlog_n + self.clarify_n) as f64;
-        row[W::StarvedH as usize] = (a.idle[0] - b.idle[0]) / np;
-        row[W::BlockedH as usize] = (a.idle[1] - b.idle[1]) / np;
-        row[W::SkillMismatchH as usize] = (a.idle[2] - b.idle[2]) / np;
-        row[W::WaitingH as usize] = (a.idle[3] - b.idle[3]) / np;
+        let idle_h = |cause: IdleCause| a.idle[cause.index()] - b.idle[cause.index()];
+        row[W::StarvedH as usize] = idle_h(IdleCause::Starved) / np;
+        row[W::BlockedH as usize] = idle_h(IdleCause::Blocked) / np;
+        row[W::SkillMismatchH as usize] = idle_h(IdleCause::SkillMismatch) / np;
+        row[W::WaitingH as usize] = idle_h(IdleCause::Waiting) / np;
         row[W::OvertimeH as usize] = ot_total / np;
         let present = a.present - b.present;
         row[W::Utilisation as usize] = if present > 0.0 {
@@ -234,7 +243,7 @@ impl Sim<'_> {
             if c.blocked && c.state != CardState::Clarify {
                 self.tally.blocked_card_h += now - c.block_since.max(from_warm);
             }
-            if c.class == FIXED_DATE && c.due < now && c.due >= from_warm {
+            if c.class == ClassOfService::FixedDate && c.due < now && c.due >= from_warm {
                 self.tally.due_cards += 1;
             }
         }
@@ -263,10 +272,11 @@ impl Sim<'_> {
         let present = a.present - b.present;
         v[M::Utilisation as usize] = (present > 0.0).then(|| (a.working - b.working) / present);
         v[M::FlowEfficiency as usize] = (t.sum_lead > 0.0).then(|| t.sum_touch / t.sum_lead);
-        v[M::StarvedH as usize] = Some((a.idle[0] - b.idle[0]) / np / weeks);
-        v[M::BlockedH as usize] = Some((a.idle[1] - b.idle[1]) / np / weeks);
-        v[M::SkillMismatchH as usize] = Some((a.idle[2] - b.idle[2]) / np / weeks);
-        v[M::WaitingH as usize] = Some((a.idle[3] - b.idle[3]) / np / weeks);
+        let idle_h = |cause: IdleCause| a.idle[cause.index()] - b.idle[cause.index()];
+        v[M::StarvedH as usize] = Some(idle_h(IdleCause::Starved) / np / weeks);
+        v[M::BlockedH as usize] = Some(idle_h(IdleCause::Blocked) / np / weeks);
+        v[M::SkillMismatchH as usize] = Some(idle_h(IdleCause::SkillMismatch) / np / weeks);
+        v[M::WaitingH as usize] = Some(idle_h(IdleCause::Waiting) / np / weeks);
         v[M::OvertimeH as usize] = Some(t.overtime_h / np / weeks);
         v[M::OvertimeShare as usize] = ratio(t.person_weeks_ot, t.person_weeks);
         v[M::CommitmentHitRate as usize] = ratio(t.commit_hits, t.committed);

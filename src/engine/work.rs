@@ -2,7 +2,6 @@
 //! at which its work goes down (speed, multitasking, pairing), which schedules its completion.
 
 use super::state::{CardState, NONE, Sim};
-use super::tally::UNCLASSIFIED;
 use super::{Event, Trace};
 use crate::model::Multitasking;
 
@@ -158,7 +157,7 @@ impl Sim<'_> {
     }
 
     pub(super) fn start_working(&mut self, person: usize, slot: u32) {
-        self.set_idle(person, UNCLASSIFIED);
+        self.set_idle(person, None);
         let ps = &mut self.ws.people[person];
         debug_assert!(ps.present && ps.active == NONE);
         ps.active = slot;

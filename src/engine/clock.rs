@@ -208,7 +208,7 @@ impl Sim<'_> {
             }
             Event::WarmupEnd => {
                 self.warmed_up = true;
-                self.at_warmup = self.areas.clone();
+                self.at_warmup.copy_from(&self.areas);
                 self.tally = Tally::default();
                 // Plan commitments still open are in the window: their hits will count.
                 self.tally.committed = self

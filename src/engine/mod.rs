@@ -125,6 +125,7 @@ pub struct Workspace {
     doing: Vec<Vec<u32>>,
     people: Vec<PersonState>,
     load: Vec<f64>,
+    plan: planning::PlanBuffers,
     overtime_ring: Vec<f64>,
     answerers: Vec<Answerer>,
     answer_queue: VecDeque<u32>,

@@ -8,6 +8,32 @@ use crate::limits::MAX_SYSTEM_WIP;
 use crate::model::ArrivalProcess;
 use crate::policy::Release;
 
+/// The planner's scratch memory, kept in the `Workspace` so that planning allocates nothing
+/// once it has grown.
+#[derive(Debug, Default)]
+pub(super) struct PlanBuffers {
+    /// Per person: the estimated load (hours) with a candidate card tried on top.
+    trial: Vec<f64>,
+    /// Per person: the hours they can take in the plan period.
+    capacity: Vec<f64>,
+    /// Backlog candidates as (slot, position in the backlog), in priority order.
+    order: Vec<(u32, u32)>,
+    /// Backlog cards this plan committed.
+    taken: Vec<u32>,
+    /// An absent person's queue while it is reassigned.
+    queued: Vec<u32>,
+}
+
+/// Whether a trial assignment keeps within capacity everybody whose load it raised: a teammate
+/// already over capacity (carry-over, an oversized card) does not stop cards for others.
+fn fits(trial: &[f64], load: &[f64], capacity: &[f64]) -> bool {
+    trial
+        .iter()
+        .zip(load)
+        .zip(capacity)
+        .all(|((&t, &l), &c)| t <= c + 1e-9 || t <= l)
+}
+
 impl Sim<'_> {
     /// Visible remaining estimate of a card's work at stage `s` (hours at speed 1).
     pub(super) fn visible_remaining(&self, slot: u32, s: usize) -> f64 {
@@ -115,12 +141,21 @@ impl Sim<'_> {
         let plan_end = self.model.calendar.day_start(self.day_index + period_days) - 1e-9;
         self.compute_loads();
         let mut load = std::mem::take(&mut self.ws.load);
-        let capacity: Vec<f64> = self
-            .model
-            .people
-            .iter()
-            .map(|p| p.hours_per_day * period_days as f64 * planning_factor)
-            .collect();
+        let mut buf = std::mem::take(&mut self.ws.plan);
+        let PlanBuffers {
+            trial,
+            capacity,
+            order,
+            taken,
+            ..
+        } = &mut buf;
+        capacity.clear();
+        capacity.extend(
+            self.model
+                .people
+                .iter()
+                .map(|p| p.hours_per_day * period_days as f64 * planning_factor),
+        );
         let mut any = false;
         // Carried-over cards are committed again in this plan.
         for slot in 0..self.ws.cards.len() {
@@ -136,33 +171,42 @@ impl Sim<'_> {
                 }
             }
         }
-        // Candidates in priority order (the backlog is in arrival order).
-        let mut order: Vec<u32> = self.ws.backlog.iter().copied().collect();
+        // Candidates in priority order (the backlog is in arrival order). Ties keep their
+        // backlog order (the position is the last key), so an in-place sort will do.
+        order.clear();
+        order.extend(
+            self.ws
+                .backlog
+                .iter()
+                .enumerate()
+                .map(|(pos, &slot)| (slot, pos as u32)),
+        );
         if self.n_priority_cards > 0 {
-            order.sort_by(|&a, &b| {
+            order.sort_unstable_by(|&(a, pos_a), &(b, pos_b)| {
                 let (ka, kb) = (self.key(a), self.key(b));
                 ka.0.cmp(&kb.0)
                     .then(ka.1.total_cmp(&kb.1))
                     .then(ka.2.total_cmp(&kb.2))
+                    .then(pos_a.cmp(&pos_b))
             });
         }
-        let mut trial = load.clone();
-        let mut taken = Vec::new();
-        for (k, &slot) in order.iter().enumerate() {
+        trial.clear();
+        trial.extend_from_slice(&load);
+        taken.clear();
+        for (k, &(slot, _)) in order.iter().enumerate() {
             trial.copy_from_slice(&load);
-            self.assign_card(slot, &mut trial, false);
-            // Only the card's assignees must stay within capacity: a teammate already over it
-            // (carry-over, an oversized card) does not stop cards for others.
-            let fits = (0..self.model.people.len())
-                .all(|p| trial[p] <= capacity[p] + 1e-9 || trial[p] <= load[p]);
+            self.assign_card(slot, trial, false);
             // A card too big for anyone's period even on an empty plan would never fit: it is
             // committed on its own when it reaches the head of the queue.
-            let oversized = |sim: &mut Self, trial: &mut Vec<f64>| {
-                trial.iter_mut().for_each(|l| *l = 0.0);
+            let oversized = |sim: &mut Self, trial: &mut [f64]| {
+                trial.fill(0.0);
                 sim.assign_card(slot, trial, false);
-                !(0..sim.model.people.len()).all(|p| trial[p] <= capacity[p] + 1e-9)
+                !trial
+                    .iter()
+                    .zip(capacity.iter())
+                    .all(|(&t, &c)| t <= c + 1e-9)
             };
-            if fits || (k == 0 && !any && oversized(self, &mut trial)) {
+            if fits(trial, &load, capacity) || (k == 0 && !any && oversized(self, trial)) {
                 taken.push(slot);
                 self.commit_planned(slot, &mut load, plan_end);
                 any = true;
@@ -176,10 +220,8 @@ impl Sim<'_> {
                 let slot = self.new_card(id, ClassOfService::Standard);
                 self.next_card_id += 1;
                 trial.copy_from_slice(&load);
-                self.assign_card(slot, &mut trial, false);
-                let fits = (0..self.model.people.len())
-                    .all(|p| trial[p] <= capacity[p] + 1e-9 || trial[p] <= load[p]);
-                if !fits && any {
+                self.assign_card(slot, trial, false);
+                if !fits(trial, &load, capacity) && any {
                     // Not planned this time: it waits at the head of the backlog.
                     self.ws.backlog.push_front(slot);
                     self.backlog_n += 1;
@@ -193,7 +235,7 @@ impl Sim<'_> {
             self.ws.backlog.retain(|c| !taken.contains(c));
             self.backlog_n -= taken.len() as u32;
         }
-
+        self.ws.plan = buf;
         self.ws.load = load;
     }
 
@@ -242,11 +284,13 @@ impl Sim<'_> {
             self.reassign_stage(slot, s, person, &mut load);
             self.push_to_queue(slot, s, true);
         }
-        let queued: Vec<u32> = self.ws.queued_for[person].drain(..).collect();
+        let mut queued = std::mem::take(&mut self.ws.plan.queued);
+        queued.clear();
+        queued.extend(self.ws.queued_for[person].drain(..));
         for &slot in &queued {
             self.ws.queued_at_stage[self.ws.cards[slot as usize].stage as usize] -= 1;
         }
-        for slot in queued {
+        for &slot in &queued {
             let s = self.ws.cards[slot as usize].stage as usize;
             self.reassign_stage(slot, s, person, &mut load);
             self.push_to_queue(slot, s, false);
@@ -262,6 +306,7 @@ impl Sim<'_> {
                 }
             }
         }
+        self.ws.plan.queued = queued;
         self.ws.load = load;
     }
 

@@ -33,12 +33,39 @@ impl IdleCause {
 /// Time-weighted integrals (count x hours) of the engine's counters.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Areas {
+    /// Committed cards (system WIP).
     pub(super) wip: f64,
+    /// Cards in the backlog or in clarification.
     pub(super) backlog: f64,
+    /// People present.
     pub(super) present: f64,
+    /// People working.
     pub(super) working: f64,
+    /// Present people idle, per cause (indexed by `IdleCause::index`).
     pub(super) idle: [f64; IdleCause::COUNT],
+    /// Cards counted against each stage's WIP.
     pub(super) stage: Vec<f64>,
+}
+
+impl Areas {
+    /// Makes `self` a copy of `other` in place, reusing its memory (snapshots are taken every
+    /// week and must not allocate).
+    pub(super) fn copy_from(&mut self, other: &Areas) {
+        let Areas {
+            wip,
+            backlog,
+            present,
+            working,
+            idle,
+            stage,
+        } = other;
+        self.wip = *wip;
+        self.backlog = *backlog;
+        self.present = *present;
+        self.working = *working;
+        self.idle = *idle;
+        self.stage.clone_from(stage);
+    }
 }
 
 /// Counters that restart at the end of warm-up.
@@ -200,7 +227,7 @@ impl Sim<'_> {
         for s in 0..self.n_stages {
             row[N_WEEKLY_FIXED + s] = self.stage_wip[s] as f64;
         }
-        self.at_week = self.areas.clone();
+        self.at_week.copy_from(&self.areas);
         self.week_finished = 0;
         self.week += 1;
     }

@@ -6,16 +6,22 @@ use super::{Event, Trace};
 use rand::RngExt;
 
 impl Sim<'_> {
+    /// A card being worked blocks: everybody stops working on it (its holder keeps it).
     pub(super) fn block(&mut self, slot: u32) {
         self.deactivate(slot);
-        if let Some(tr) = &mut self.ws.trace {
-            let c = &self.ws.cards[slot as usize];
-            tr.push(Trace::Block {
-                t: self.now,
+        self.trace(|sim| {
+            let c = &sim.ws.cards[slot as usize];
+            Trace::Block {
+                t: sim.now,
                 card: c.id,
                 person: c.holder as usize,
-            });
-        }
+            }
+        });
+        self.mark_blocked(slot);
+    }
+
+    /// The card is blocked from now (whether or not anybody was working on it).
+    fn mark_blocked(&mut self, slot: u32) {
         let c = &mut self.ws.cards[slot as usize];
         c.blocked = true;
         c.block_since = self.now;
@@ -25,6 +31,8 @@ impl Sim<'_> {
         }
     }
 
+    /// A card's missing input arrives or its blocker clears: a card in clarification goes back
+    /// to the backlog (ready this time), a blocked card may be worked again.
     pub(super) fn unblock(&mut self, slot: u32) {
         let c = &mut self.ws.cards[slot as usize];
         if !c.input_asked.is_nan() {
@@ -72,13 +80,7 @@ impl Sim<'_> {
                     if c.n_workers > 0 {
                         self.block(slot);
                     } else {
-                        let c = &mut self.ws.cards[slot as usize];
-                        c.blocked = true;
-                        c.block_since = self.now;
-                        if !c.ever_blocked {
-                            c.ever_blocked = true;
-                            self.tally.started_blocked += 1;
-                        }
+                        self.mark_blocked(slot);
                     }
                     self.ws
                         .queue

@@ -31,6 +31,8 @@ impl Sim<'_> {
         Some(slot)
     }
 
+    /// A new card in the backlog, with the draws from its own stream (efforts, estimates,
+    /// missing input, detection, fixed date), in a free slot or a new one.
     pub(super) fn new_card(&mut self, id: u64, class: ClassOfService) -> u32 {
         let s = self.n_stages;
         let model = self.model;
@@ -38,45 +40,10 @@ impl Sim<'_> {
         let slot = match self.ws.free_slots.pop() {
             Some(slot) => slot,
             None => {
-                let slot = self.ws.cards.len() as u32;
                 self.ws.efforts.resize(self.ws.efforts.len() + s, 0.0);
                 self.ws.estimates.resize(self.ws.estimates.len() + s, 0.0);
                 self.ws.assignee.resize(self.ws.assignee.len() + s, NONE);
-                self.ws.cards.push(Card {
-                    id: 0,
-                    arrived: 0.0,
-                    committed: f64::NAN,
-                    stage: 0,
-                    counted: NONE,
-                    state: CardState::Free,
-                    remaining: 0.0,
-                    stage_work: 0.0,
-                    rate: 0.0,
-                    since: 0.0,
-                    version: 0,
-                    workers: [NONE; MAX_SWARM],
-                    n_workers: 0,
-                    holder: NONE,
-                    touch: 0.0,
-                    blocked: false,
-                    block_since: 0.0,
-                    ever_blocked: false,
-                    started: false,
-                    input_pending: false,
-                    input_delay: 0.0,
-                    input_asked: f64::NAN,
-                    detection_draw: 0.0,
-                    handover_pending: false,
-                    return_to: NONE,
-                    return_share: 1.0,
-                    fix_share: 1.0,
-                    rollback: false,
-                    class: ClassOfService::Standard,
-                    due: f64::INFINITY,
-                    plan_end: f64::INFINITY,
-                    rng: rng.clone(),
-                });
-                slot
+                self.ws.cards.len() as u32
             }
         };
         // The card's own draws, always in this order: efforts, estimate factors, missing
@@ -119,31 +86,47 @@ impl Sim<'_> {
         if class != ClassOfService::Standard {
             self.n_priority_cards += 1;
         }
-        let c = &mut self.ws.cards[slot as usize];
-        c.id = id;
-        c.arrived = self.now;
-        c.committed = f64::NAN;
-        c.stage = 0;
-        c.counted = NONE;
-        c.state = CardState::Backlog;
-        c.n_workers = 0;
-        c.holder = NONE;
-        c.touch = 0.0;
-        c.rate = 0.0;
-        c.blocked = false;
-        c.ever_blocked = false;
-        c.started = false;
-        c.input_pending = pending;
-        c.input_delay = delay;
-        c.input_asked = f64::NAN;
-        c.detection_draw = detection_draw;
-        c.handover_pending = false;
-        c.return_to = NONE;
-        c.rollback = false;
-        c.class = class;
-        c.due = due;
-        c.plan_end = f64::INFINITY;
-        c.rng = rng;
+        // A reused slot keeps counting its versions, so that events scheduled for the card
+        // that had it before never match the new one.
+        let version = self.ws.cards.get(slot as usize).map_or(0, |c| c.version);
+        let card = Card {
+            id,
+            arrived: self.now,
+            committed: f64::NAN,
+            stage: 0,
+            counted: NONE,
+            state: CardState::Backlog,
+            remaining: 0.0,
+            stage_work: 0.0,
+            rate: 0.0,
+            since: 0.0,
+            version,
+            workers: [NONE; MAX_SWARM],
+            n_workers: 0,
+            holder: NONE,
+            touch: 0.0,
+            blocked: false,
+            block_since: 0.0,
+            ever_blocked: false,
+            started: false,
+            input_pending: pending,
+            input_delay: delay,
+            input_asked: f64::NAN,
+            detection_draw,
+            handover_pending: false,
+            return_to: NONE,
+            return_share: 1.0,
+            fix_share: 1.0,
+            rollback: false,
+            class,
+            due,
+            plan_end: f64::INFINITY,
+            rng,
+        };
+        match self.ws.cards.get_mut(slot as usize) {
+            Some(c) => *c = card,
+            None => self.ws.cards.push(card),
+        }
         self.arrived_total += 1;
         slot
     }
@@ -240,13 +223,11 @@ impl Sim<'_> {
 
     /// The card enters stage `s` (counted against its WIP) with `work` to do there.
     pub(super) fn enter_stage(&mut self, slot: u32, s: usize, work: f64) {
-        if let Some(tr) = &mut self.ws.trace {
-            tr.push(Trace::Enter {
-                t: self.now,
-                card: self.ws.cards[slot as usize].id,
-                stage: s,
-            });
-        }
+        self.trace(|sim| Trace::Enter {
+            t: sim.now,
+            card: sim.ws.cards[slot as usize].id,
+            stage: s,
+        });
         self.set_counted(slot, s as u32);
         self.set_work(slot, s, work);
     }

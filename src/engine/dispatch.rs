@@ -208,7 +208,7 @@ impl Sim<'_> {
             // Again while the card just taken blocked at once (its input was missing).
             loop {
                 let ps = &self.ws.people[i];
-                if !ps.present || ps.active != NONE {
+                if !ps.is_free() {
                     break;
                 }
                 if ps.n_held > 0

@@ -131,12 +131,10 @@ impl Sim<'_> {
                     self.go_home(i);
                 }
                 self.ws.people[i].absent_days += 1;
-                if let Some(tr) = &mut self.ws.trace {
-                    tr.push(Trace::Absent {
-                        t: self.now,
-                        person: i,
-                    });
-                }
+                self.trace(|sim| Trace::Absent {
+                    t: sim.now,
+                    person: i,
+                });
                 self.absent_today(i);
             }
         }
@@ -187,10 +185,7 @@ impl Sim<'_> {
             }
         } else {
             // Others pull the work: held cards go back to their stage, with a hand-over.
-            while self.ws.people[person].n_held > 0 {
-                let slot = self.ws.people[person].held[0];
-                self.deactivate(slot);
-                self.unhold(slot);
+            while let Some(slot) = self.let_go(person) {
                 let c = &mut self.ws.cards[slot as usize];
                 c.state = CardState::Orphan;
                 c.handover_pending = true;

@@ -102,14 +102,12 @@ impl Sim<'_> {
 
     fn set_assign(&mut self, slot: u32, s: usize, who: usize) {
         self.ws.assignee[slot as usize * self.n_stages + s] = who as u32;
-        if let Some(tr) = &mut self.ws.trace {
-            tr.push(Trace::Assign {
-                t: self.now,
-                card: self.ws.cards[slot as usize].id,
-                stage: s,
-                person: who,
-            });
-        }
+        self.trace(|sim| Trace::Assign {
+            t: sim.now,
+            card: sim.ws.cards[slot as usize].id,
+            stage: s,
+            person: who,
+        });
     }
 
     /// Assigns every stage of a card to the skilled person who ends with the least load,
@@ -275,10 +273,7 @@ impl Sim<'_> {
         self.compute_loads();
         let mut load = std::mem::take(&mut self.ws.load);
         // Held cards first (started work), then the person's queue, then future stages.
-        while self.ws.people[person].n_held > 0 {
-            let slot = self.ws.people[person].held[0];
-            self.deactivate(slot);
-            self.unhold(slot);
+        while let Some(slot) = self.let_go(person) {
             let s = self.ws.cards[slot as usize].stage as usize;
             self.ws.cards[slot as usize].handover_pending = true;
             self.reassign_stage(slot, s, person, &mut load);

@@ -1,9 +1,9 @@
 //! The engine's state: cards, people and the `Sim` that holds them for one replication,
 //! built (or rebuilt in a reused `Workspace`) by `Sim::new`.
 
-use super::Workspace;
 use super::inputs::Answerer;
 use super::tally::{Areas, IdleCause, Tally};
+use super::{Trace, Workspace};
 use crate::dist::Dist;
 use crate::limits::{MAX_HELD, MAX_SWARM, MAX_TEAM};
 use crate::metrics::N_WEEKLY_FIXED;
@@ -160,6 +160,25 @@ pub(super) struct Sim<'a> {
     pub(super) weekly: Vec<f64>,
     pub(super) n_series: usize,
     pub(super) n_events: u64,
+}
+
+impl PersonState {
+    /// Present and not working on anything.
+    #[inline]
+    pub(super) fn is_free(&self) -> bool {
+        self.present && self.active == NONE
+    }
+}
+
+impl Sim<'_> {
+    /// Records a step of the history when tracing is on (`step` runs only then).
+    #[inline]
+    pub(super) fn trace(&mut self, step: impl FnOnce(&Self) -> Trace) {
+        if let Some(mut trace) = self.ws.trace.take() {
+            trace.push(step(self));
+            self.ws.trace = Some(trace);
+        }
+    }
 }
 
 impl<'a> Sim<'a> {

@@ -13,7 +13,7 @@ impl Sim<'_> {
         }
         for person in 0..self.model.people.len() {
             let ps = &self.ws.people[person];
-            if !ps.present || ps.active != NONE {
+            if !ps.is_free() {
                 continue;
             }
             // The most loaded stage the person can work that has a card to join.

@@ -1,7 +1,7 @@
 //! Statistics: time-weighted areas integrated at every event, idle time split by cause, the
 //! weekly series and the replication's `RepResult`.
 
-use super::state::{CardState, ClassOfService, NONE, Sim};
+use super::state::{CardState, ClassOfService, Sim};
 use crate::metrics::{M, N_FIXED, N_WEEKLY_FIXED, RepResult, W};
 use crate::model::HOURS_PER_WEEK;
 use crate::policy::FailedDeploy;
@@ -154,7 +154,7 @@ impl Sim<'_> {
         }
         for person in 0..self.model.people.len() {
             let ps = &self.ws.people[person];
-            if !ps.present || ps.active != NONE {
+            if !ps.is_free() {
                 continue;
             }
             if self.now >= ps.normal_end - 1e-9 {

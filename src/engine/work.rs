@@ -21,14 +21,25 @@ impl Sim<'_> {
         let ps = &mut self.ws.people[person];
         ps.held[ps.n_held as usize] = slot;
         ps.n_held += 1;
-        if let Some(tr) = &mut self.ws.trace {
-            tr.push(Trace::Hold {
-                t: self.now,
-                card: self.ws.cards[slot as usize].id,
-                stage: s,
-                person,
-            });
+        self.trace(|sim| Trace::Hold {
+            t: sim.now,
+            card: sim.ws.cards[slot as usize].id,
+            stage: s,
+            person,
+        });
+    }
+
+    /// The person lets go of the first card they hold: all work on it stops and it leaves
+    /// them. Returns the card, or None when they hold none.
+    pub(super) fn let_go(&mut self, person: usize) -> Option<u32> {
+        let ps = &self.ws.people[person];
+        if ps.n_held == 0 {
+            return None;
         }
+        let slot = ps.held[0];
+        self.deactivate(slot);
+        self.unhold(slot);
+        Some(slot)
     }
 
     /// The card leaves its holder (finished, orphaned or reassigned).

@@ -4,8 +4,7 @@
 //! owns it (cards, people, planning, inputs...), then lets free people take work.
 
 use super::Event;
-use super::state::{CardState, ClassOfService, NONE, Sim};
-use super::tally::Tally;
+use super::state::{ClassOfService, NONE, Sim};
 use crate::model::{ArrivalProcess, Calendar, HOURS_PER_WEEK};
 use crate::policy::{Handoff, Release};
 
@@ -206,25 +205,7 @@ impl Sim<'_> {
                         .push(self.now + poll_every_h, Event::Poll { stage });
                 }
             }
-            Event::WarmupEnd => {
-                self.warmed_up = true;
-                self.at_warmup.copy_from(&self.areas);
-                self.tally = Tally::default();
-                // Plan commitments still open are in the window: their hits will count.
-                self.tally.committed = self
-                    .ws
-                    .cards
-                    .iter()
-                    .filter(|c| {
-                        c.state != CardState::Free
-                            && !c.committed.is_nan()
-                            && c.plan_end.is_finite()
-                            && c.plan_end >= self.now
-                    })
-                    .count() as u64;
-                self.ws.lead_times.clear();
-                self.ws.cycle_times.clear();
-            }
+            Event::WarmupEnd => self.end_warmup(),
         }
     }
 }

@@ -119,6 +119,27 @@ impl Sim<'_> {
         self.now = t;
     }
 
+    /// The warm-up ends: statistics restart from now.
+    pub(super) fn end_warmup(&mut self) {
+        self.warmed_up = true;
+        self.at_warmup.copy_from(&self.areas);
+        self.tally = Tally::default();
+        // Plan commitments still open are in the window: their hits will count.
+        self.tally.committed = self
+            .ws
+            .cards
+            .iter()
+            .filter(|c| {
+                c.state != CardState::Free
+                    && !c.committed.is_nan()
+                    && c.plan_end.is_finite()
+                    && c.plan_end >= self.now
+            })
+            .count() as u64;
+        self.ws.lead_times.clear();
+        self.ws.cycle_times.clear();
+    }
+
     pub(super) fn set_idle(&mut self, person: usize, cause: Option<IdleCause>) {
         let old = self.ws.people[person].idle_cause;
         if old == cause {

@@ -84,7 +84,7 @@ impl Sim<'_> {
                 self.stage_wip
             ));
         }
-        if clarify != self.clarify_n {
+        if clarify != self.n_clarify {
             return Err("clarification count is off".into());
         }
         let live = ws

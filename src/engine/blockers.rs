@@ -46,8 +46,8 @@ impl Sim<'_> {
             CardState::Clarify => {
                 // The input arrived: back to the backlog, ready this time.
                 c.state = CardState::Backlog;
-                self.clarify_n -= 1;
-                self.backlog_n += 1;
+                self.n_clarify -= 1;
+                self.n_backlog += 1;
                 self.ws.backlog.push_front(slot);
             }
             _ if c.blocked => {

@@ -20,14 +20,14 @@ impl Sim<'_> {
         self.next_card_id += 1;
         if class != ClassOfService::Expedite
             && let Some(cap) = self.model.arrivals.max_backlog
-            && self.backlog_n >= cap
+            && self.n_backlog >= cap
         {
             self.tally.declined += 1;
             return None;
         }
         let slot = self.new_card(id, class);
         self.ws.backlog.push_back(slot);
-        self.backlog_n += 1;
+        self.n_backlog += 1;
         Some(slot)
     }
 
@@ -158,7 +158,7 @@ impl Sim<'_> {
 
     #[inline]
     pub(super) fn backlog_available(&self) -> bool {
-        self.backlog_n > 0 || matches!(self.model.arrivals.process, ArrivalProcess::Unlimited)
+        self.n_backlog > 0 || matches!(self.model.arrivals.process, ArrivalProcess::Unlimited)
     }
 
     /// Takes the best backlog card out of the backlog (materialising one from an unlimited
@@ -166,7 +166,7 @@ impl Sim<'_> {
     pub(super) fn pop_backlog(&mut self) -> u32 {
         match self.best_in(&self.ws.backlog) {
             Some(i) => {
-                self.backlog_n -= 1;
+                self.n_backlog -= 1;
                 self.ws.backlog.remove(i).expect("index in backlog")
             }
             None => {

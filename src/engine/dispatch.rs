@@ -8,11 +8,17 @@ use crate::policy::{Handoff, OnBlock, Release, Selection};
 /// Where a stage takes its next card from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Source {
+    /// The stage's orphans (their holder fell sick).
     Orphan,
+    /// The stage's pool (cards pushed into the stage for anyone, and rollbacks).
     Pool,
+    /// Cards sent back to the stage for a fix.
     Rework,
+    /// Cards done at the previous stage, waiting to be pulled.
     Done,
+    /// The backlog (stage 0 under pull release).
     Backlog,
+    /// The ready column (stage 0 under cadence release).
     Ready,
 }
 
@@ -83,7 +89,7 @@ impl Sim<'_> {
                 .map(|i| (Source::Done, i));
         }
         match self.policy.release {
-            Release::OnPull if self.backlog_n == 0 => Some((Source::Backlog, 0)),
+            Release::OnPull if self.n_backlog == 0 => Some((Source::Backlog, 0)),
             Release::OnPull => self.best_in(&ws.backlog).map(|i| (Source::Backlog, i)),
             Release::Cadence { .. } => self.best_in(&ws.ready).map(|i| (Source::Ready, i)),
             Release::Plan { .. } => None,

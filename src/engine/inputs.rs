@@ -11,7 +11,10 @@ pub(super) struct Answerer {
     pub(super) card: u32,
     /// Work left on the answer (hours), as of `since`.
     pub(super) left: f64,
+    /// When `left` was last brought up to date (hours).
     pub(super) since: f64,
+    /// Bumped when the answer pauses or resumes: an `AnswerDone` event with an older version
+    /// is stale.
     pub(super) version: u32,
 }
 
@@ -27,7 +30,7 @@ impl Sim<'_> {
             return false;
         }
         c.state = CardState::Clarify;
-        self.clarify_n += 1;
+        self.n_clarify += 1;
         c.input_pending = false;
         self.request_input(slot);
         true

@@ -222,7 +222,7 @@ impl Sim<'_> {
                 if !fits(trial, &load, capacity) && any {
                     // Not planned this time: it waits at the head of the backlog.
                     self.ws.backlog.push_front(slot);
-                    self.backlog_n += 1;
+                    self.n_backlog += 1;
                     break;
                 }
                 self.commit_planned(slot, &mut load, plan_end);
@@ -231,7 +231,7 @@ impl Sim<'_> {
         }
         if !taken.is_empty() {
             self.ws.backlog.retain(|c| !taken.contains(c));
-            self.backlog_n -= taken.len() as u32;
+            self.n_backlog -= taken.len() as u32;
         }
         self.ws.plan = buf;
         self.ws.load = load;
@@ -258,7 +258,7 @@ impl Sim<'_> {
             .position(|&c| c == slot)
             .expect("just arrived");
         self.ws.backlog.remove(pos);
-        self.backlog_n -= 1;
+        self.n_backlog -= 1;
         self.compute_loads();
         let mut load = std::mem::take(&mut self.ws.load);
         // Expedite work is not part of a plan's commitment (no plan end).

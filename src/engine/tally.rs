@@ -105,7 +105,7 @@ impl Sim<'_> {
         if dt > 0.0 {
             let a = &mut self.areas;
             a.wip += self.system_wip as f64 * dt;
-            a.backlog += (self.backlog_n + self.clarify_n) as f64 * dt;
+            a.backlog += (self.n_backlog + self.n_clarify) as f64 * dt;
             a.present += self.n_present as f64 * dt;
             a.working += self.n_working as f64 * dt;
             for (area, &n) in a.idle.iter_mut().zip(&self.n_idle) {
@@ -230,7 +230,7 @@ impl Sim<'_> {
         let row = &mut self.weekly[w * self.n_series..(w + 1) * self.n_series];
         row[W::Throughput as usize] = self.week_finished as f64 * HOURS_PER_WEEK / len;
         row[W::WipMean as usize] = (a.wip - b.wip) / len;
-        row[W::Backlog as usize] = (self.backlog_n + self.clarify_n) as f64;
+        row[W::Backlog as usize] = (self.n_backlog + self.n_clarify) as f64;
         let idle_h = |cause: IdleCause| a.idle[cause.index()] - b.idle[cause.index()];
         row[W::StarvedH as usize] = idle_h(IdleCause::Starved) / np;
         row[W::BlockedH as usize] = idle_h(IdleCause::Blocked) / np;

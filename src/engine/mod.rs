@@ -17,6 +17,18 @@
 //!   pool), `Doing` (held by a person, active, waiting for them or blocked), `Orphan` (its
 //!   holder fell sick; waiting for a new holder), `Rework` (failed a check; waiting for its
 //!   target stage), `DoneWaiting` (finished here, waiting for the next stage to pull it).
+//!
+//! One mechanism, one file (each adds methods to `state::Sim`):
+//! - `state`: cards, people and the `Sim` itself, built by `Sim::new`; `queue`: the event list;
+//! - `clock`: the event loop and what each event does;
+//! - `cards`: a card's life (arrival, commitment, stages, rework, hand-off, finish);
+//! - `work`: holding and working a card, its rate and completion;
+//! - `inputs`: readiness checks, missing inputs and their answerers; `blockers`: blocked cards;
+//! - `deployments`: failed deployments and rollbacks;
+//! - `people`: days, sickness, absences; `overtime`: who stays late;
+//! - `planning`: the push planner (loads, plans, expedite, emergency reassignment);
+//! - `dispatch`: free people taking work in the policy's order; `swarming`: helpers;
+//! - `tally`: statistics (areas, idle causes, weekly series, the result); `audit`: invariants.
 
 mod audit;
 mod blockers;
@@ -34,7 +46,7 @@ mod swarming;
 mod tally;
 mod work;
 
-pub use queue::{Event, EventQueue};
+use queue::{Event, EventQueue};
 pub use tally::IdleCause;
 
 use std::collections::VecDeque;

@@ -129,16 +129,6 @@ impl EventQueue {
     pub fn pop(&mut self) -> Option<(f64, Event)> {
         self.heap.pop().map(|e| (e.time(), e.event))
     }
-
-    /// Number of pending events.
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    /// Whether no event is pending.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -156,7 +146,7 @@ mod tests {
         for p in 0..50 {
             assert_eq!(q.pop(), Some((5.0, Event::Poll { stage: p })));
         }
-        assert!(q.is_empty());
+        assert_eq!(q.pop(), None);
     }
 
     #[test]

@@ -153,7 +153,7 @@ pub(super) struct PersonState {
 }
 
 /// Makes `v` hold `n` empty queues, keeping their memory.
-pub(super) fn reset<T>(v: &mut Vec<VecDeque<T>>, n: usize) {
+fn reset_queues<T>(v: &mut Vec<VecDeque<T>>, n: usize) {
     v.resize_with(n, VecDeque::new);
     v.truncate(n);
     v.iter_mut().for_each(VecDeque::clear);
@@ -277,11 +277,11 @@ impl<'a> Sim<'a> {
         ws.assignee.clear();
         ws.backlog.clear();
         ws.ready.clear();
-        reset(&mut ws.done_waiting, s);
-        reset(&mut ws.pool, s);
-        reset(&mut ws.orphans, s);
-        reset(&mut ws.rework, s);
-        reset(&mut ws.queued_for, np);
+        reset_queues(&mut ws.done_waiting, s);
+        reset_queues(&mut ws.pool, s);
+        reset_queues(&mut ws.orphans, s);
+        reset_queues(&mut ws.rework, s);
+        reset_queues(&mut ws.queued_for, np);
         ws.queued_at_stage.clear();
         ws.queued_at_stage.resize(s, 0);
         ws.doing.resize_with(s, Vec::new);

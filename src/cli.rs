@@ -37,6 +37,9 @@ pub enum Command {
     /// Merge the shard folders of a run or sweep split with --shard K/N into the output one
     /// machine would have written (byte for byte, the manifest's timing aside).
     Merge(MergeArgs),
+    /// A live page for a workshop: controls for the levers, push, pull and flow side by side,
+    /// re-run on every change. Local only unless --listen says otherwise; Ctrl-C stops it.
+    Serve(ServeArgs),
 }
 
 /// Chart options shared by `run` and `sweep`.
@@ -169,6 +172,24 @@ pub struct SweepArgs {
     /// Chart options.
     #[command(flatten)]
     pub charts: ChartArgs,
+}
+
+/// Arguments of `flowsim serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Scenario file (TOML). Without one, the built-in reference scenario.
+    pub scenario: Option<PathBuf>,
+    /// Address to listen on; the default is this machine only. `0.0.0.0:8080` opens the page to
+    /// the room's network; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Replications of a full run, when a control is released (default: the scenario's
+    /// `run.replications`, at most the page's limit).
+    #[arg(long)]
+    pub reps: Option<u32>,
+    /// Worker threads for the simulations (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod policy;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod serve;
 pub mod shard;
 pub mod stats;
 pub mod validate;

@@ -88,6 +88,22 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "stats",
         ],
     ),
+    // The live page: runs experiments for a browser, beside the commands.
+    (
+        "serve",
+        &[
+            "charts",
+            "error",
+            "experiment",
+            "guard",
+            "model",
+            "overrides",
+            "policy",
+            "report",
+            "scenario",
+            "stats",
+        ],
+    ),
     // The command line: argument definitions, then the commands that use everything below.
     ("cli", &["charts", "guard"]),
     (
@@ -107,6 +123,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "policy",
             "report",
             "scenario",
+            "serve",
             "shard",
             "stats",
             "validate",

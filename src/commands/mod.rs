@@ -1,5 +1,5 @@
-//! The commands behind the command line: `run`, `sweep`, `merge`, `chart`, `check` and
-//! `validate`, one file each.
+//! The commands behind the command line: `run`, `sweep`, `merge`, `chart`, `check`,
+//! `validate` and `serve`, one file each.
 //!
 //! Why it exists: [`crate::cli`] only describes arguments; this module turns them into loaded,
 //! overridden and validated scenarios, runs the library and prints what happened. Every
@@ -14,6 +14,7 @@ mod check;
 mod input;
 mod merge;
 mod run;
+mod serve;
 mod sweep;
 mod validate;
 
@@ -28,6 +29,7 @@ pub use check::check;
 pub use input::{apply_overrides, load_with_overrides, read_source};
 pub use merge::merge;
 pub use run::run;
+pub use serve::serve;
 pub use sweep::sweep;
 pub use validate::validate;
 
@@ -46,6 +48,7 @@ pub fn execute(command: &Command) -> Result<(), Error> {
         Command::Sweep(args) => sweep(args),
         Command::Chart(args) => chart(args),
         Command::Merge(args) => merge(args),
+        Command::Serve(args) => serve(args),
     }
 }
 

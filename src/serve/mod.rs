@@ -40,7 +40,7 @@ use crate::error::Error;
 /// The largest request body accepted (bytes).
 pub const MAX_BODY: usize = 16 * 1024;
 /// Run requests waiting for the runner at most; more are answered 503.
-pub const QUEUE: usize = 8;
+pub const QUEUE: usize = 16;
 /// Threads answering HTTP requests.
 const HANDLERS: usize = 4;
 /// Finished runs kept for pinned comparisons and repeated values.

@@ -51,6 +51,7 @@ function fmt(x) {
   if (x === null || x === undefined) return "–";
   const a = Math.abs(x);
   if (x === 0) return "0";
+  if (Number.isInteger(x)) return String(x);
   if (a >= 100) return x.toFixed(0);
   if (a >= 10) return x.toFixed(1);
   return x.toFixed(2);
@@ -131,6 +132,8 @@ function send(reps) {
     .then(async (r) => {
       const j = await r.json().catch(() => ({ error: "unreadable answer (HTTP " + r.status + ")" }));
       if (r.status === 409 || gen < S.shown) return;
+      // Busy (other pages are running): try again shortly, unless a newer request went out.
+      if (r.status === 503 && gen === S.gen) return setTimeout(() => { if (gen === S.gen) send(reps); }, 300);
       if (!r.ok) {
         showError(j.error || "HTTP " + r.status);
         if (gen === S.gen) document.body.dataset.state = "idle";
@@ -201,7 +204,9 @@ function renderTable(j) {
       td.append(fmt(v.mean));
       if (v.lo !== null && v.hi !== null) td.append(" ", el("small", {}, "±" + fmt((v.hi - v.lo) / 2)));
       const d = cmp && cmp[j.policies[i]] && cmp[j.policies[i]][name];
-      if (d && d.diff !== null) {
+      if (d && d.diff === 0 && d.lo === 0 && d.hi === 0) {
+        td.append(el("div", { class: "delta same" }, "same as pinned"));
+      } else if (d && d.diff !== null) {
         let cls = "same";
         if (d.lo !== null && (d.lo > 0 || d.hi < 0) && better !== 0) cls = d.diff * better > 0 ? "up" : "down";
         const ci = d.lo === null ? "" : " (" + fmt(d.lo) + ".." + fmt(d.hi) + ")";

@@ -103,12 +103,20 @@ pub fn try_http(
     s.write_all(head.as_bytes()).map_err(|e| e.to_string())?;
     // A server may answer (e.g. 413) before reading a large body and close: keep the answer.
     let _ = s.write_all(body.as_bytes());
+    // Read the head, then exactly the body the head announces (some servers keep the
+    // connection open whatever `Connection: close` says).
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).map_err(|e| e.to_string())?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| format!("no header end in {} bytes", raw.len()))?;
+    let mut buf = [0u8; 16 * 1024];
+    let split = loop {
+        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = s.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err(format!("connection closed after {} bytes", raw.len()));
+        }
+        raw.extend_from_slice(&buf[..n]);
+    };
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let mut rest = raw[split + 4..].to_vec();
     let status: u16 = head
@@ -116,10 +124,31 @@ pub fn try_http(
         .nth(1)
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| format!("bad status line in {head:?}"))?;
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
+    let lower = head.to_ascii_lowercase();
+    let length = lower
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let chunked = lower.contains("transfer-encoding: chunked");
+    loop {
+        let done = match length {
+            Some(n) => rest.len() >= n,
+            None if chunked => rest.windows(5).any(|w| w == b"0\r\n\r\n"),
+            None => false,
+        };
+        if done {
+            break;
+        }
+        let n = s.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        rest.extend_from_slice(&buf[..n]);
+    }
+    if let Some(n) = length {
+        rest.truncate(n);
+    }
+    if chunked {
         rest = unchunk(&rest);
     }
     Ok((status, String::from_utf8_lossy(&rest).to_string()))

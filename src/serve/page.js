@@ -275,7 +275,7 @@ function bandChart(j, name, title) {
 
 // Horizontal bars: one group per policy.
 function barChart(j, title, parts, stacked, note) {
-  const W = 600, rowH = 34, left = 70, right = 70, top = 8;
+  const W = 600, rowH = stacked ? 34 : 18 * parts.length + 8, left = 70, right = 70, top = 8;
   const H = top + rowH * j.policies.length + (stacked ? 30 : 6);
   const svg = sv("svg", { viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img" });
   const vals = j.policies.map((_, k) => parts.map(([name]) => {
@@ -303,7 +303,7 @@ function barChart(j, title, parts, stacked, note) {
       if (!stacked && v.lo !== null) {
         svg.append(sv("line", { x1: x(v.lo), x2: x(v.hi), y1: yy + h / 2, y2: yy + h / 2, stroke: "#222" }));
       }
-      if (!stacked) svg.append(sv("text", { x: x(v.hi || m) + 4, y: yy + h / 2 + 4, "font-size": 10 }, parts[i][1] + " " + fmt(v.mean)));
+      if (!stacked) svg.append(sv("text", { x: x(v.hi || m) + 4, y: yy + h / 2 + 4, "font-size": 12 }, parts[i][1] + " " + fmt(v.mean)));
       acc += m;
     });
     if (stacked) svg.append(sv("text", { x: x(acc) + 4, y: y0 + rowH / 2 + 4, "font-size": 12 }, fmt(acc) + " h"));

@@ -330,9 +330,42 @@ fn a_real_browser_moves_a_control_and_sees_the_command_lines_numbers() {
     );
     assert!(check_against_cli(&after, command) >= 30);
 
+    // Drag a slider with the mouse: quick runs while it moves, the full count on release.
+    b.script("window.flowsim.sent = [];");
+    let arrivals = b.element("input[data-control='arrivals.rate']");
+    b.call(
+        "POST",
+        "/actions",
+        Some(json!({"actions": [{"type": "pointer", "id": "mouse",
+            "parameters": {"pointerType": "mouse"},
+            "actions": [
+                {"type": "pointerMove", "origin": {ELEMENT: arrivals}, "x": 0, "y": 0},
+                {"type": "pointerDown", "button": 0},
+                {"type": "pointerMove", "origin": "pointer", "x": 30, "y": 0, "duration": 300},
+                {"type": "pointerMove", "origin": "pointer", "x": 30, "y": 0, "duration": 300},
+                {"type": "pointerUp", "button": 0}]}]})),
+    );
+    let gen_drag = b.wait_settled(full, gen1);
+    let sent = b.script("return window.flowsim.sent;");
+    let sent: Vec<u64> = sent
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    println!("a mouse drag sent runs of {sent:?} replications");
+    assert!(sent.contains(&20), "no quick run while dragging: {sent:?}");
+    assert_eq!(sent.last(), Some(&full), "{sent:?}");
+    let rate = b.script(
+        "return Number(document.querySelector(\"input[data-control='arrivals.rate']\").value);",
+    );
+    assert!(rate.as_f64().unwrap() > 8.0, "{rate}");
+    let command = b.script("return document.getElementById('command').textContent;");
+    assert!(check_against_cli(&b.numbers(), command.as_str().unwrap()) >= 30);
+
     // Pin, move another control: paired differences appear beside the numbers.
     b.click(&b.element("#pin"));
-    let gen2 = b.wait_settled(full, gen1);
+    let gen2 = b.wait_settled(full, gen_drag);
     let wip = b.element("input[data-control='system_wip.flow']");
     b.keys(&wip, "\u{E012}\u{E012}\u{E012}\u{E012}");
     b.wait_settled(full, gen2);

@@ -15,6 +15,7 @@ const S = {
   changedAt: null,     // performance.now() of the last change
   redrawMs: null,      // change -> redrawn full result
   timer: null,
+  sent: [],            // replications of the recent requests (newest last)
 };
 window.flowsim = S;
 
@@ -116,14 +117,19 @@ function buildControls() {
 // A control moved (full: released, or a one-off change).
 function changed(full) {
   S.changedAt = performance.now();
-  clearTimeout(S.timer);
-  if (full) return send(S.base.full_reps);
-  // While dragging: at most one quick run every 80 ms.
-  S.timer = setTimeout(() => send(S.base.drag_reps), 80);
+  if (full) clearTimeout(S.timer);
+  if (full) {
+    S.timer = null;
+    return send(S.base.full_reps);
+  }
+  // While dragging: a quick run at most every 80 ms, with the values of that moment.
+  if (S.timer === null) S.timer = setTimeout(() => { S.timer = null; send(S.base.drag_reps); }, 80);
 }
 
 function send(reps) {
   const gen = ++S.gen;
+  S.sent.push(reps);
+  if (S.sent.length > 100) S.sent.shift();
   const body = { client: S.client, gen, reps, values: S.values, policies: S.policies };
   if (S.pin) body.pin = { values: S.pin.values, policies: S.pin.policies };
   document.body.dataset.state = "running";

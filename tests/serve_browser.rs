@@ -271,8 +271,8 @@ fn check_against_cli(numbers: &[(String, String, String)], command: &str) -> usi
 #[test]
 fn a_real_browser_moves_a_control_and_sees_the_command_lines_numbers() {
     let require = std::env::var("FLOWSIM_BROWSER_TEST").is_ok_and(|v| v == "require");
-    let chromium = find(&["chromium", "chromium-browser", "/usr/lib/chromium/chromium"]);
-    let driver = find(&["chromedriver", "/usr/lib/chromium/chromedriver"]);
+    let chromium = find(&["chromium", "chromium-browser"]);
+    let driver = find(&["chromedriver"]);
     let (Some(chromium), Some(driver)) = (chromium, driver) else {
         assert!(
             !require,

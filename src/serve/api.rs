@@ -315,6 +315,8 @@ pub struct Outcome {
     pub agg: Aggregates,
     /// `[policy][key metric][replication]`.
     pub per_rep: Vec<Vec<Vec<Option<f64>>>>,
+    /// `[policy][week * series + s]` of the first replication alone: what one board shows.
+    pub first: Vec<Vec<f64>>,
 }
 
 /// Runs replications `0..reps` of every policy on `pool`, as `flowsim run` does. `None` when
@@ -323,10 +325,14 @@ pub fn simulate(sc: &Scenario, pool: &rayon::ThreadPool, stop: &AtomicBool) -> O
     let mut agg = Aggregates::new(sc);
     let idx: Vec<Option<usize>> = KEY_METRICS.iter().map(|m| agg.metric_index(m)).collect();
     let mut per_rep = vec![vec![Vec::new(); KEY_METRICS.len()]; sc.policies.len()];
+    let mut first = Vec::new();
     let reps = 0..u64::from(sc.settings.replications);
     let progress = pool.install(|| {
-        run_replications_until(sc, reps, stop, &|| {}, |_, results| {
+        run_replications_until(sc, reps, stop, &|| {}, |rep, results| {
             agg.add(&results);
+            if rep == 0 {
+                first = results.iter().map(|r| r.weekly.clone()).collect();
+            }
             for (k, r) in results.iter().enumerate() {
                 for (j, m) in idx.iter().enumerate() {
                     per_rep[k][j].push(m.and_then(|m| r.values[m]));
@@ -336,7 +342,11 @@ pub fn simulate(sc: &Scenario, pool: &rayon::ThreadPool, stop: &AtomicBool) -> O
         })
     });
     match progress {
-        Ok(p) if !p.stopped => Some(Outcome { agg, per_rep }),
+        Ok(p) if !p.stopped => Some(Outcome {
+            agg,
+            per_rep,
+            first,
+        }),
         _ => None,
     }
 }
@@ -384,7 +394,8 @@ pub fn answer(
             let per_policy: Vec<Value> = agg
                 .weekly
                 .iter()
-                .map(|w| {
+                .enumerate()
+                .map(|(k, w)| {
                     let mut mean = Vec::with_capacity(agg.weeks);
                     let mut p05 = Vec::with_capacity(agg.weeks);
                     let mut p95 = Vec::with_capacity(agg.weeks);
@@ -394,7 +405,10 @@ pub fn answer(
                         p05.push(num(a.sketch.quantile(0.05)));
                         p95.push(num(a.sketch.quantile(0.95)));
                     }
-                    json!({"mean": mean, "p05": p05, "p95": p95})
+                    let one: Vec<Value> = (0..agg.weeks)
+                        .map(|week| num(o.first.get(k).and_then(|f| f.get(week * ns + s)).copied()))
+                        .collect();
+                    json!({"mean": mean, "p05": p05, "p95": p95, "one": one})
                 })
                 .collect();
             Some(json!({"name": name, "unit": unit, "per_policy": per_policy}))
@@ -516,6 +530,10 @@ mod tests {
         let d = &v["compare"]["per_policy"][0]["metrics"]["throughput_per_week"];
         assert_eq!(d["diff"], json!(0.0));
         assert_eq!(v["reps"], json!(3));
+        let one = &v["weekly"][0]["per_policy"][0]["one"];
+        assert_eq!(v["weekly"][0]["name"], "throughput");
+        assert_eq!(one.as_array().unwrap().len(), 52);
+        assert!(one[10].as_f64().unwrap() >= 0.0);
         assert!(simulate(&p.scenario, &pool, &AtomicBool::new(true)).is_none());
     }
 }

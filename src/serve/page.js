@@ -271,12 +271,17 @@ function bandChart(j, name, title) {
     for (let w = 0; w < weeks; w++) {
       if (p.mean[w] !== null) line += (line ? "L" : "M") + x(w).toFixed(1) + "," + y(p.mean[w]).toFixed(1);
     }
+    let one = "";
+    for (let w = 0; w < weeks; w++) {
+      if (p.one && p.one[w] !== null) one += (one ? "L" : "M") + x(w).toFixed(1) + "," + y(p.one[w]).toFixed(1);
+    }
     const c = j.colours[k];
     if (band) svg.append(sv("path", { d: band + back + "Z", fill: c, "fill-opacity": 0.22, stroke: "none" }));
+    if (one) svg.append(sv("path", { d: one, fill: "none", stroke: "#444", "stroke-width": 1, "stroke-opacity": 0.75 }));
     if (line) svg.append(sv("path", { d: line, fill: "none", stroke: c, "stroke-width": 2 }));
     svg.append(sv("text", { x: x0 + pw / 2, y: H - 8, "text-anchor": "middle", "font-size": 13, fill: c, "font-weight": "bold" }, j.policies[k]));
   });
-  return figure(title, svg, "line: mean per week; band: 5th–95th percentile over replications; x: weeks 1–" + j.weeks);
+  return figure(title, svg, "coloured line: mean per week; band: 5th–95th percentile over replications; grey: replication 1 alone, as one board would show it; x: weeks 1–" + j.weeks);
 }
 
 // Horizontal bars: one group per policy.

@@ -25,6 +25,9 @@ pub const MAX_HORIZON_WEEKS: f64 = 260.0;
 /// replications needs about 5e6).
 pub const MAX_EVENTS: f64 = 5e7;
 
+/// The most memory one request's run may be predicted to need (bytes).
+pub const MAX_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
+
 /// The metrics the page compares with a pinned result, and draws as key numbers.
 pub const KEY_METRICS: [&str; 11] = [
     "throughput_per_week",
@@ -260,6 +263,14 @@ impl Base {
                 need.events
             ));
         }
+        if need.bytes > MAX_BYTES {
+            return Err(format!(
+                "this would need about {:.0} MiB of memory, beyond the live page's {:.0} MiB; \
+                 use fewer replications",
+                need.bytes / 1048576.0,
+                MAX_BYTES / 1048576.0
+            ));
+        }
         let names: Vec<String> = sc.policies.iter().map(|p| p.name.clone()).collect();
         let key = format!("{reps}|{}|{}", names.join(","), set.join(" "));
         Ok(Prepared {
@@ -319,6 +330,38 @@ pub struct Outcome {
     pub first: Vec<Vec<f64>>,
 }
 
+/// What a later run needs of a result to compare with it: a few kilobytes, where the whole
+/// aggregates hold a percentile sketch per week and series (megabytes at hundreds of
+/// replications), so the server keeps only these.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    /// Policy names, in order.
+    pub policies: Vec<String>,
+    /// `[policy][key metric]`: the mean over replications.
+    pub means: Vec<Vec<Option<f64>>>,
+    /// `[policy][key metric][replication]`.
+    pub per_rep: Vec<Vec<Vec<Option<f64>>>>,
+}
+
+impl Outcome {
+    /// The part of the result a comparison needs.
+    pub fn kept(&self) -> Kept {
+        let agg = &self.agg;
+        Kept {
+            policies: agg.policies.clone(),
+            means: (0..agg.policies.len())
+                .map(|k| {
+                    KEY_METRICS
+                        .iter()
+                        .map(|m| agg.metric_index(m).and_then(|i| agg.summary(k, i).mean))
+                        .collect()
+                })
+                .collect(),
+            per_rep: self.per_rep.clone(),
+        }
+    }
+}
+
 /// Runs replications `0..reps` of every policy on `pool`, as `flowsim run` does. `None` when
 /// `stop` ended it early.
 pub fn simulate(sc: &Scenario, pool: &rayon::ThreadPool, stop: &AtomicBool) -> Option<Outcome> {
@@ -360,12 +403,7 @@ fn num(v: Option<f64>) -> Value {
 
 /// The answer to a run: every metric's mean and interval per policy, the headline sentences,
 /// the weekly series the charts draw, and the comparison with the pinned result.
-pub fn answer(
-    base: &Base,
-    p: &Prepared,
-    o: &Outcome,
-    pinned: Option<(&Prepared, &Outcome)>,
-) -> Value {
+pub fn answer(base: &Base, p: &Prepared, o: &Outcome, pinned: Option<(&Prepared, &Kept)>) -> Value {
     let agg = &o.agg;
     let metrics: Vec<Value> = agg
         .metrics
@@ -433,10 +471,10 @@ pub fn answer(
 
 /// Paired differences (current minus pinned) per policy both ran and key metric: the same seed
 /// and replications give both the same random numbers, replication by replication.
-fn compare(pp: &Prepared, pinned: &Outcome, current: &Outcome) -> Value {
+fn compare(pp: &Prepared, pinned: &Kept, current: &Outcome) -> Value {
     let mut rows = Vec::new();
     for (k, name) in current.agg.policies.iter().enumerate() {
-        let Some(pk) = pinned.agg.policies.iter().position(|n| n == name) else {
+        let Some(pk) = pinned.policies.iter().position(|n| n == name) else {
             continue;
         };
         let mut metrics = serde_json::Map::new();
@@ -454,7 +492,7 @@ fn compare(pp: &Prepared, pinned: &Outcome, current: &Outcome) -> Value {
             metrics.insert(
                 (*m).to_string(),
                 json!({
-                    "pinned": num(pinned.agg.metric_index(m).and_then(|i| pinned.agg.summary(pk, i).mean)),
+                    "pinned": num(pinned.means[pk][j]),
                     "diff": num(d.diff.mean()),
                     "lo": num(ci.map(|c| c.0)),
                     "hi": num(ci.map(|c| c.1)),
@@ -526,7 +564,7 @@ mod tests {
             .build()
             .unwrap();
         let o = simulate(&p.scenario, &pool, &AtomicBool::new(false)).unwrap();
-        let v = answer(&b, &p, &o, Some((&p, &o)));
+        let v = answer(&b, &p, &o, Some((&p, &o.kept())));
         let d = &v["compare"]["per_policy"][0]["metrics"]["throughput_per_week"];
         assert_eq!(d["diff"], json!(0.0));
         assert_eq!(v["reps"], json!(3));

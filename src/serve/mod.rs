@@ -43,7 +43,7 @@ pub const MAX_BODY: usize = 16 * 1024;
 pub const QUEUE: usize = 16;
 /// Threads answering HTTP requests.
 const HANDLERS: usize = 4;
-/// Finished runs kept for pinned comparisons and repeated values.
+/// Finished runs whose per-replication key metrics are kept for pinned comparisons.
 const CACHE: usize = 8;
 /// Pages whose latest request number is remembered.
 const CLIENTS: usize = 256;
@@ -183,7 +183,18 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn handler(server: &Server, shared: &Shared, tx: &SyncSender<Job>) {
     while !shared.shutdown.load(Ordering::Relaxed) {
         match server.http.recv_timeout(TICK) {
-            Ok(Some(request)) => route(server, shared, tx, request),
+            Ok(Some(request)) => {
+                // A bug must not take a handler thread down: the request, dropped unanswered,
+                // gets a 500 from tiny_http, and the thread serves on.
+                let routed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    route(server, shared, tx, request);
+                }));
+                if routed.is_err() {
+                    eprintln!(
+                        "flowsim serve: a request failed unexpectedly (see above); still serving"
+                    );
+                }
+            }
             Ok(None) => {}
             Err(_) => break,
         }
@@ -346,60 +357,81 @@ fn superseded(shared: &Shared, client: &str, generation: u64) -> bool {
         .is_some_and(|&(g, _)| g > generation)
 }
 
+/// Recent results (by [`api::Prepared::key`]), what comparisons need of them, oldest first.
+type Cache = Vec<(String, Arc<api::Kept>)>;
+
+/// Keeps what a comparison needs of a result, the newest [`CACHE`] results.
+fn keep(cache: &mut Cache, key: &str, kept: Arc<api::Kept>) {
+    cache.retain(|(k, _)| k != key);
+    if cache.len() == CACHE {
+        cache.remove(0);
+    }
+    cache.push((key.to_string(), kept));
+}
+
 /// Runs the queued requests one at a time until every handler has gone.
 fn runner(server: &Server, shared: &Shared, rx: Receiver<Job>) {
-    let mut cache: Vec<(String, Arc<api::Outcome>)> = Vec::new();
+    let mut cache = Cache::new();
     for job in rx {
-        if shared.shutdown.load(Ordering::Relaxed) {
-            error(job.request, 503, "the server is stopping");
-            continue;
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_job(server, shared, &mut cache, job);
+        }));
+        if ran.is_err() {
+            *lock(&shared.running) = None;
+            eprintln!("flowsim serve: a run failed unexpectedly (see above); still serving");
         }
-        if superseded(shared, &job.client, job.generation) {
-            respond_json(
-                job.request,
-                409,
-                &json!({"superseded": true, "gen": job.generation}),
-            );
-            continue;
+    }
+}
+
+/// Answers one run request: superseded, or run (with its pinned comparison).
+fn run_job(server: &Server, shared: &Shared, cache: &mut Cache, job: Job) {
+    if shared.shutdown.load(Ordering::Relaxed) {
+        error(job.request, 503, "the server is stopping");
+        return;
+    }
+    if superseded(shared, &job.client, job.generation) {
+        respond_json(
+            job.request,
+            409,
+            &json!({"superseded": true, "gen": job.generation}),
+        );
+        return;
+    }
+    let flag = Arc::new(AtomicBool::new(false));
+    *lock(&shared.running) = Some((job.client.clone(), job.generation, flag.clone()));
+    // A newer request may have come between the check above and this run's registration.
+    if superseded(shared, &job.client, job.generation) {
+        flag.store(true, Ordering::SeqCst);
+    }
+    let started = Instant::now();
+    let current = api::simulate(&job.current.scenario, &server.pool, &flag);
+    if let Some(o) = &current {
+        keep(cache, &job.current.key, Arc::new(o.kept()));
+    }
+    let pinned = match &job.pin {
+        None => Some(None),
+        Some(p) => match cache.iter().find(|(k, _)| *k == p.key) {
+            Some((_, kept)) => Some(Some(kept.clone())),
+            None => api::simulate(&p.scenario, &server.pool, &flag).map(|o| {
+                let kept = Arc::new(o.kept());
+                keep(cache, &p.key, kept.clone());
+                Some(kept)
+            }),
+        },
+    };
+    *lock(&shared.running) = None;
+    match (current, pinned) {
+        (Some(o), Some(pin)) => {
+            let pin = job.pin.as_ref().zip(pin.as_deref());
+            let mut v = api::answer(&server.base, &job.current, &o, pin);
+            v["gen"] = json!(job.generation);
+            v["elapsed_ms"] = json!(started.elapsed().as_secs_f64() * 1000.0);
+            respond_json(job.request, 200, &v);
         }
-        let flag = Arc::new(AtomicBool::new(false));
-        *lock(&shared.running) = Some((job.client.clone(), job.generation, flag.clone()));
-        let started = Instant::now();
-        let mut get = |p: &api::Prepared| -> Option<Arc<api::Outcome>> {
-            if let Some((_, o)) = cache.iter().find(|(k, _)| *k == p.key) {
-                return Some(o.clone());
-            }
-            let o = Arc::new(api::simulate(&p.scenario, &server.pool, &flag)?);
-            if cache.len() == CACHE {
-                cache.remove(0);
-            }
-            cache.push((p.key.clone(), o.clone()));
-            Some(o)
-        };
-        let current = get(&job.current);
-        let pinned = match &job.pin {
-            Some(p) => get(p).map(Some),
-            None => Some(None),
-        };
-        *lock(&shared.running) = None;
-        match (current, pinned) {
-            (Some(o), Some(pin)) => {
-                let mut v = api::answer(
-                    &server.base,
-                    &job.current,
-                    &o,
-                    pin.as_deref()
-                        .map(|po| (job.pin.as_ref().unwrap_or(&job.current), po)),
-                );
-                v["gen"] = json!(job.generation);
-                v["elapsed_ms"] = json!(started.elapsed().as_secs_f64() * 1000.0);
-                respond_json(job.request, 200, &v);
-            }
-            _ => respond_json(
-                job.request,
-                409,
-                &json!({"superseded": true, "gen": job.generation}),
-            ),
-        }
+        _ => respond_json(
+            job.request,
+            409,
+            &json!({"superseded": true, "gen": job.generation}),
+        ),
     }
 }

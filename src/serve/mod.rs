@@ -19,6 +19,14 @@
 //! - Bad input gets a JSON `{"error": ...}` with a 4xx status, never a crash; nothing is written
 //!   to disk.
 //! - Ctrl-C (the flag of [`crate::interrupt`]) stops the server within a fraction of a second.
+//!
+//! The HTTP API (JSON in and out; errors are `{"error": "..."}` with a 4xx status):
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET /`, `/page.js`, `/page.css` | the page |
+//! | `GET /api/scenario` | name, seed, horizon, `controls` (id, group, label, override `paths`, `value`, `min`, `max`, `step`), `available_policies`, `colours`, `policies`, `full_reps`, `drag_reps`, `max_reps` |
+//! | `POST /api/run` `{"client", "gen", "reps", "values": {id: number}, "policies": [..], "pin": {"values", "policies"}}` | 200: `reps`, `seed`, `policies`, `set` (the `--set` assignments), `command` (the equivalent `flowsim run`), `metrics` (every metric: `mean`, `lo`, `hi` per policy), `headlines`, `weekly` (mean, p05, p95 and replication 1 per week for throughput, WIP, overtime and idle causes), `compare` (with `pin`: paired differences per policy and key metric), `gen`, `elapsed_ms`; 409 `{"superseded": true}`; 400 bad values; 413 body too large; 503 busy |
 
 mod api;
 mod controls;

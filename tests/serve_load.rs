@@ -56,12 +56,14 @@ fn a_burst_of_concurrent_requests_is_answered_within_bounds() {
                         let body;
                         let (method, path, body) = match i % 10 {
                             0..=5 => {
-                                // A page dragging a slider: quick runs with changing values.
+                                // A page dragging a slider: runs with values that differ
+                                // from request to request (so the server's cache of recent
+                                // results rarely answers).
                                 body = format!(
                                     r#"{{"client":"page{w}","gen":{generation},"reps":{},"values":{{"wip.test":{},"people.developer":{}}}}}"#,
-                                    [5, 20, 50][i % 3],
-                                    1 + i % 6,
-                                    2 + i % 3
+                                    [5, 10, 20][i % 3],
+                                    1 + i % 12,
+                                    1 + (i / 12) % 6
                                 );
                                 ("POST", "/api/run", Some(body.as_str()))
                             }
@@ -126,8 +128,8 @@ fn a_burst_of_concurrent_requests_is_answered_within_bounds() {
     assert!(peak < 256 * 1024, "peak RSS {peak} kB");
 }
 
-/// More pages at once than the run queue holds: the extra ones are told "busy" (503) at once
-/// instead of piling up, and the server answers everyone.
+/// More pages at once than the run queue holds, each with its own values: the extra ones are
+/// told "busy" (503) at once instead of piling up, and the server answers everyone.
 #[test]
 fn runs_beyond_the_queue_are_refused_as_busy_not_piled_up() {
     const PAGES: usize = 48;
@@ -139,7 +141,11 @@ fn runs_beyond_the_queue_are_refused_as_busy_not_piled_up() {
             .map(|w| {
                 let addr = &addr;
                 s.spawn(move || {
-                    let body = format!(r#"{{"client":"room{w}","gen":1,"reps":60}}"#);
+                    let body = format!(
+                        r#"{{"client":"room{w}","gen":1,"reps":60,"values":{{"wip.test":{},"people.developer":{}}}}}"#,
+                        1 + w % 12,
+                        1 + w / 12
+                    );
                     let t = Instant::now();
                     let (st, _) = try_http(addr, "POST", "/api/run", Some(&body)).unwrap();
                     (st, t.elapsed())

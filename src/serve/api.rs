@@ -401,9 +401,9 @@ fn num(v: Option<f64>) -> Value {
     }
 }
 
-/// The answer to a run: every metric's mean and interval per policy, the headline sentences,
-/// the weekly series the charts draw, and the comparison with the pinned result.
-pub fn answer(base: &Base, p: &Prepared, o: &Outcome, pinned: Option<(&Prepared, &Kept)>) -> Value {
+/// The answer to a run: every metric's mean and interval per policy, the headline sentences
+/// and the weekly series the charts draw (`compare` is null: see [`compare`]).
+pub fn answer(base: &Base, p: &Prepared, o: &Outcome) -> Value {
     let agg = &o.agg;
     let metrics: Vec<Value> = agg
         .metrics
@@ -452,7 +452,6 @@ pub fn answer(base: &Base, p: &Prepared, o: &Outcome, pinned: Option<(&Prepared,
             Some(json!({"name": name, "unit": unit, "per_policy": per_policy}))
         })
         .collect();
-    let compare = pinned.map(|(pp, po)| compare(pp, po, o));
     json!({
         "reps": agg.reps,
         "seed": p.scenario.settings.seed,
@@ -465,15 +464,15 @@ pub fn answer(base: &Base, p: &Prepared, o: &Outcome, pinned: Option<(&Prepared,
         "weeks": agg.weeks,
         "warmup_weeks": p.scenario.model.warmup_h / crate::model::HOURS_PER_WEEK,
         "weekly": weekly,
-        "compare": compare,
+        "compare": Value::Null,
     })
 }
 
 /// Paired differences (current minus pinned) per policy both ran and key metric: the same seed
 /// and replications give both the same random numbers, replication by replication.
-fn compare(pp: &Prepared, pinned: &Kept, current: &Outcome) -> Value {
+pub fn compare(pp: &Prepared, pinned: &Kept, current: &Kept) -> Value {
     let mut rows = Vec::new();
-    for (k, name) in current.agg.policies.iter().enumerate() {
+    for (k, name) in current.policies.iter().enumerate() {
         let Some(pk) = pinned.policies.iter().position(|n| n == name) else {
             continue;
         };
@@ -564,7 +563,8 @@ mod tests {
             .build()
             .unwrap();
         let o = simulate(&p.scenario, &pool, &AtomicBool::new(false)).unwrap();
-        let v = answer(&b, &p, &o, Some((&p, &o.kept())));
+        let mut v = answer(&b, &p, &o);
+        v["compare"] = compare(&p, &o.kept(), &o.kept());
         let d = &v["compare"]["per_policy"][0]["metrics"]["throughput_per_week"];
         assert_eq!(d["diff"], json!(0.0));
         assert_eq!(v["reps"], json!(3));

@@ -51,7 +51,8 @@ pub const MAX_BODY: usize = 16 * 1024;
 pub const QUEUE: usize = 16;
 /// Threads answering HTTP requests.
 const HANDLERS: usize = 4;
-/// Finished runs whose per-replication key metrics are kept for pinned comparisons.
+/// Finished results kept (answers and per-replication key metrics; bounded by the horizon and
+/// replication limits to a few MiB in all).
 const CACHE: usize = 8;
 /// Pages whose latest request number is remembered.
 const CLIENTS: usize = 256;
@@ -365,16 +366,43 @@ fn superseded(shared: &Shared, client: &str, generation: u64) -> bool {
         .is_some_and(|&(g, _)| g > generation)
 }
 
-/// Recent results (by [`api::Prepared::key`]), what comparisons need of them, oldest first.
-type Cache = Vec<(String, Arc<api::Kept>)>;
+/// A finished result as the server keeps it: its answer (without a comparison) and what a
+/// comparison needs (a few kilobytes; the whole aggregates, with a percentile sketch per week
+/// and series, are dropped once answered).
+#[derive(Clone)]
+struct Done {
+    answer: Arc<Value>,
+    kept: Arc<api::Kept>,
+}
 
-/// Keeps what a comparison needs of a result, the newest [`CACHE`] results.
-fn keep(cache: &mut Cache, key: &str, kept: Arc<api::Kept>) {
-    cache.retain(|(k, _)| k != key);
+/// Recent results (by [`api::Prepared::key`]), oldest first: a value moved back, a pin, or the
+/// same change from another page is answered without simulating again.
+type Cache = Vec<(String, Done)>;
+
+/// The result of a configuration: from the cache, or simulated (and kept). `None` when `stop`
+/// ended the simulation.
+fn result(
+    server: &Server,
+    cache: &mut Cache,
+    p: &api::Prepared,
+    stop: &AtomicBool,
+) -> Option<Done> {
+    if let Some(i) = cache.iter().position(|(k, _)| *k == p.key) {
+        let entry = cache.remove(i);
+        let done = entry.1.clone();
+        cache.push(entry);
+        return Some(done);
+    }
+    let o = api::simulate(&p.scenario, &server.pool, stop)?;
+    let done = Done {
+        answer: Arc::new(api::answer(&server.base, p, &o)),
+        kept: Arc::new(o.kept()),
+    };
     if cache.len() == CACHE {
         cache.remove(0);
     }
-    cache.push((key.to_string(), kept));
+    cache.push((p.key.clone(), done.clone()));
+    Some(done)
 }
 
 /// Runs the queued requests one at a time until every handler has gone.
@@ -412,26 +440,18 @@ fn run_job(server: &Server, shared: &Shared, cache: &mut Cache, job: Job) {
         flag.store(true, Ordering::SeqCst);
     }
     let started = Instant::now();
-    let current = api::simulate(&job.current.scenario, &server.pool, &flag);
-    if let Some(o) = &current {
-        keep(cache, &job.current.key, Arc::new(o.kept()));
-    }
-    let pinned = match &job.pin {
-        None => Some(None),
-        Some(p) => match cache.iter().find(|(k, _)| *k == p.key) {
-            Some((_, kept)) => Some(Some(kept.clone())),
-            None => api::simulate(&p.scenario, &server.pool, &flag).map(|o| {
-                let kept = Arc::new(o.kept());
-                keep(cache, &p.key, kept.clone());
-                Some(kept)
-            }),
-        },
+    let current = result(server, cache, &job.current, &flag);
+    let pinned = match (&job.pin, &current) {
+        (Some(p), Some(_)) => result(server, cache, p, &flag).map(Some),
+        _ => Some(None),
     };
     *lock(&shared.running) = None;
     match (current, pinned) {
-        (Some(o), Some(pin)) => {
-            let pin = job.pin.as_ref().zip(pin.as_deref());
-            let mut v = api::answer(&server.base, &job.current, &o, pin);
+        (Some(now), Some(pin)) => {
+            let mut v = (*now.answer).clone();
+            if let (Some(p), Some(pin)) = (&job.pin, pin) {
+                v["compare"] = api::compare(p, &pin.kept, &now.kept);
+            }
             v["gen"] = json!(job.generation);
             v["elapsed_ms"] = json!(started.elapsed().as_secs_f64() * 1000.0);
             respond_json(job.request, 200, &v);

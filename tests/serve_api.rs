@@ -253,3 +253,41 @@ fn a_scenario_beyond_the_pages_limits_is_refused_at_start() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("beyond the live page"));
 }
+
+#[test]
+fn every_control_of_every_shipped_scenario_at_its_bounds_runs_or_says_why_not() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut runs = 0;
+    for f in &files {
+        let s = Served::start(&[f.to_str().unwrap()]);
+        let (st, d) = s.call("GET", "/api/scenario", None);
+        assert_eq!(st, 200, "{}", f.display());
+        let d = json(&d);
+        let mut generation = 0;
+        for c in d["controls"].as_array().unwrap() {
+            for v in [&c["min"], &c["max"]] {
+                generation += 1;
+                let body = json!({"client": "bounds", "gen": generation, "reps": 2,
+                                  "values": {c["id"].as_str().unwrap(): v}});
+                let (st, a) = run(&s, &body);
+                match st {
+                    200 => runs += 1,
+                    400 => assert!(
+                        a["error"].as_str().unwrap().contains("invalid"),
+                        "{}: {} = {v}: {a}",
+                        f.display(),
+                        c["id"]
+                    ),
+                    _ => panic!("{}: {} = {v}: {st} {a}", f.display(), c["id"]),
+                }
+            }
+        }
+    }
+    assert!(runs > 200, "{runs}");
+}

@@ -119,6 +119,9 @@ pub struct Workspace {
     free_slots: Vec<u32>,
     efforts: Vec<f64>,
     estimates: Vec<f64>,
+    /// Per card and stage: the share of its effort the card needs when it returns to that
+    /// stage after a fix (meaningful while the stage is in the card's `returns`).
+    return_shares: Vec<f64>,
     assignee: Vec<u32>,
     speed: Vec<f64>,
     n_skills: Vec<u32>,

@@ -93,10 +93,10 @@ pub(super) struct Card {
     pub(super) detection_draw: f64,
     /// Its next holder pays the hand-over cost.
     pub(super) handover_pending: bool,
-    /// After rework: the stage whose check sent the card back (NONE otherwise).
-    pub(super) return_to: u32,
-    /// Share of its effort the card needs when it returns to `return_to`.
-    pub(super) return_share: f64,
+    /// After rework: the stages whose checks sent the card back and that it must pass again,
+    /// as a bit set (a stack: it returns to the lowest first; see `Sim::send_back`). The
+    /// share of its effort each return needs is in `Workspace::return_shares`.
+    pub(super) returns: u64,
     /// Share of its effort the fix needs at the stage it was sent back to.
     pub(super) fix_share: f64,
     /// A rollback task, not a card.
@@ -274,6 +274,7 @@ impl<'a> Sim<'a> {
         ws.free_slots.clear();
         ws.efforts.clear();
         ws.estimates.clear();
+        ws.return_shares.clear();
         ws.assignee.clear();
         ws.backlog.clear();
         ws.ready.clear();

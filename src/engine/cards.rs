@@ -50,7 +50,8 @@ impl Sim<'_> {
             }
         };
         // The card's own draws, always in this order: efforts, estimate factors, missing
-        // input, detection, fixed date. Later draws (rework, blockers) follow its life.
+        // input, detection, fixed date. Later draws (rework, deployments) follow its life;
+        // blockers draw from the card's blocker stream.
         let base = slot as usize * s;
         for (k, stage) in model.stages.iter().enumerate() {
             self.ws.efforts[base + k] = stage.effort.sample(&mut rng);
@@ -124,6 +125,7 @@ impl Sim<'_> {
             due,
             plan_end: f64::INFINITY,
             rng,
+            blocker_rng: self.streams.stream(StreamKind::Blockers, id),
         };
         match self.ws.cards.get_mut(slot as usize) {
             Some(c) => *c = card,

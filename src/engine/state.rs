@@ -107,8 +107,10 @@ pub(super) struct Card {
     pub(super) due: f64,
     /// Under push: the end of the plan period this card was last committed in.
     pub(super) plan_end: f64,
-    /// The card's own stream (its draws at arrival, then rework and blockers).
+    /// The card's own stream (its draws at arrival, then its checks: rework, deployments).
     pub(super) rng: Stream,
+    /// The card's blocking events (its own stream, so that they shift no other draw).
+    pub(super) blocker_rng: Stream,
 }
 
 /// A person's state during a replication.

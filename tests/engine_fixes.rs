@@ -106,8 +106,8 @@ no_system_wip_limit = true
         "{ot} h of overtime a person-week, while the dated cards at risk are blocked"
     );
     // The mechanism itself still works: a dated card at risk worked at the end of the day
-    // (12 h cards, no missing input) gets its overtime.
-    let ot = mean(&runs(&load(&text(0.0, 12.0)), "flow", 4), M::OvertimeH);
+    // (20 h cards, no missing input) gets its overtime.
+    let ot = mean(&runs(&load(&text(0.0, 20.0)), "flow", 4), M::OvertimeH);
     assert!(
         ot > 1.0,
         "overtime for dated cards at risk: {ot} h a person-week"

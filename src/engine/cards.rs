@@ -121,6 +121,7 @@ impl Sim<'_> {
             returns: 0,
             fix_share: 1.0,
             rollback: false,
+            at_risk: false,
             class,
             due,
             plan_end: f64::INFINITY,

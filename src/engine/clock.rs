@@ -172,6 +172,7 @@ impl Sim<'_> {
                         self.go_home(i);
                     }
                 }
+                self.start_overtime();
                 self.dispatch();
             }
             Event::WeekEnd => {

@@ -101,6 +101,9 @@ pub(super) struct Card {
     pub(super) fix_share: f64,
     /// A rollback task, not a card.
     pub(super) rollback: bool,
+    /// A fixed-date card at risk at today's start: its holder stays late for it (and for
+    /// nothing else) under the `fixed_date_at_risk` overtime rule.
+    pub(super) at_risk: bool,
     /// Class of service.
     pub(super) class: ClassOfService,
     /// Due date (hours; infinite unless fixed-date).

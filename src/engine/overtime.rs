@@ -94,6 +94,11 @@ impl Sim<'_> {
             }
             let slot = ps.active;
             self.progress(slot);
+            if self.ws.cards[slot as usize].remaining <= 1e-9 {
+                // Work completing at this very instant is done before stopping.
+                self.stage_done(slot);
+                continue;
+            }
             let c = &mut self.ws.cards[slot as usize];
             let n = c.n_workers as usize;
             let k = c.workers[..n]

@@ -148,7 +148,11 @@ impl Sim<'_> {
                     self.dispatch();
                 }
             }
-            Event::AnswersOff => self.answers_off(),
+            Event::AnswersOff => {
+                if self.answers_off() {
+                    self.dispatch();
+                }
+            }
             Event::DayStart => self.day_start(),
             Event::DayEnd => {
                 // Everybody whose day ends now goes home (one event per distinct end time);
@@ -168,6 +172,7 @@ impl Sim<'_> {
                         self.go_home(i);
                     }
                 }
+                self.start_overtime();
                 self.dispatch();
             }
             Event::WeekEnd => {

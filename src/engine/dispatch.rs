@@ -185,6 +185,7 @@ impl Sim<'_> {
             && ps.active == NONE
             && ps.n_held < self.model.people[i].wip_limit
             && (ps.n_held == 0 || self.policy.on_block == OnBlock::Switch)
+            && !self.overtime_restricted(i)
     }
 
     /// A held card the person can resume (not blocked), if any.
@@ -193,7 +194,7 @@ impl Sim<'_> {
         ps.held[..ps.n_held as usize]
             .iter()
             .copied()
-            .find(|&c| !self.ws.cards[c as usize].blocked)
+            .find(|&c| !self.ws.cards[c as usize].blocked && self.overtime_allows(i, c))
     }
 
     /// Gives work to free people until nobody free can take anything, then classifies idleness.

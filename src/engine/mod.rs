@@ -3,8 +3,9 @@
 //! The engine is a state machine over a future-event list (`queue`). It does no I/O, spawns no
 //! threads and allocates nothing per event once its `Workspace` has grown to the model's size.
 //! All randomness comes from `rng::Streams` keyed to entities (a card's efforts, estimates,
-//! missing input, due date and blockers from the card's stream; a person's sickness from the
-//! person's stream), so two policies run with the same streams see the same world.
+//! missing input, due date, rework and deployments from the card's stream, its blockers from
+//! the card's blocker stream; a person's sickness from the person's stream), so two policies
+//! run with the same streams see the same world.
 //!
 //! Time is continuous, in hours. Statistics are integrated online: every event first advances
 //! the time-weighted areas (WIP, presence, work, idle by cause) to its own instant.
@@ -119,6 +120,9 @@ pub struct Workspace {
     free_slots: Vec<u32>,
     efforts: Vec<f64>,
     estimates: Vec<f64>,
+    /// Per card and stage: the share of its effort the card needs when it returns to that
+    /// stage after a fix (meaningful while the stage is in the card's `returns`).
+    return_shares: Vec<f64>,
     assignee: Vec<u32>,
     speed: Vec<f64>,
     n_skills: Vec<u32>,

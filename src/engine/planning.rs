@@ -155,13 +155,15 @@ impl Sim<'_> {
                 .map(|p| p.hours_per_day * period_days as f64 * planning_factor),
         );
         let mut any = false;
-        // Carried-over cards are committed again in this plan.
+        // Carried-over cards are committed again in this plan; only cards some plan committed
+        // carry over (an expedite card was never part of a plan: it stays outside them).
         for slot in 0..self.ws.cards.len() {
             let c = &mut self.ws.cards[slot];
             if !matches!(
                 c.state,
                 CardState::Free | CardState::Backlog | CardState::Clarify
             ) && !c.committed.is_nan()
+                && c.plan_end.is_finite()
             {
                 c.plan_end = plan_end;
                 if self.warmed_up {

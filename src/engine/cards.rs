@@ -113,7 +113,7 @@ impl Sim<'_> {
             input_delay: delay,
             input_asked: f64::NAN,
             detection_draw,
-            handover_pending: false,
+            handover_from: NONE,
             return_to: NONE,
             return_share: 1.0,
             fix_share: 1.0,

@@ -44,6 +44,8 @@ mod queue;
 mod state;
 mod swarming;
 mod tally;
+#[cfg(test)]
+mod tests;
 mod work;
 
 use queue::{Event, EventQueue};

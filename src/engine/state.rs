@@ -91,8 +91,9 @@ pub(super) struct Card {
     pub(super) input_asked: f64,
     /// Uniform draw compared with the readiness check's chance of finding a missing input.
     pub(super) detection_draw: f64,
-    /// Its next holder pays the hand-over cost.
-    pub(super) handover_pending: bool,
+    /// The person who let the card go (sickness, absence, reassignment), or NONE: its next
+    /// holder pays the hand-over cost unless it is that same person.
+    pub(super) handover_from: u32,
     /// After rework: the stage whose check sent the card back (NONE otherwise).
     pub(super) return_to: u32,
     /// Share of its effort the card needs when it returns to `return_to`.

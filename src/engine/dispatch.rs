@@ -154,7 +154,8 @@ impl Sim<'_> {
         true
     }
 
-    /// The best free present person for stage `s` who may take a new card: fastest, then
+    /// The best free present person for stage `s` who may take a new card: the one holding
+    /// fewest cards (empty hands before a holder of blocked cards), then the fastest, then
     /// the most specialised, then the lowest index.
     fn best_free(&self, s: usize, takers: u128) -> Option<usize> {
         let mut best: Option<usize> = None;
@@ -165,12 +166,13 @@ impl Sim<'_> {
             best = match best {
                 None => Some(i),
                 Some(b) => {
+                    let (hi, hb) = (self.ws.people[i].n_held, self.ws.people[b].n_held);
                     let (vi, vb) = (self.speed(i, s), self.speed(b, s));
-                    if vi > vb || (vi == vb && self.ws.n_skills[i] < self.ws.n_skills[b]) {
-                        Some(i)
-                    } else {
-                        Some(b)
-                    }
+                    let better = hi < hb
+                        || (hi == hb
+                            && (vi > vb
+                                || (vi == vb && self.ws.n_skills[i] < self.ws.n_skills[b])));
+                    Some(if better { i } else { b })
                 }
             };
         }

@@ -5,7 +5,7 @@ use super::Trace;
 use super::state::{Card, CardState, ClassOfService, NONE, Sim};
 use crate::limits::MAX_SWARM;
 use crate::model::ArrivalProcess;
-use crate::policy::Handoff;
+use crate::policy::{Handoff, Selection};
 use crate::rng::StreamKind;
 use rand::RngExt;
 use std::collections::VecDeque;
@@ -138,9 +138,10 @@ impl Sim<'_> {
         (c.class, c.due, c.arrived)
     }
 
-    /// Position of the card to take first in a queue (skipping blocked ones).
+    /// Position of the card to take first in a queue (skipping blocked ones): the lowest
+    /// priority key; under `rightmost_first`, the first card while every card is standard.
     pub(super) fn best_in(&self, q: &VecDeque<u32>) -> Option<usize> {
-        if self.n_priority_cards == 0 {
+        if self.n_priority_cards == 0 && self.policy.selection != Selection::OldestFirst {
             return q.iter().position(|&c| !self.ws.cards[c as usize].blocked);
         }
         let mut best: Option<(usize, PriorityKey)> = None;

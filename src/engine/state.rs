@@ -333,6 +333,7 @@ impl<'a> Sim<'a> {
         }
         ws.load.clear();
         ws.load.resize(np, 0.0);
+        ws.live.reset(np, s);
         ws.answer_queue.clear();
         ws.answerers.clear();
         let n_answerers = model

@@ -223,3 +223,77 @@ skills = { b = 1.0 }
     assert_eq!(sim.held_by(0), vec![0]);
     assert_eq!(sim.ws.people[0].active, NONE);
 }
+
+impl Sim<'_> {
+    /// The liveness audit at time `t` (nothing else happens in between).
+    fn live_at(&mut self, t: f64) -> Result<(), String> {
+        self.now = t;
+        self.liveness()
+    }
+}
+
+/// The liveness audit: a person idle next to a card in their stage's pool is stuck; the audit
+/// lets it pass for a working day of their present hours (24 h in 24/7 mode), then fails.
+#[test]
+fn liveness_fails_after_a_working_day_idle_next_to_work() {
+    let sc = board(5, ONE_EACH);
+    let mut ws = Workspace::default();
+    let mut sim = Sim::new(&sc.model, policy(&sc, "pull"), Streams::new(1, 0), &mut ws);
+    let card = sim.card_at(0.0, ClassOfService::Standard);
+    sim.out_of_backlog(card);
+    sim.enter_stage(card, 1, 1.0);
+    sim.push_to_queue(card, 1, false);
+    sim.everybody_in();
+    // Nobody dispatches: the tester idles next to the card.
+    assert!(sim.live_at(0.0).is_ok());
+    assert!(sim.live_at(23.0).is_ok());
+    let e = sim.live_at(24.5).unwrap_err();
+    assert!(e.contains("person 1 (tester)"), "{e}");
+    // A blocked card is no work: no failure, and the spell ends.
+    sim.ws.cards[card as usize].blocked = true;
+    assert!(sim.live_at(25.0).is_ok());
+    sim.ws.cards[card as usize].blocked = false;
+    assert!(sim.live_at(26.0).is_ok(), "a new spell starts");
+    assert!(sim.live_at(60.0).is_err());
+}
+
+/// What the policy's rules explain is not a liveness failure: here a stage without room (its
+/// one slot taken by a card somebody else holds).
+#[test]
+fn liveness_accepts_what_the_policy_explains() {
+    // The tester's stage is full (limit 1) with a card the developer holds as an orphan...
+    let sc = board(1, ONE_EACH);
+    let mut ws = Workspace::default();
+    let mut sim = Sim::new(&sc.model, policy(&sc, "pull"), Streams::new(1, 0), &mut ws);
+    let inside = sim.card_at(0.0, ClassOfService::Standard);
+    let waiting = sim.card_at(0.0, ClassOfService::Standard);
+    sim.out_of_backlog(inside);
+    sim.enter_stage(inside, 1, 1.0);
+    sim.hold(0, inside);
+    sim.put_done(waiting, 0);
+    sim.come_in(1, f64::INFINITY, f64::INFINITY);
+    for t in [0.0, 30.0, 100.0] {
+        assert!(sim.live_at(t).is_ok(), "no room at t = {t}");
+    }
+}
+
+/// The nested-rework deadlock of issue 14 (bug 1) in miniature: the card waiting in the done
+/// column to enter the test stage is the very card that fills the test stage's WIP limit.
+/// The stage has room for it (entering adds nothing), so an idle tester next to it is stuck.
+#[test]
+fn liveness_sees_a_card_waiting_for_room_it_takes_itself() {
+    let sc = board(1, ONE_EACH);
+    let mut ws = Workspace::default();
+    let mut sim = Sim::new(&sc.model, policy(&sc, "pull"), Streams::new(1, 0), &mut ws);
+    let card = sim.card_at(0.0, ClassOfService::Standard);
+    sim.out_of_backlog(card);
+    sim.enter_stage(card, 1, 1.0);
+    // Back at the done column of stage a, still counted on stage b.
+    sim.set_work(card, 0, 1.0);
+    sim.ws.cards[card as usize].state = CardState::DoneWaiting;
+    sim.ws.done_waiting[0].push_back(card);
+    sim.come_in(1, f64::INFINITY, f64::INFINITY);
+    assert!(sim.live_at(0.0).is_ok());
+    let e = sim.live_at(25.0).unwrap_err();
+    assert!(e.contains("tester"), "{e}");
+}

@@ -28,7 +28,8 @@
 //! - `people`: days, sickness, absences; `overtime`: who stays late;
 //! - `planning`: the push planner (loads, plans, expedite, emergency reassignment);
 //! - `dispatch`: free people taking work in the policy's order; `swarming`: helpers;
-//! - `tally`: statistics (areas, idle causes, weekly series, the result); `audit`: invariants.
+//! - `tally`: statistics (areas, idle causes, weekly series, the result); `audit`: invariants
+//!   and liveness (`simulate_audited`); `tests`: unit tests on hand-made states.
 
 mod audit;
 mod blockers;

@@ -5,7 +5,7 @@ use super::Trace;
 use super::state::{Card, CardState, ClassOfService, NONE, Sim};
 use crate::limits::MAX_SWARM;
 use crate::model::ArrivalProcess;
-use crate::policy::Handoff;
+use crate::policy::{Handoff, Selection};
 use crate::rng::StreamKind;
 use rand::RngExt;
 use std::collections::VecDeque;
@@ -117,7 +117,7 @@ impl Sim<'_> {
             input_delay: delay,
             input_asked: f64::NAN,
             detection_draw,
-            handover_pending: false,
+            handover_from: NONE,
             returns: 0,
             fix_share: 1.0,
             rollback: false,
@@ -143,9 +143,10 @@ impl Sim<'_> {
         (c.class, c.due, c.arrived)
     }
 
-    /// Position of the card to take first in a queue (skipping blocked ones).
+    /// Position of the card to take first in a queue (skipping blocked ones): the lowest
+    /// priority key; under `rightmost_first`, the first card while every card is standard.
     pub(super) fn best_in(&self, q: &VecDeque<u32>) -> Option<usize> {
-        if self.n_priority_cards == 0 {
+        if self.n_priority_cards == 0 && self.policy.selection != Selection::OldestFirst {
             return q.iter().position(|&c| !self.ws.cards[c as usize].blocked);
         }
         let mut best: Option<(usize, PriorityKey)> = None;

@@ -25,6 +25,7 @@ impl Sim<'_> {
             self.handle(ev);
             if self.ws.audit {
                 self.audit()
+                    .and_then(|()| self.liveness())
                     .map_err(|e| format!("t = {:.4} h after {ev:?}: {e}", self.now))?;
             }
         }

@@ -29,7 +29,8 @@
 //! - `people`: days, sickness, absences; `overtime`: who stays late;
 //! - `planning`: the push planner (loads, plans, expedite, emergency reassignment);
 //! - `dispatch`: free people taking work in the policy's order; `swarming`: helpers;
-//! - `tally`: statistics (areas, idle causes, weekly series, the result); `audit`: invariants.
+//! - `tally`: statistics (areas, idle causes, weekly series, the result); `audit`: invariants
+//!   and liveness (`simulate_audited`); `tests`: unit tests on hand-made states.
 
 mod audit;
 mod blockers;
@@ -45,6 +46,8 @@ mod queue;
 mod state;
 mod swarming;
 mod tally;
+#[cfg(test)]
+mod tests;
 mod work;
 
 use queue::{Event, EventQueue};
@@ -147,6 +150,8 @@ pub struct Workspace {
     answer_queue: VecDeque<u32>,
     lead_times: Histogram,
     cycle_times: Histogram,
+    /// What the liveness audit remembers between events (audit only).
+    live: audit::Liveness,
     /// When set, every event is followed by a full check of the engine's invariants.
     pub audit: bool,
     /// When set, the replication's history is appended here.

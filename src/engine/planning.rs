@@ -277,7 +277,7 @@ impl Sim<'_> {
         // Held cards first (started work), then the person's queue, then future stages.
         while let Some(slot) = self.let_go(person) {
             let s = self.ws.cards[slot as usize].stage as usize;
-            self.ws.cards[slot as usize].handover_pending = true;
+            self.ws.cards[slot as usize].handover_from = person as u32;
             self.reassign_stage(slot, s, person, &mut load);
             self.push_to_queue(slot, s, true);
         }

@@ -91,8 +91,9 @@ pub(super) struct Card {
     pub(super) input_asked: f64,
     /// Uniform draw compared with the readiness check's chance of finding a missing input.
     pub(super) detection_draw: f64,
-    /// Its next holder pays the hand-over cost.
-    pub(super) handover_pending: bool,
+    /// The person who let the card go (sickness, absence, reassignment), or NONE: its next
+    /// holder pays the hand-over cost unless it is that same person.
+    pub(super) handover_from: u32,
     /// After rework: the stages whose checks sent the card back and that it must pass again,
     /// as a bit set (a stack: it returns to the lowest first; see `Sim::send_back`). The
     /// share of its effort each return needs is in `Workspace::return_shares`.
@@ -338,6 +339,7 @@ impl<'a> Sim<'a> {
         }
         ws.load.clear();
         ws.load.resize(np, 0.0);
+        ws.live.reset(np, s);
         ws.answer_queue.clear();
         ws.answerers.clear();
         let n_answerers = model

@@ -236,6 +236,13 @@ pub enum Trace {
         /// Holder (person index).
         person: usize,
     },
+    /// Card `card` finished its last stage (it is done).
+    Done {
+        /// Time (hours).
+        t: f64,
+        /// Card id (arrival order).
+        card: u64,
+    },
     /// `person` is absent today (sick or scheduled).
     Absent {
         /// Time (hours).
@@ -1525,6 +1532,12 @@ impl<'a> Sim<'a> {
         self.wip -= 1;
         self.finished_total += 1;
         self.week_finished += 1;
+        if let Some(tr) = &mut self.ws.trace {
+            tr.push(Trace::Done {
+                t: self.now,
+                card: self.ws.cards[slot as usize].id,
+            });
+        }
         let c = &mut self.ws.cards[slot as usize];
         c.state = CardState::Free;
         if c.class != STANDARD {

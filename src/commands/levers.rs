@@ -178,7 +178,7 @@ fn render(
     wall_s: f64,
 ) -> String {
     let mut o = format!(
-        "{}: {} levers, each against the unchanged scenario on the same {} replications (seed {}); {wall_s:.1} s\n\
+        "{}: {} levers, each against the unchanged scenario on the same {} replications, seed {}, {wall_s:.1} s\n\
          change of the mean with its 95% interval (paired, common random numbers)\n",
         sc.model.name,
         results.len(),

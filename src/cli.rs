@@ -32,7 +32,8 @@ pub enum Command {
     /// sweep.csv plus each point's own output under points/.
     Sweep(SweepArgs),
     /// Redraw the charts (charts/*.png, charts/*.svg) and report.html of a finished run or
-    /// sweep from its CSV files, without simulating.
+    /// sweep (or the chart of a forecast or levers folder) from its CSV files, without
+    /// simulating.
     Chart(ChartCmdArgs),
     /// Merge the shard folders of a run or sweep split with --shard K/N into the output one
     /// machine would have written (byte for byte, the manifest's timing aside).
@@ -110,7 +111,7 @@ pub struct ChartArgs {
 /// Arguments of `flowsim chart`.
 #[derive(Debug, clap::Args)]
 pub struct ChartCmdArgs {
-    /// An output folder written by `flowsim run` or `flowsim sweep`.
+    /// An output folder written by `flowsim run`, `sweep`, `forecast` or `levers`.
     pub dir: PathBuf,
     /// Size of each chart in pixels, WIDTHxHEIGHT.
     #[arg(long, value_name = "WxH", default_value = "1600x900")]

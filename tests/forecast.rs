@@ -118,6 +118,10 @@ fn one_person_on_a_working_calendar_finishes_on_the_known_day_and_date() {
     assert_eq!(f(&r[0], "horizon_weeks"), 4.0);
     assert!(dir.path().join("f/charts/forecast.png").is_file());
     assert!(dir.path().join("f/forecast_runs.csv").is_file());
+    // `flowsim chart` redraws a forecast folder's chart from its files.
+    std::fs::remove_dir_all(dir.path().join("f/charts")).unwrap();
+    flowsim(dir.path()).args(["chart", "f"]).assert().success();
+    assert!(dir.path().join("f/charts/forecast.svg").is_file());
 }
 
 /// The regularised lower incomplete gamma of integer shape: P(Erlang(n, rate) <= x).

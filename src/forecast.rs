@@ -13,6 +13,8 @@
 //! which a card finished, counted from 1) and into calendar dates from a start date (working
 //! days are Monday to Friday in a 5-day week, Monday to Saturday in a 6-day one; no holidays).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
 
 use crate::engine::{Trace, Workspace, simulate};
@@ -152,7 +154,14 @@ fn one(
 /// beyond `by_h` if that is later. `on_done` is called once per finished run (progress bars).
 ///
 /// The result depends only on the scenario, seed and replications, never on the thread count.
-pub fn run(sc: &Scenario, cards: u32, by_h: Option<f64>, on_done: &(dyn Fn() + Sync)) -> Runs {
+/// Returns `None` when `stop` was set (Ctrl-C) before every run finished.
+pub fn run(
+    sc: &Scenario,
+    cards: u32,
+    by_h: Option<f64>,
+    stop: &AtomicBool,
+    on_done: &(dyn Fn() + Sync),
+) -> Option<Runs> {
     let np = sc.policies.len();
     let reps = u64::from(sc.settings.replications);
     let max_h = crate::limits::MAX_HORIZON_WEEKS * HOURS_PER_WEEK;
@@ -179,6 +188,13 @@ pub fn run(sc: &Scenario, cards: u32, by_h: Option<f64>, on_done: &(dyn Fn() + S
         let out: Vec<RunOutcome> = jobs
             .par_iter()
             .map_init(Workspace::default, |ws, &(k, r)| {
+                if stop.load(Ordering::Relaxed) {
+                    return RunOutcome {
+                        done_h: None,
+                        done_by: None,
+                        horizon_h: 0.0,
+                    };
+                }
                 let o = one(sc, k, r, horizon, cards, by_h, ws);
                 if round == 0 {
                     on_done();
@@ -186,6 +202,9 @@ pub fn run(sc: &Scenario, cards: u32, by_h: Option<f64>, on_done: &(dyn Fn() + S
                 o
             })
             .collect();
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
         let mut again = Vec::new();
         for (&(k, r), o) in jobs.iter().zip(out) {
             runs[k][r as usize] = o;
@@ -199,11 +218,11 @@ pub fn run(sc: &Scenario, cards: u32, by_h: Option<f64>, on_done: &(dyn Fn() + S
         jobs = again;
         horizon = (horizon * 2.0).min(max_h);
     }
-    Runs {
+    Some(Runs {
         cards,
         policies: sc.policies.iter().map(|p| p.name.clone()).collect(),
         runs,
-    }
+    })
 }
 
 /// The value that a share `q` of runs reach or beat: the smallest `x` with at least `q` of the

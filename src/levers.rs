@@ -27,7 +27,9 @@
 
 use toml::{Table, Value};
 
-use crate::experiment::{RunOverrides, run_replications};
+use std::sync::atomic::AtomicBool;
+
+use crate::experiment::{RunOverrides, run_replications_until};
 use crate::metrics::{M, RepResult};
 use crate::scenario::Scenario;
 use crate::stats::{Paired, Welford};
@@ -293,20 +295,22 @@ fn pick(r: &RepResult) -> (Option<f64>, Option<f64>) {
 /// Runs the unchanged scenario `base` and every lever, each variant loaded from `text` with the
 /// lever's assignments and `settings` applied (the same replications, seed and policies as
 /// `base`). `on_done` is called once per finished replication (all policies), for progress.
-/// Must run inside the caller's thread pool.
+/// Runs inside the caller's thread pool. Returns `None` when `stop` was set (Ctrl-C) before
+/// every variant finished.
 pub fn run(
     base: &Scenario,
     text: &str,
     settings: &RunOverrides,
     levers: &[Lever],
+    stop: &AtomicBool,
     on_done: &(dyn Fn() + Sync),
-) -> Vec<LeverResult> {
+) -> Option<Vec<LeverResult>> {
     let reps = 0..u64::from(base.settings.replications);
     let np = base.policies.len();
     let mut values: Base = vec![Vec::with_capacity(reps.end as usize); np];
     let mut base_tp = vec![Welford::default(); np];
     let mut base_lead = vec![Welford::default(); np];
-    let _ = run_replications(base, reps.clone(), on_done, |_, rs| {
+    let done = run_replications_until(base, reps.clone(), stop, on_done, |_, rs| {
         for (k, r) in rs.iter().enumerate() {
             let (t, l) = pick(r);
             t.into_iter().for_each(|x| base_tp[k].push(x));
@@ -315,22 +319,26 @@ pub fn run(
         }
         Ok::<(), ()>(())
     });
-    levers
-        .iter()
-        .map(|lever| {
+    if done.map_or(true, |p| p.stopped) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(levers.len());
+    for lever in levers {
+        out.push({
             let variant = match variant(text, &lever.sets, settings, base) {
                 Ok(sc) => sc,
                 Err(why) => {
-                    return LeverResult {
+                    out.push(LeverResult {
                         lever: lever.clone(),
                         per_policy: Vec::new(),
                         skipped: Some(why),
-                    };
+                    });
+                    continue;
                 }
             };
             let mut lead = vec![Paired::default(); np];
             let mut tp = vec![Paired::default(); np];
-            let _ = run_replications(&variant, reps.clone(), on_done, |rep, rs| {
+            let done = run_replications_until(&variant, reps.clone(), stop, on_done, |rep, rs| {
                 for (k, r) in rs.iter().enumerate() {
                     let (t1, l1) = pick(r);
                     let (t0, l0) = values[k][rep as usize];
@@ -343,6 +351,9 @@ pub fn run(
                 }
                 Ok::<(), ()>(())
             });
+            if done.map_or(true, |p| p.stopped) {
+                return None;
+            }
             LeverResult {
                 lever: lever.clone(),
                 per_policy: (0..np)
@@ -353,8 +364,9 @@ pub fn run(
                     .collect(),
                 skipped: None,
             }
-        })
-        .collect()
+        });
+    }
+    Some(out)
 }
 
 /// The scenario of a lever: `text` with `sets` applied, loaded and given `settings`.

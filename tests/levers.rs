@@ -6,6 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 use common::{flowsim, folder_with, load, tiny_scenario};
 use flowsim::experiment::{RunOverrides, with_threads};
@@ -25,9 +26,17 @@ fn the_unchanged_scenario_differs_from_itself_by_exactly_zero() {
     let seed = format!("run.seed={}", base.settings.seed);
     let list = [same(Vec::new()), same(vec![seed])];
     let results = with_threads(Some(2), || {
-        levers::run(&base, &text, &RunOverrides::default(), &list, &|| {})
+        levers::run(
+            &base,
+            &text,
+            &RunOverrides::default(),
+            &list,
+            &AtomicBool::new(false),
+            &|| {},
+        )
     })
-    .unwrap();
+    .unwrap()
+    .expect("not stopped");
     for r in &results {
         assert!(r.skipped.is_none(), "{:?}", r.skipped);
         assert_eq!(r.per_policy.len(), base.policies.len());

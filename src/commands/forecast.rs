@@ -121,10 +121,17 @@ pub fn forecast(args: &ForecastArgs) -> Result<(), Error> {
     pb.set_message(format!("{} forecast", sc.model.name));
     let t0 = Instant::now();
     let runs = crate::experiment::with_threads(common.threads, || {
-        forecast::run(&sc, n, by.map(|b| b.h), &|| pb.inc(1))
+        forecast::run(&sc, n, by.map(|b| b.h), crate::interrupt::flag(), &|| {
+            pb.inc(1)
+        })
     })
     .map_err(|e| Error::failed(format!("cannot start worker threads: {e}")))?;
     pb.finish_and_clear();
+    let Some(runs) = runs else {
+        return Err(Error::interrupted(
+            "Interrupted: nothing was written (a forecast is written only once every run has finished).",
+        ));
+    };
     let wall_s = t0.elapsed().as_secs_f64();
     let sums = forecast::summarise(&runs, &sc.model.calendar);
     let ctx = Context {

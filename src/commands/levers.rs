@@ -56,10 +56,22 @@ pub fn levers(args: &LeversArgs) -> Result<(), Error> {
     pb.set_message(format!("{} levers", sc.model.name));
     let t0 = Instant::now();
     let results = crate::experiment::with_threads(common.threads, || {
-        levers::run(&sc, &text, &settings, &list, &|| pb.inc(1))
+        levers::run(
+            &sc,
+            &text,
+            &settings,
+            &list,
+            crate::interrupt::flag(),
+            &|| pb.inc(1),
+        )
     })
     .map_err(|e| Error::failed(format!("cannot start worker threads: {e}")))?;
     pb.finish_and_clear();
+    let Some(results) = results else {
+        return Err(Error::interrupted(
+            "Interrupted: nothing was written (levers.csv is written only once every lever has run).",
+        ));
+    };
     let wall_s = t0.elapsed().as_secs_f64();
     let policies: Vec<String> = sc.policies.iter().map(|p| p.name.clone()).collect();
     write_levers(

@@ -69,8 +69,8 @@ Steps:
   4. With --start DATE, working days become dates: Monday to Friday in a 5-day week (no
      holidays); every day in 24/7 mode.
   5. With --by DATE (needs --start) or --by-weeks W: the cards done (all cards, arrivals
-     included) by the end of that day or week; \"85% of runs finish at least 52\" is the number
-     that 85% of runs reach or exceed.
+     included) by the end of that day or week; \"85% of runs have done at least 52 cards\":
+     52 is the number that 85% of runs reach or exceed.
 
 Writes forecast.csv (one row per policy; columns name their unit), forecast_runs.csv (one row
 per replication and policy), scenario.toml and charts/forecast.{svg,png} into the output folder

@@ -210,22 +210,27 @@ fn render(
             ));
         }
         o.push('\n');
+        let w = results
+            .iter()
+            .map(|r| r.lever.label.chars().count())
+            .max()
+            .unwrap_or(5);
         o.push_str(&format!(
-            "{:>4}  {:<34} {:>32} {:>32}\n",
-            "rank", "lever", "mean lead time", "throughput"
+            "{:>4}  {:<w$}  {:>30}  {:>30}\n",
+            "rank", "lever", "mean lead time (95% CI)", "throughput (95% CI)"
         ));
         for (rank, &i) in levers::ranking(results, k).iter().enumerate() {
             let r = &results[i];
             match r.per_policy.get(k) {
                 Some(e) => o.push_str(&format!(
-                    "{:>4}  {:<34} {:>32} {:>32}\n",
+                    "{:>4}  {:<w$}  {:>30}  {:>30}\n",
                     rank + 1,
                     r.lever.label,
                     pct_ci(e.lead_time.rel),
                     pct_ci(e.throughput.rel)
                 )),
                 None => o.push_str(&format!(
-                    "{:>4}  {:<34} skipped: {}\n",
+                    "{:>4}  {:<w$}  skipped: {}\n",
                     rank + 1,
                     r.lever.label,
                     r.skipped.as_deref().unwrap_or("")

@@ -29,8 +29,8 @@ pub const MAX_DOUBLINGS: u32 = 4;
 pub const PERCENTILES: [f64; 3] = [0.50, 0.85, 0.95];
 
 /// Sets the backlog to forecast: `cards` (if given) becomes the initial backlog, and
-/// `no_arrivals` removes every further arrival (regular and expedite). Returns N, the cards
-/// to forecast.
+/// `no_arrivals` removes every further arrival (regular and expedite) and the backlog's cap.
+/// Returns N, the cards to forecast.
 ///
 /// # Errors
 /// No backlog to forecast, a backlog beyond the limits or beyond `arrivals.max_backlog`; in
@@ -55,6 +55,8 @@ pub fn set_backlog(
     if no_arrivals {
         model.arrivals.process = ArrivalProcess::None;
         model.classes.expedite_rate_per_h = 0.0;
+        // A cap on the backlog only declines arrivals; with none, the backlog is what it is.
+        model.arrivals.max_backlog = None;
     }
     let n = model.arrivals.initial_backlog;
     if n == 0 {

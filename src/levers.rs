@@ -24,6 +24,9 @@
 //!
 //! People are numbered role by role, so adding someone to a role renumbers the people of the
 //! roles after it and their sickness draws change; cards (efforts, arrivals) keep theirs.
+//! Scheduled absences follow their people: when a role's size changes, `[[absences]]` is
+//! rewritten so that the people who stay keep theirs under their new names (`tester` becomes
+//! `tester-1` when a second tester joins), and the one who leaves takes theirs along.
 
 use toml::{Table, Value};
 
@@ -93,6 +96,46 @@ fn time_fields(dist: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// The name of person `i` (1-based) of a role of `count` people: `ROLE` alone, else `ROLE-i`
+/// (as the scenario loader names them).
+fn person_name(role: &str, i: i64, count: i64) -> String {
+    if count == 1 {
+        role.to_string()
+    } else {
+        format!("{role}-{i}")
+    }
+}
+
+/// The `absences` assignment that keeps `[[absences]]` true when `role` goes from `from` to
+/// `to` people: the people who stay keep their absences under their new names (`tester-1`
+/// becomes `tester` when one is left, and the other way round), the one who leaves takes theirs
+/// along. `None` when no absence changes.
+fn absences_for(doc: &Table, role: &str, from: i64, to: i64) -> Option<String> {
+    let list = doc.get("absences")?.as_array()?;
+    let mut changed = false;
+    let mut kept = Vec::new();
+    for a in list {
+        let who = a.get("person").and_then(Value::as_str);
+        let index = (1..=from).find(|&i| who == Some(person_name(role, i, from).as_str()));
+        match index {
+            Some(i) if i > to => changed = true,
+            Some(i) => {
+                let name = person_name(role, i, to);
+                let mut a = a.clone();
+                if let Some(t) = a.as_table_mut()
+                    && who != Some(name.as_str())
+                {
+                    t.insert("person".into(), Value::String(name));
+                    changed = true;
+                }
+                kept.push(a);
+            }
+            None => kept.push(a.clone()),
+        }
+    }
+    changed.then(|| format!("absences={}", Value::Array(kept)))
+}
+
 /// The levers of a scenario, read from its TOML text (after any `--set`), in a fixed order:
 /// people by role, effort by stage, WIP limits by stage, arrivals, sickness, estimate bias.
 ///
@@ -108,19 +151,24 @@ pub fn levers(text: &str) -> Result<Vec<Lever>, String> {
     for (role, t) in team {
         let count = t.get("count").and_then(Value::as_integer).unwrap_or(1);
         let path = format!("team.{role}.count");
+        let with_absences = |n: i64| {
+            let mut sets = vec![format!("{path}={n}")];
+            sets.extend(absences_for(&doc, role, count, n));
+            sets
+        };
         if count > 1 {
             out.push(Lever {
                 factor: format!("people: {role}"),
                 direction: Direction::Down,
                 label: format!("one fewer {role}"),
-                sets: vec![format!("{path}={}", count - 1)],
+                sets: with_absences(count - 1),
             });
         }
         out.push(Lever {
             factor: format!("people: {role}"),
             direction: Direction::Up,
             label: format!("one more {role}"),
-            sets: vec![format!("{path}={}", count + 1)],
+            sets: with_absences(count + 1),
         });
     }
     let no_stages = Vec::new();
@@ -381,8 +429,14 @@ pub fn variant(
 ) -> Result<Scenario, String> {
     let t = crate::overrides::apply_all(text, sets).map_err(|e| e.to_string())?;
     let mut sc = crate::scenario::load_str(&t, &base.origin).map_err(|e| {
-        let first = e.to_string();
-        first.lines().next().unwrap_or("does not load").to_string()
+        // The problems, without the header line, on one line.
+        let text = e.to_string();
+        let problems: Vec<&str> = text.lines().skip(1).map(str::trim).collect();
+        if problems.is_empty() {
+            text.trim().to_string()
+        } else {
+            problems.join(" ")
+        }
     })?;
     settings.apply(&mut sc)?;
     let names = |s: &Scenario| {
@@ -430,6 +484,32 @@ mod tests {
             test_up.sets,
             vec!["stages[2].effort.mean=7.2", "stages[2].effort.sd=3.6"]
         );
+    }
+
+    #[test]
+    fn absences_follow_their_people() {
+        let doc: Table = r#"
+[[absences]]
+person = "tester-1"
+from_week = 1
+[[absences]]
+person = "tester-2"
+from_week = 2
+[[absences]]
+person = "dev"
+from_week = 3
+"#
+        .parse()
+        .unwrap();
+        let down = absences_for(&doc, "tester", 2, 1).unwrap();
+        assert!(
+            down.contains(r#"person = "tester""#) && !down.contains("tester-2"),
+            "{down}"
+        );
+        assert!(down.contains(r#"person = "dev""#));
+        let up = absences_for(&doc, "dev", 1, 2).unwrap();
+        assert!(up.contains(r#"person = "dev-1""#), "{up}");
+        assert_eq!(absences_for(&doc, "tester", 2, 3), None);
     }
 
     #[test]

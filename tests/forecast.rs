@@ -359,3 +359,29 @@ fn bad_input_names_the_flag_and_the_fix() {
         "no result folder after bad input"
     );
 }
+
+#[test]
+fn every_shipped_scenario_forecasts_a_small_backlog() {
+    // Through the library, two replications each: every run finishes 10 cards without further
+    // arrivals, and the completion day is a working day no earlier than the first.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["scenarios", "scenarios/validation"] {
+        let mut paths: Vec<_> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let mut sc = common::load(&common::read(&path), &path.display().to_string());
+            sc.settings.replications = 2;
+            let n = flowsim::forecast::set_backlog(&mut sc.model, Some(10), true).unwrap();
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            let runs = flowsim::forecast::run(&sc, n, None, &stop, &|| {}).unwrap();
+            for s in flowsim::forecast::summarise(&runs, &sc.model.calendar) {
+                assert_eq!(s.unfinished, 0, "{} {}", path.display(), s.policy);
+                assert!(s.done_working_days[2].unwrap() >= 1);
+            }
+        }
+    }
+}

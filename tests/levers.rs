@@ -152,3 +152,49 @@ fn levers_refuses_shards_and_bad_scenarios() {
         .code(2)
         .stderr(predicates::str::contains("--reps must be at least 1"));
 }
+
+/// Every shipped scenario file, `scenarios/` and `scenarios/validation/`.
+fn shipped() -> Vec<std::path::PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    for dir in ["scenarios", "scenarios/validation"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "toml") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_lever_of_every_shipped_scenario_loads() {
+    let mut kinds = std::collections::BTreeSet::new();
+    for path in shipped() {
+        let text = common::read(&path);
+        let base = load(&text, &path.display().to_string());
+        let list = levers::levers(&text).unwrap();
+        assert!(!list.is_empty(), "{}: no lever", path.display());
+        for l in &list {
+            levers::variant(&text, &l.sets, &RunOverrides::default(), &base)
+                .unwrap_or_else(|e| panic!("{}: {}: {e}", path.display(), l.label));
+            kinds.insert(l.factor.split(':').next().unwrap().to_string());
+        }
+    }
+    // Across the shipped scenarios, every kind of lever occurs.
+    for k in [
+        "people",
+        "effort",
+        "WIP limit",
+        "arrival rate",
+        "sickness",
+        "estimate bias",
+    ] {
+        assert!(
+            kinds.contains(k),
+            "no `{k}` lever in any shipped scenario: {kinds:?}"
+        );
+    }
+}

@@ -7,9 +7,6 @@
 
 use std::fmt;
 
-use crate::charts::ChartError;
-use crate::output::OutputError;
-
 /// Exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: i32 = 130;
 
@@ -101,22 +98,6 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
-
-impl From<OutputError> for Error {
-    fn from(e: OutputError) -> Self {
-        Error::failed(e.to_string())
-    }
-}
-
-impl From<ChartError> for Error {
-    fn from(e: ChartError) -> Self {
-        let kind = match e {
-            ChartError::NotAnOutput(_) | ChartError::BadSize(_) => Kind::BadInput,
-            _ => Kind::Failed,
-        };
-        Error::new(kind, e.to_string())
-    }
-}
 
 #[cfg(test)]
 mod tests {

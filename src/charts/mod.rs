@@ -341,6 +341,19 @@ pub fn draw_dir(dir: &Path, opts: &ChartOptions) -> DrawResult<Written> {
     Ok(Written { files, report })
 }
 
+impl From<ChartError> for crate::error::Error {
+    /// A folder that is not a result or a bad `--chart-size` is bad input; anything else failed
+    /// while drawing.
+    fn from(e: ChartError) -> Self {
+        use crate::error::{Error, Kind};
+        let kind = match e {
+            ChartError::NotAnOutput(_) | ChartError::BadSize(_) => Kind::BadInput,
+            _ => Kind::Failed,
+        };
+        Error::new(kind, e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

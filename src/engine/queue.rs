@@ -53,16 +53,40 @@ pub enum Event {
     WarmupEnd,
 }
 
+/// A scheduled event. `key` orders entries exactly as (time by `f64::total_cmp`, then
+/// scheduling sequence) would, as one integer: the time's bits mapped to an unsigned integer in
+/// the same order, then the sequence number.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    time: f64,
-    seq: u64,
+    key: u128,
     event: Event,
+}
+
+impl Entry {
+    #[inline]
+    fn new(time: f64, seq: u64, event: Event) -> Self {
+        // `f64::total_cmp`'s own mapping to an ordered signed integer, then to unsigned.
+        let mut bits = time.to_bits() as i64;
+        bits ^= (((bits >> 63) as u64) >> 1) as i64;
+        let ordered = (bits as u64) ^ (1 << 63);
+        Entry {
+            key: (u128::from(ordered) << 64) | u128::from(seq),
+            event,
+        }
+    }
+
+    /// The time back from the key (the mapping above undone).
+    #[inline]
+    fn time(&self) -> f64 {
+        let mut bits = (((self.key >> 64) as u64) ^ (1 << 63)) as i64;
+        bits ^= (((bits >> 63) as u64) >> 1) as i64;
+        f64::from_bits(bits as u64)
+    }
 }
 
 impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+        self.key == other.key
     }
 }
 impl Eq for Entry {}
@@ -73,11 +97,9 @@ impl PartialOrd for Entry {
 }
 impl Ord for Entry {
     // Reversed: the heap is a max-heap and we want the earliest (time, seq) on top.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .total_cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -99,27 +121,13 @@ impl EventQueue {
     #[inline]
     pub fn push(&mut self, time: f64, event: Event) {
         self.seq += 1;
-        self.heap.push(Entry {
-            time,
-            seq: self.seq,
-            event,
-        });
+        self.heap.push(Entry::new(time, self.seq, event));
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, Event)> {
-        self.heap.pop().map(|e| (e.time, e.event))
-    }
-
-    /// Number of pending events.
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    /// Whether no event is pending.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.heap.pop().map(|e| (e.time(), e.event))
     }
 }
 
@@ -138,6 +146,39 @@ mod tests {
         for p in 0..50 {
             assert_eq!(q.pop(), Some((5.0, Event::Poll { stage: p })));
         }
-        assert!(q.is_empty());
+        assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn the_key_orders_as_total_cmp_then_sequence_and_gives_the_time_back() {
+        let times = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            f64::MIN_POSITIVE,
+            1.0,
+            1.0 + f64::EPSILON,
+            8736.0,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NAN,
+        ];
+        for (i, &a) in times.iter().enumerate() {
+            let ea = Entry::new(a, 7, Event::Arrival);
+            assert_eq!(ea.time().to_bits(), a.to_bits());
+            for &b in &times[i..] {
+                for (sa, sb) in [(1, 2), (2, 1), (3, 3)] {
+                    let (x, y) = (
+                        Entry::new(a, sa, Event::Arrival),
+                        Entry::new(b, sb, Event::Arrival),
+                    );
+                    let want = a.total_cmp(&b).then(sa.cmp(&sb));
+                    assert_eq!(x.key.cmp(&y.key), want, "{a} #{sa} vs {b} #{sb}");
+                }
+            }
+        }
     }
 }

@@ -60,3 +60,9 @@ pub fn num(v: Option<f64>) -> String {
         _ => String::new(),
     }
 }
+
+impl From<OutputError> for crate::error::Error {
+    fn from(e: OutputError) -> Self {
+        crate::error::Error::failed(e.to_string())
+    }
+}

@@ -1,0 +1,387 @@
+//! A card's life: arrival (with its own random draws), commitment, entering a stage, the
+//! stage's check (rework), the hand-off to the next stage, and finishing.
+
+use super::Trace;
+use super::state::{Card, CardState, ClassOfService, NONE, Sim};
+use crate::limits::MAX_SWARM;
+use crate::model::ArrivalProcess;
+use crate::policy::Handoff;
+use crate::rng::StreamKind;
+use rand::RngExt;
+use std::collections::VecDeque;
+
+/// The order cards are taken in, lowest first: class of service, then due date, then arrival.
+pub(super) type PriorityKey = (ClassOfService, f64, f64);
+
+impl Sim<'_> {
+    /// A new card arrives into the backlog (or is declined at the cap).
+    pub(super) fn arrive(&mut self, class: ClassOfService) -> Option<u32> {
+        let id = self.next_card_id;
+        self.next_card_id += 1;
+        if class != ClassOfService::Expedite
+            && let Some(cap) = self.model.arrivals.max_backlog
+            && self.n_backlog >= cap
+        {
+            self.tally.declined += 1;
+            return None;
+        }
+        let slot = self.new_card(id, class);
+        self.ws.backlog.push_back(slot);
+        self.n_backlog += 1;
+        Some(slot)
+    }
+
+    /// A new card in the backlog, with the draws from its own stream (efforts, estimates,
+    /// missing input, detection, fixed date), in a free slot or a new one.
+    pub(super) fn new_card(&mut self, id: u64, class: ClassOfService) -> u32 {
+        let s = self.n_stages;
+        let model = self.model;
+        let mut rng = self.streams.stream(StreamKind::Card, id);
+        let slot = match self.ws.free_slots.pop() {
+            Some(slot) => slot,
+            None => {
+                self.ws.efforts.resize(self.ws.efforts.len() + s, 0.0);
+                self.ws.estimates.resize(self.ws.estimates.len() + s, 0.0);
+                self.ws
+                    .return_shares
+                    .resize(self.ws.return_shares.len() + s, 1.0);
+                self.ws.assignee.resize(self.ws.assignee.len() + s, NONE);
+                self.ws.cards.len() as u32
+            }
+        };
+        // The card's own draws, always in this order: efforts, estimate factors, missing
+        // input, detection, fixed date. Later draws (rework, deployments) follow its life;
+        // blockers draw from the card's blocker stream.
+        let base = slot as usize * s;
+        for (k, stage) in model.stages.iter().enumerate() {
+            self.ws.efforts[base + k] = stage.effort.sample(&mut rng);
+        }
+        let est = &model.estimates;
+        for k in 0..s {
+            let factor = if est.spread > 0.0 {
+                let s2 = (1.0 + est.spread * est.spread).ln();
+                let z: f64 = rng.sample(rand_distr::StandardNormal);
+                (z * s2.sqrt() - s2 / 2.0).exp()
+            } else {
+                1.0
+            };
+            self.ws.estimates[base + k] = self.ws.efforts[base + k] * est.bias * factor;
+            self.ws.assignee[base + k] = NONE;
+        }
+        let (pending, delay) = match &model.disruptions.missing_input {
+            Some(mi) => {
+                let u: f64 = rng.random();
+                let d = mi.delay.sample(&mut rng);
+                (u < mi.probability, d)
+            }
+            None => (false, 0.0),
+        };
+        let detection_draw: f64 = rng.random();
+        let mut class = class;
+        let mut due = f64::INFINITY;
+        if model.classes.fixed_date_share > 0.0 {
+            let u: f64 = rng.random();
+            let d = model.classes.due_in.sample(&mut rng);
+            if class == ClassOfService::Standard && u < model.classes.fixed_date_share {
+                class = ClassOfService::FixedDate;
+                due = self.now + d;
+            }
+        }
+        if class != ClassOfService::Standard {
+            self.n_priority_cards += 1;
+        }
+        // A reused slot keeps counting its versions, so that events scheduled for the card
+        // that had it before never match the new one.
+        let version = self.ws.cards.get(slot as usize).map_or(0, |c| c.version);
+        let card = Card {
+            id,
+            arrived: self.now,
+            committed: f64::NAN,
+            stage: 0,
+            counted: NONE,
+            state: CardState::Backlog,
+            remaining: 0.0,
+            stage_work: 0.0,
+            rate: 0.0,
+            since: 0.0,
+            version,
+            workers: [NONE; MAX_SWARM],
+            n_workers: 0,
+            holder: NONE,
+            touch: 0.0,
+            blocked: false,
+            block_since: 0.0,
+            ever_blocked: false,
+            started: false,
+            input_pending: pending,
+            input_delay: delay,
+            input_asked: f64::NAN,
+            detection_draw,
+            handover_pending: false,
+            returns: 0,
+            fix_share: 1.0,
+            rollback: false,
+            at_risk: false,
+            class,
+            due,
+            plan_end: f64::INFINITY,
+            rng,
+            blocker_rng: self.streams.stream(StreamKind::Blockers, id),
+        };
+        match self.ws.cards.get_mut(slot as usize) {
+            Some(c) => *c = card,
+            None => self.ws.cards.push(card),
+        }
+        self.arrived_total += 1;
+        slot
+    }
+
+    /// Priority key: class rank, then due date, then arrival.
+    #[inline]
+    pub(super) fn key(&self, slot: u32) -> PriorityKey {
+        let c = &self.ws.cards[slot as usize];
+        (c.class, c.due, c.arrived)
+    }
+
+    /// Position of the card to take first in a queue (skipping blocked ones).
+    pub(super) fn best_in(&self, q: &VecDeque<u32>) -> Option<usize> {
+        if self.n_priority_cards == 0 {
+            return q.iter().position(|&c| !self.ws.cards[c as usize].blocked);
+        }
+        let mut best: Option<(usize, PriorityKey)> = None;
+        for (i, &c) in q.iter().enumerate() {
+            if self.ws.cards[c as usize].blocked {
+                continue;
+            }
+            let k = self.key(c);
+            if best.is_none_or(|(_, b)| k < b) {
+                best = Some((i, k));
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+
+    #[inline]
+    pub(super) fn backlog_available(&self) -> bool {
+        self.n_backlog > 0 || matches!(self.model.arrivals.process, ArrivalProcess::Unlimited)
+    }
+
+    /// Takes the best backlog card out of the backlog (materialising one from an unlimited
+    /// backlog). Does not commit it.
+    pub(super) fn pop_backlog(&mut self) -> u32 {
+        match self.best_in(&self.ws.backlog) {
+            Some(i) => {
+                self.n_backlog -= 1;
+                self.ws.backlog.remove(i).expect("index in backlog")
+            }
+            None => {
+                let id = self.next_card_id;
+                self.next_card_id += 1;
+                self.new_card(id, ClassOfService::Standard)
+            }
+        }
+    }
+
+    pub(super) fn commit(&mut self, slot: u32) {
+        self.system_wip += 1;
+        self.ws.cards[slot as usize].committed = self.now;
+    }
+
+    #[inline]
+    pub(super) fn system_room(&self) -> bool {
+        self.policy
+            .system_wip_limit
+            .is_none_or(|l| self.system_wip < l)
+    }
+
+    #[inline]
+    pub(super) fn stage_room(&self, s: usize) -> bool {
+        !self.policy.stage_limits
+            || self.model.stages[s]
+                .wip_limit
+                .is_none_or(|l| self.stage_wip[s] < l)
+    }
+
+    /// Flow's replenishment: release backlog cards into the ready column up to the limit.
+    pub(super) fn release_to_limit(&mut self) {
+        while self.system_room() && self.backlog_available() {
+            let slot = self.pop_backlog();
+            if self.readiness_gap(slot) {
+                continue;
+            }
+            self.commit(slot);
+            self.ws.cards[slot as usize].state = CardState::Ready;
+            self.ws.ready.push_back(slot);
+        }
+    }
+
+    fn set_counted(&mut self, slot: u32, s: u32) {
+        let c = &mut self.ws.cards[slot as usize];
+        if c.counted != NONE {
+            self.stage_wip[c.counted as usize] -= 1;
+        }
+        c.counted = s;
+        if s != NONE {
+            self.stage_wip[s as usize] += 1;
+        }
+    }
+
+    /// The card enters stage `s` (counted against its WIP) with `work` to do there.
+    pub(super) fn enter_stage(&mut self, slot: u32, s: usize, work: f64) {
+        self.trace(|sim| Trace::Enter {
+            t: sim.now,
+            card: sim.ws.cards[slot as usize].id,
+            stage: s,
+        });
+        self.set_counted(slot, s as u32);
+        self.set_work(slot, s, work);
+    }
+
+    /// The card is to be worked at stage `s` with `work` to do (WIP accounting unchanged).
+    pub(super) fn set_work(&mut self, slot: u32, s: usize, work: f64) {
+        let c = &mut self.ws.cards[slot as usize];
+        c.stage = s as u32;
+        c.remaining = work;
+        c.stage_work = work;
+    }
+
+    pub(super) fn stage_done(&mut self, slot: u32) {
+        self.deactivate(slot);
+        self.unhold(slot);
+        let s = self.ws.cards[slot as usize].stage as usize;
+        if self.ws.cards[slot as usize].rollback {
+            self.rollback_done(slot, s);
+            return;
+        }
+        // The stage's check may send the card back.
+        if let Some(rw) = &self.model.stages[s].rework {
+            let u: f64 = self.ws.cards[slot as usize].rng.random();
+            if u < rw.probability {
+                self.send_back(slot, s, rw.to, rw.effort_share, rw.effort_share);
+                return;
+            }
+        }
+        if self.deployment_failed(slot, s) {
+            return;
+        }
+        let returns = self.ws.cards[slot as usize].returns;
+        if returns != 0 {
+            // Fixed: straight back to the innermost check that failed it (the lowest stage
+            // still to pass again); the outer ones follow in turn.
+            let back = returns.trailing_zeros() as usize;
+            self.ws.cards[slot as usize].returns = returns & (returns - 1);
+            let i = slot as usize * self.n_stages + back;
+            let work = self.ws.efforts[i] * self.ws.return_shares[i];
+            self.set_work(slot, back, work);
+            self.push_to_queue(slot, back, true);
+            return;
+        }
+        if s + 1 == self.n_stages {
+            self.finish_card(slot);
+            return;
+        }
+        match self.policy.handoffs[s + 1] {
+            Handoff::Pull { .. } => {
+                self.ws.cards[slot as usize].state = CardState::DoneWaiting;
+                self.ws.done_waiting[s].push_back(slot);
+            }
+            Handoff::Push => {
+                let work = self.ws.efforts[slot as usize * self.n_stages + s + 1];
+                self.enter_stage(slot, s + 1, work);
+                self.push_to_queue(slot, s + 1, false);
+            }
+        }
+    }
+
+    /// Sends a card that failed stage `s`'s check back to stage `to` for a fix (`fix_share` of
+    /// its effort there); it then returns straight to `s` (`again_share` of its effort). The
+    /// card stays on the WIP of the stage it had reached meanwhile, so a fix never needs room
+    /// upstream (and cannot deadlock the board).
+    ///
+    /// Checks can nest, as on a real board: a card sent back from test to development may
+    /// fail development's own review during the fix. It then goes back for that fix too,
+    /// passes development's check again, and only then returns to test: the stages to pass
+    /// again form a stack, innermost (lowest) first. Because a card is sent back only to its
+    /// own stage or an earlier one, the stack is a set of stages taken lowest first; a stage
+    /// already on it is not pushed twice (its first share stands).
+    pub(super) fn send_back(
+        &mut self,
+        slot: u32,
+        s: usize,
+        to: usize,
+        fix_share: f64,
+        again_share: f64,
+    ) {
+        let c = &mut self.ws.cards[slot as usize];
+        let bit = 1u64 << s;
+        if c.returns & bit == 0 {
+            c.returns |= bit;
+            self.ws.return_shares[slot as usize * self.n_stages + s] = again_share;
+        }
+        if self.policy.planned() && (to == 0 || matches!(self.policy.handoffs[to], Handoff::Push)) {
+            // Back to the person planned for that stage, at once.
+            let work = self.ws.efforts[slot as usize * self.n_stages + to] * fix_share;
+            self.set_work(slot, to, work);
+            self.push_to_queue(slot, to, true);
+        } else {
+            c.state = CardState::Rework;
+            c.fix_share = fix_share;
+            self.ws.rework[to].push_back(slot);
+        }
+    }
+
+    /// Pushes a card (already in stage `s`) to its planned person, or to the stage's pool.
+    pub(super) fn push_to_queue(&mut self, slot: u32, s: usize, front: bool) {
+        let who = self.ws.assignee[slot as usize * self.n_stages + s];
+        let c = &mut self.ws.cards[slot as usize];
+        c.state = CardState::Todo;
+        c.stage = s as u32;
+        let q = if who == NONE {
+            &mut self.ws.pool[s]
+        } else {
+            self.ws.queued_at_stage[s] += 1;
+            &mut self.ws.queued_for[who as usize]
+        };
+        if front || c.class == ClassOfService::Expedite {
+            q.push_front(slot);
+        } else {
+            q.push_back(slot);
+        }
+    }
+
+    fn finish_card(&mut self, slot: u32) {
+        self.trace(|sim| Trace::Done {
+            t: sim.now,
+            card: sim.ws.cards[slot as usize].id,
+        });
+        self.set_counted(slot, NONE);
+        self.system_wip -= 1;
+        self.finished_total += 1;
+        self.week_finished += 1;
+        let c = &mut self.ws.cards[slot as usize];
+        c.state = CardState::Free;
+        if c.class != ClassOfService::Standard {
+            self.n_priority_cards -= 1;
+        }
+        if self.warmed_up {
+            let lead = self.now - c.arrived;
+            let cycle = self.now - c.committed;
+            self.tally.finished += 1;
+            self.tally.sum_lead += lead;
+            self.tally.sum_cycle += cycle;
+            self.tally.sum_touch += c.touch;
+            if c.plan_end.is_finite() && self.now <= c.plan_end {
+                self.tally.commit_hits += 1;
+            }
+            if c.class == ClassOfService::FixedDate {
+                self.tally.due_cards += 1;
+                if self.now <= c.due {
+                    self.tally.due_hits += 1;
+                }
+            }
+            self.ws.lead_times.record(lead);
+            self.ws.cycle_times.record(cycle);
+        }
+        self.ws.free_slots.push(slot);
+    }
+}

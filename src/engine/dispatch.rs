@@ -1,0 +1,287 @@
+//! Dispatch: free people resume their own cards, then take new work stage by stage in the
+//! policy's selection order, from the queue each stage pulls from.
+
+use super::cards::PriorityKey;
+use super::state::{ClassOfService, NONE, Sim};
+use crate::policy::{Handoff, OnBlock, Release, Selection};
+
+/// Where a stage takes its next card from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Source {
+    /// The stage's orphans (their holder fell sick).
+    Orphan,
+    /// The stage's pool (cards pushed into the stage for anyone, and rollbacks).
+    Pool,
+    /// Cards sent back to the stage for a fix.
+    Rework,
+    /// Cards done at the previous stage, waiting to be pulled.
+    Done,
+    /// The backlog (stage 0 under pull release).
+    Backlog,
+    /// The ready column (stage 0 under cadence release).
+    Ready,
+}
+
+impl Sim<'_> {
+    /// Whether stage `s` has a card to take, and whether it may be taken now.
+    pub(super) fn input(&self, s: usize) -> (bool, bool) {
+        let ws = &self.ws;
+        if !self.down_since[s].is_nan() {
+            // Environment down: only its rollback can be worked.
+            return (
+                ws.pool[s].iter().any(|&c| ws.cards[c as usize].rollback),
+                true,
+            );
+        }
+        // Cards already on the board (orphaned, pushed into a pool, or sent back) need no room.
+        if !ws.pool[s].is_empty() || !ws.rework[s].is_empty() {
+            return (true, true);
+        }
+        if !ws.orphans[s].is_empty() && ws.orphans[s].iter().any(|&c| !ws.cards[c as usize].blocked)
+        {
+            return (true, true);
+        }
+        if s > 0 {
+            match self.policy.handoffs[s] {
+                // A polling stage only pulls at its polls (see `Event::Poll`).
+                Handoff::Pull { poll_every_h } if poll_every_h > 0.0 => (false, true),
+                Handoff::Pull { .. } => (!ws.done_waiting[s - 1].is_empty(), self.stage_room(s)),
+                Handoff::Push => (false, true),
+            }
+        } else {
+            match self.policy.release {
+                Release::OnPull => (
+                    self.backlog_available(),
+                    self.stage_room(0) && self.system_room(),
+                ),
+                Release::Cadence { .. } if ws.ready.is_empty() => {
+                    // Backlog cards held back by a full system: work exists, no room.
+                    let full = self.backlog_available() && !self.system_room();
+                    (full, !full)
+                }
+                Release::Cadence { .. } => (true, self.stage_room(0)),
+                Release::Plan { .. } => (false, true),
+            }
+        }
+    }
+
+    /// The queue stage `s` would take from next, and the position in it.
+    fn source(&self, s: usize) -> Option<(Source, usize)> {
+        let ws = &self.ws;
+        if !self.down_since[s].is_nan() {
+            return ws.pool[s]
+                .iter()
+                .position(|&c| ws.cards[c as usize].rollback)
+                .map(|i| (Source::Pool, i));
+        }
+        if let Some(i) = self.best_in(&ws.orphans[s]) {
+            return Some((Source::Orphan, i));
+        }
+        if let Some(i) = self.best_in(&ws.pool[s]) {
+            return Some((Source::Pool, i));
+        }
+        if !ws.rework[s].is_empty() {
+            return self.best_in(&ws.rework[s]).map(|i| (Source::Rework, i));
+        }
+        if s > 0 {
+            return self
+                .best_in(&ws.done_waiting[s - 1])
+                .map(|i| (Source::Done, i));
+        }
+        match self.policy.release {
+            Release::OnPull if self.n_backlog == 0 => Some((Source::Backlog, 0)),
+            Release::OnPull => self.best_in(&ws.backlog).map(|i| (Source::Backlog, i)),
+            Release::Cadence { .. } => self.best_in(&ws.ready).map(|i| (Source::Ready, i)),
+            Release::Plan { .. } => None,
+        }
+    }
+
+    fn source_key(&self, s: usize, src: Source, i: usize) -> PriorityKey {
+        let ws = &self.ws;
+        let slot = match src {
+            Source::Orphan => ws.orphans[s][i],
+            Source::Pool => ws.pool[s][i],
+            Source::Rework => ws.rework[s][i],
+            Source::Done => ws.done_waiting[s - 1][i],
+            Source::Backlog => match ws.backlog.get(i) {
+                Some(&c) => c,
+                None => return (ClassOfService::Standard, f64::INFINITY, self.now),
+            },
+            Source::Ready => ws.ready[i],
+        };
+        self.key(slot)
+    }
+
+    /// Moves the chosen card into stage `s` and gives it to `person`. Returns false when the
+    /// card turned out not to be ready (a readiness check sent it to clarification).
+    pub(super) fn take(&mut self, s: usize, src: Source, i: usize, person: usize) -> bool {
+        let n = self.n_stages;
+        let slot = match src {
+            Source::Orphan => self.ws.orphans[s].remove(i).expect("orphan"),
+            Source::Pool => self.ws.pool[s].remove(i).expect("pool"),
+            Source::Rework => {
+                let slot = self.ws.rework[s].remove(i).expect("rework");
+                let share = self.ws.cards[slot as usize].fix_share;
+                let work = self.ws.efforts[slot as usize * n + s] * share;
+                self.set_work(slot, s, work);
+                slot
+            }
+            Source::Done => {
+                let slot = self.ws.done_waiting[s - 1].remove(i).expect("done");
+                let work = self.ws.efforts[slot as usize * n + s];
+                self.enter_stage(slot, s, work);
+                slot
+            }
+            Source::Backlog => {
+                let slot = self.pop_backlog();
+                if self.readiness_gap(slot) {
+                    return false;
+                }
+                self.commit(slot);
+                let work = self.ws.efforts[slot as usize * n];
+                self.enter_stage(slot, 0, work);
+                slot
+            }
+            Source::Ready => {
+                let slot = self.ws.ready.remove(i).expect("ready");
+                let work = self.ws.efforts[slot as usize * n];
+                self.enter_stage(slot, 0, work);
+                slot
+            }
+        };
+        self.hold(person, slot);
+        self.activate(person, slot);
+        true
+    }
+
+    /// The best free present person for stage `s` who may take a new card: fastest, then
+    /// the most specialised, then the lowest index.
+    fn best_free(&self, s: usize, takers: u128) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        let mut cand = takers & self.ws.skilled_people[s];
+        while cand != 0 {
+            let i = cand.trailing_zeros() as usize;
+            cand &= cand - 1;
+            best = match best {
+                None => Some(i),
+                Some(b) => {
+                    let (vi, vb) = (self.speed(i, s), self.speed(b, s));
+                    if vi > vb || (vi == vb && self.ws.n_skills[i] < self.ws.n_skills[b]) {
+                        Some(i)
+                    } else {
+                        Some(b)
+                    }
+                }
+            };
+        }
+        best
+    }
+
+    /// Free, present, with room in their personal WIP limit (and not waiting on a block).
+    #[inline]
+    fn may_take_new(&self, i: usize) -> bool {
+        let ps = &self.ws.people[i];
+        ps.present
+            && ps.active == NONE
+            && ps.n_held < self.model.people[i].wip_limit
+            && (ps.n_held == 0 || self.policy.on_block == OnBlock::Switch)
+            && !self.overtime_restricted(i)
+    }
+
+    /// A held card the person can resume (not blocked), if any.
+    fn resumable(&self, i: usize) -> Option<u32> {
+        let ps = &self.ws.people[i];
+        ps.held[..ps.n_held as usize]
+            .iter()
+            .copied()
+            .find(|&c| !self.ws.cards[c as usize].blocked && self.overtime_allows(i, c))
+    }
+
+    /// Gives work to free people until nobody free can take anything, then classifies idleness.
+    pub(super) fn dispatch(&mut self) {
+        if let Release::Cadence { every_h } = self.policy.release
+            && every_h == 0.0
+        {
+            self.release_to_limit();
+        }
+        if self.n_free == 0 {
+            return;
+        }
+        // Own cards first: resume held work, then (push) the person's planned queue. Collect
+        // who may take new work as a set.
+        let planned = self.policy.planned();
+        let mut takers: u128 = 0;
+        for i in 0..self.model.people.len() {
+            // Again while the card just taken blocked at once (its input was missing).
+            loop {
+                let ps = &self.ws.people[i];
+                if !ps.is_free() {
+                    break;
+                }
+                if ps.n_held > 0
+                    && let Some(slot) = self.resumable(i)
+                {
+                    self.activate(i, slot);
+                    continue;
+                }
+                if !self.may_take_new(i) {
+                    break;
+                }
+                if planned
+                    && let Some(k) = self.ws.queued_for[i].iter().position(|&c| {
+                        let c = &self.ws.cards[c as usize];
+                        !c.blocked && self.down_since[c.stage as usize].is_nan()
+                    })
+                {
+                    let slot = self.ws.queued_for[i].remove(k).expect("index in queue");
+                    self.ws.queued_at_stage[self.ws.cards[slot as usize].stage as usize] -= 1;
+                    self.hold(i, slot);
+                    self.activate(i, slot);
+                    continue;
+                }
+                takers |= 1u128 << i;
+                break;
+            }
+        }
+        while takers != 0 {
+            let mut choice: Option<(PriorityKey, (usize, Source, usize, usize))> = None;
+            for s in (0..self.n_stages).rev() {
+                if takers & self.ws.skilled_people[s] == 0 {
+                    continue;
+                }
+                let (has, room) = self.input(s);
+                if !(has && room) {
+                    continue;
+                }
+                let Some(person) = self.best_free(s, takers) else {
+                    continue;
+                };
+                let Some((src, i)) = self.source(s) else {
+                    continue;
+                };
+                let k = self.source_key(s, src, i);
+                let k = match self.policy.selection {
+                    // Rightmost first, classes of service still on top.
+                    Selection::RightmostFirst => (k.0, 0.0, -(s as f64)),
+                    Selection::OldestFirst => k,
+                };
+                if choice.is_none_or(|(best, _)| k < best) {
+                    choice = Some((k, (s, src, i, person)));
+                }
+            }
+            let Some((_, (s, src, i, person))) = choice else {
+                break;
+            };
+            // A taker whose new card blocked at once (missing input) may take another.
+            if self.take(s, src, i, person) && !self.may_take_new(person) {
+                takers &= !(1u128 << person);
+            }
+        }
+        if self.policy.swarming.is_some() {
+            self.swarm();
+        }
+        if self.n_free > 0 {
+            self.classify_idle();
+        }
+    }
+}

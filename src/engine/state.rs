@@ -1,0 +1,416 @@
+//! The engine's state: cards, people and the `Sim` that holds them for one replication,
+//! built (or rebuilt in a reused `Workspace`) by `Sim::new`.
+
+use super::inputs::Answerer;
+use super::tally::{Areas, IdleCause, Tally};
+use super::{Trace, Workspace};
+use crate::dist::Dist;
+use crate::limits::{MAX_HELD, MAX_SWARM, MAX_TEAM};
+use crate::metrics::N_WEEKLY_FIXED;
+use crate::model::{ArrivalProcess, Calendar, Model};
+use crate::policy::Policy;
+use crate::rng::{Stream, StreamKind, Streams};
+use std::collections::VecDeque;
+
+/// No card, person or stage (an index that is not one).
+pub(super) const NONE: u32 = u32::MAX;
+
+/// Where a card is (see the module docs of `engine`); `Free` is an unused slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CardState {
+    Free,
+    Backlog,
+    Clarify,
+    Ready,
+    Todo,
+    Doing,
+    Orphan,
+    Rework,
+    DoneWaiting,
+}
+
+/// A card's class of service. The order is the priority: expedite first, then fixed-date
+/// cards (by due date), then standard ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum ClassOfService {
+    /// Unplanned urgent work: ahead of everything, planned at once under push.
+    Expedite,
+    /// A card with a due date.
+    FixedDate,
+    /// Everything else.
+    Standard,
+}
+
+/// A card (or a rollback task) in a slot of `Workspace::cards`.
+#[derive(Debug, Clone)]
+pub(super) struct Card {
+    /// Arrival order (`u64::MAX` for a rollback task).
+    pub(super) id: u64,
+    /// When it arrived (hours).
+    pub(super) arrived: f64,
+    /// When it was committed (NaN while not).
+    pub(super) committed: f64,
+    /// Stage being worked or waited for.
+    pub(super) stage: u32,
+    /// Stage whose WIP counts the card (NONE outside stages).
+    pub(super) counted: u32,
+    /// Where the card is.
+    pub(super) state: CardState,
+    /// Work left at the current stage (hours at speed 1), as of `since`.
+    pub(super) remaining: f64,
+    /// Work the current stage started with (hours at speed 1).
+    pub(super) stage_work: f64,
+    /// Current work rate (work-hours per hour).
+    pub(super) rate: f64,
+    /// When `remaining` was last brought up to date (hours).
+    pub(super) since: f64,
+    /// Bumped whenever the card's completion is rescheduled or cancelled: a `StageDone` event
+    /// with an older version is stale.
+    pub(super) version: u32,
+    /// People working on the card now (the first `n_workers`).
+    pub(super) workers: [u32; MAX_SWARM],
+    pub(super) n_workers: u8,
+    /// The person holding the card, or NONE.
+    pub(super) holder: u32,
+    /// Clock hours during which somebody worked on the card.
+    pub(super) touch: f64,
+    /// Blocked (missing input or a blocking event): nobody can work it.
+    pub(super) blocked: bool,
+    /// When the current block started (hours).
+    pub(super) block_since: f64,
+    /// Whether the card has ever blocked (for the blocker rate).
+    pub(super) ever_blocked: bool,
+    /// Whether anybody has started working on it.
+    pub(super) started: bool,
+    /// Its input is missing and not yet found out.
+    pub(super) input_pending: bool,
+    /// How long its missing input takes to come (hours; an answerer's work when people
+    /// answer inputs).
+    pub(super) input_delay: f64,
+    /// When the card's missing input was asked for (NaN when not waiting for one).
+    pub(super) input_asked: f64,
+    /// Uniform draw compared with the readiness check's chance of finding a missing input.
+    pub(super) detection_draw: f64,
+    /// Its next holder pays the hand-over cost.
+    pub(super) handover_pending: bool,
+    /// After rework: the stages whose checks sent the card back and that it must pass again,
+    /// as a bit set (a stack: it returns to the lowest first; see `Sim::send_back`). The
+    /// share of its effort each return needs is in `Workspace::return_shares`.
+    pub(super) returns: u64,
+    /// Share of its effort the fix needs at the stage it was sent back to.
+    pub(super) fix_share: f64,
+    /// A rollback task, not a card.
+    pub(super) rollback: bool,
+    /// A fixed-date card at risk at today's start: its holder stays late for it (and for
+    /// nothing else) under the `fixed_date_at_risk` overtime rule.
+    pub(super) at_risk: bool,
+    /// Class of service.
+    pub(super) class: ClassOfService,
+    /// Due date (hours; infinite unless fixed-date).
+    pub(super) due: f64,
+    /// Under push: the end of the plan period this card was last committed in.
+    pub(super) plan_end: f64,
+    /// The card's own stream (its draws at arrival, then its checks: rework, deployments).
+    pub(super) rng: Stream,
+    /// The card's blocking events (its own stream, so that they shift no other draw).
+    pub(super) blocker_rng: Stream,
+}
+
+/// A person's state during a replication.
+#[derive(Debug, Clone)]
+pub(super) struct PersonState {
+    /// At work now.
+    pub(super) present: bool,
+    /// Card being worked on now (held or helped), or NONE.
+    pub(super) active: u32,
+    /// Cards the person holds (the first `n_held`), in the order taken.
+    pub(super) held: [u32; MAX_HELD],
+    pub(super) n_held: u32,
+    /// Why the person is idle, while present and idle (None otherwise).
+    pub(super) idle_cause: Option<IdleCause>,
+    /// When the person came in today (hours).
+    pub(super) day_start: f64,
+    /// When today's normal hours end; after it is overtime (hours).
+    pub(super) normal_end: f64,
+    /// When the person leaves today at the latest, overtime included (hours).
+    pub(super) day_end: f64,
+    /// When the person started on the active card (hours).
+    pub(super) work_since: f64,
+    /// Hours worked so far (for the audit).
+    pub(super) worked_h: f64,
+    /// Hours present so far (for the audit).
+    pub(super) present_h: f64,
+    /// Sick up to (not including) this day index.
+    pub(super) sick_until_day: u64,
+    /// Working days absent in a row.
+    pub(super) absent_days: u32,
+    /// Whether this absence's work was already reassigned (push).
+    pub(super) reassigned: bool,
+    /// Id of the card the person last turned to as its holder (a switch is turning to
+    /// another one).
+    pub(super) last_card: Option<u64>,
+    /// The person's own stream (two sickness draws every working day).
+    pub(super) rng: Stream,
+    /// Overtime this calendar week (hours).
+    pub(super) overtime_week_h: f64,
+    /// Overtime since the last day start, for the fatigue window (hours).
+    pub(super) overtime_today_h: f64,
+}
+
+/// Makes `v` hold `n` empty queues, keeping their memory.
+fn reset_queues<T>(v: &mut Vec<VecDeque<T>>, n: usize) {
+    v.resize_with(n, VecDeque::new);
+    v.truncate(n);
+    v.iter_mut().for_each(VecDeque::clear);
+}
+
+/// One replication in progress: the model and policy, the workspace holding cards and people,
+/// the clock, the counters and the statistics.
+pub(super) struct Sim<'a> {
+    /// The validated model.
+    pub(super) model: &'a Model,
+    /// The way of working.
+    pub(super) policy: &'a Policy,
+    /// Cards, people, queues and the event list (reused across replications).
+    pub(super) ws: &'a mut Workspace,
+    /// The replication's random streams (cards' and people's come from here).
+    pub(super) streams: Streams,
+    /// Draws of the regular arrival process.
+    pub(super) arrivals_rng: Stream,
+    /// Draws of expedite arrivals.
+    pub(super) expedite_rng: Stream,
+    /// Time between Poisson arrivals (hours).
+    pub(super) interarrival: Option<Dist>,
+    /// Time between expedite arrivals (hours).
+    pub(super) expedite_gap: Option<Dist>,
+    /// Number of stages.
+    pub(super) n_stages: usize,
+    /// Working days per week.
+    pub(super) days_per_week: u64,
+    /// Per stage: since when its environment is down (NaN while up).
+    pub(super) down_since: Vec<f64>,
+    /// Whether answerers of missing inputs are at work now.
+    pub(super) answering: bool,
+    /// The clock (hours).
+    pub(super) now: f64,
+    /// Up to when the areas are integrated (hours).
+    pub(super) integrated_to: f64,
+    /// The id the next card gets.
+    pub(super) next_card_id: u64,
+    /// Days started so far.
+    pub(super) day_index: u64,
+
+    // Counters.
+    /// Cards in the backlog.
+    pub(super) n_backlog: u32,
+    /// Cards in clarification.
+    pub(super) n_clarify: u32,
+    /// Committed cards not finished (system WIP).
+    pub(super) system_wip: u32,
+    /// Per stage: cards counted against its WIP.
+    pub(super) stage_wip: Vec<u32>,
+    /// People present.
+    pub(super) n_present: u32,
+    /// People working.
+    pub(super) n_working: u32,
+    /// Present idle people, per cause.
+    pub(super) n_idle: [u32; IdleCause::COUNT],
+    /// People present and not working.
+    pub(super) n_free: u32,
+    /// Live cards (and rollbacks) of a class other than standard; while zero, queues are
+    /// taken in order without comparing keys.
+    pub(super) n_priority_cards: u32,
+    /// Cards arrived since the start.
+    pub(super) arrived_total: u64,
+    /// Cards finished since the start.
+    pub(super) finished_total: u64,
+    /// Time-weighted areas since the start.
+    pub(super) areas: Areas,
+    /// The areas at the end of warm-up.
+    pub(super) at_warmup: Areas,
+    /// The areas at the start of the current week.
+    pub(super) at_week: Areas,
+    /// Past the warm-up: statistics count.
+    pub(super) warmed_up: bool,
+    /// Counters since the warm-up.
+    pub(super) tally: Tally,
+    /// The current calendar week.
+    pub(super) week: usize,
+    /// Cards finished this week.
+    pub(super) week_finished: u64,
+    /// The weekly series, one row of `n_series` values a week.
+    pub(super) weekly: Vec<f64>,
+    /// Values per week in `weekly`.
+    pub(super) n_series: usize,
+    /// Events handled.
+    pub(super) n_events: u64,
+}
+
+impl PersonState {
+    /// Present and not working on anything.
+    #[inline]
+    pub(super) fn is_free(&self) -> bool {
+        self.present && self.active == NONE
+    }
+}
+
+impl Sim<'_> {
+    /// Records a step of the history when tracing is on (`step` runs only then).
+    #[inline]
+    pub(super) fn trace(&mut self, step: impl FnOnce(&Self) -> Trace) {
+        if let Some(mut trace) = self.ws.trace.take() {
+            trace.push(step(self));
+            self.ws.trace = Some(trace);
+        }
+    }
+}
+
+impl<'a> Sim<'a> {
+    pub(super) fn new(
+        model: &'a Model,
+        policy: &'a Policy,
+        streams: Streams,
+        ws: &'a mut Workspace,
+    ) -> Self {
+        let s = model.stages.len();
+        let np = model.people.len();
+        ws.queue.clear();
+        ws.cards.clear();
+        ws.free_slots.clear();
+        ws.efforts.clear();
+        ws.estimates.clear();
+        ws.return_shares.clear();
+        ws.assignee.clear();
+        ws.backlog.clear();
+        ws.ready.clear();
+        reset_queues(&mut ws.done_waiting, s);
+        reset_queues(&mut ws.pool, s);
+        reset_queues(&mut ws.orphans, s);
+        reset_queues(&mut ws.rework, s);
+        reset_queues(&mut ws.queued_for, np);
+        ws.queued_at_stage.clear();
+        ws.queued_at_stage.resize(s, 0);
+        ws.doing.resize_with(s, Vec::new);
+        ws.doing.truncate(s);
+        ws.doing.iter_mut().for_each(Vec::clear);
+        ws.speed.clear();
+        ws.n_skills.clear();
+        ws.skilled_people.clear();
+        ws.skilled_people.resize(s, 0);
+        ws.skilled_stages.clear();
+        assert!(s <= 64, "validated board size");
+        assert!(np <= MAX_TEAM, "validated team size");
+        for (i, person) in model.people.iter().enumerate() {
+            ws.speed.extend_from_slice(&person.speed);
+            ws.n_skills
+                .push(person.speed.iter().filter(|&&v| v > 0.0).count() as u32);
+            let mut bits = 0u64;
+            for (k, &v) in person.speed.iter().enumerate() {
+                if v > 0.0 {
+                    ws.skilled_people[k] |= 1u128 << i;
+                    bits |= 1 << k;
+                }
+            }
+            ws.skilled_stages.push(bits);
+        }
+        ws.people.clear();
+        for i in 0..np {
+            ws.people.push(PersonState {
+                present: false,
+                active: NONE,
+                held: [NONE; MAX_HELD],
+                n_held: 0,
+                idle_cause: None,
+                day_start: 0.0,
+                normal_end: 0.0,
+                day_end: 0.0,
+                work_since: 0.0,
+                worked_h: 0.0,
+                present_h: 0.0,
+                sick_until_day: 0,
+                absent_days: 0,
+                reassigned: false,
+                last_card: None,
+                rng: streams.stream(StreamKind::Person, i as u64),
+                overtime_week_h: 0.0,
+                overtime_today_h: 0.0,
+            });
+        }
+        ws.load.clear();
+        ws.load.resize(np, 0.0);
+        ws.answer_queue.clear();
+        ws.answerers.clear();
+        let n_answerers = model
+            .disruptions
+            .missing_input
+            .as_ref()
+            .map_or(0, |mi| mi.answerers);
+        ws.answerers.resize(
+            n_answerers as usize,
+            Answerer {
+                card: NONE,
+                left: 0.0,
+                since: 0.0,
+                version: 0,
+            },
+        );
+        let window = model.disruptions.fatigue_window_days.max(1) as usize;
+        ws.overtime_ring.clear();
+        ws.overtime_ring.resize(np * window, 0.0);
+        ws.lead_times.clear();
+        ws.cycle_times.clear();
+        let areas = Areas {
+            stage: vec![0.0; s],
+            ..Default::default()
+        };
+        let n_series = N_WEEKLY_FIXED + s;
+
+        Sim {
+            model,
+            policy,
+            ws,
+            streams,
+            arrivals_rng: streams.stream(StreamKind::Arrivals, 0),
+            expedite_rng: streams.stream(StreamKind::Arrivals, 1),
+            interarrival: match model.arrivals.process {
+                ArrivalProcess::Poisson { rate_per_h } => {
+                    Some(Dist::exponential(1.0 / rate_per_h).expect("validated rate"))
+                }
+                _ => None,
+            },
+            expedite_gap: (model.classes.expedite_rate_per_h > 0.0).then(|| {
+                Dist::exponential(1.0 / model.classes.expedite_rate_per_h).expect("validated rate")
+            }),
+            n_stages: s,
+            days_per_week: model.days_per_week() as u64,
+            down_since: vec![f64::NAN; s],
+            answering: model.calendar == Calendar::AlwaysOn,
+            now: 0.0,
+            integrated_to: 0.0,
+            next_card_id: 0,
+            day_index: 0,
+
+            n_backlog: 0,
+            n_clarify: 0,
+            system_wip: 0,
+            stage_wip: vec![0; s],
+            n_present: 0,
+            n_working: 0,
+            n_idle: [0; IdleCause::COUNT],
+            n_free: 0,
+            n_priority_cards: 0,
+            arrived_total: 0,
+            finished_total: 0,
+            at_warmup: areas.clone(),
+            at_week: areas.clone(),
+            areas,
+            warmed_up: model.warmup_h <= 0.0,
+            tally: Tally::default(),
+            week: 0,
+            week_finished: 0,
+            weekly: vec![0.0; model.weeks() * n_series],
+            n_series,
+            n_events: 0,
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Swarming: free people join a card in progress at the most loaded stage they can work.
+
+use super::state::{NONE, Sim};
+
+impl Sim<'_> {
+    /// Free people join a card in progress at the most loaded stage they can work.
+    pub(super) fn swarm(&mut self) {
+        let max = self.policy.swarming.map_or(1, |s| s.max_per_card as usize);
+        // Per stage, the active card a helper would join: fewest workers, then oldest.
+        let mut picks = [NONE; 64];
+        for (s, pick) in picks.iter_mut().enumerate().take(self.n_stages) {
+            *pick = self.swarm_pick(s, max);
+        }
+        for person in 0..self.model.people.len() {
+            let ps = &self.ws.people[person];
+            if !ps.is_free() || self.overtime_restricted(person) {
+                continue;
+            }
+            // The most loaded stage the person can work that has a card to join.
+            let mut best: Option<(u32, usize)> = None;
+            let mut bits = self.ws.skilled_stages[person];
+            while bits != 0 {
+                let s = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if picks[s] != NONE && best.is_none_or(|(l, _)| self.stage_wip[s] > l) {
+                    best = Some((self.stage_wip[s], s));
+                }
+            }
+            if let Some((_, s)) = best {
+                let slot = picks[s];
+                let c = &mut self.ws.cards[slot as usize];
+                c.workers[c.n_workers as usize] = person as u32;
+                c.n_workers += 1;
+                self.start_working(person, slot);
+                self.reschedule(slot);
+                picks[s] = self.swarm_pick(s, max);
+            }
+            if self.n_free == 0 {
+                break;
+            }
+        }
+    }
+
+    fn swarm_pick(&self, s: usize, max: usize) -> u32 {
+        let mut pick = NONE;
+        for &c in &self.ws.doing[s] {
+            let card = &self.ws.cards[c as usize];
+            if card.n_workers == 0 || card.n_workers as usize >= max {
+                continue;
+            }
+            if pick == NONE || {
+                let cb = &self.ws.cards[pick as usize];
+                (card.n_workers, card.arrived) < (cb.n_workers, cb.arrived)
+            } {
+                pick = c;
+            }
+        }
+        pick
+    }
+}

@@ -1,0 +1,370 @@
+//! Statistics: time-weighted areas integrated at every event, idle time split by cause, the
+//! weekly series and the replication's `RepResult`.
+
+use super::state::{CardState, ClassOfService, Sim};
+use crate::metrics::{M, N_FIXED, N_WEEKLY_FIXED, RepResult, W};
+use crate::model::HOURS_PER_WEEK;
+use crate::policy::FailedDeploy;
+
+/// Why a present person is not working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleCause {
+    /// Nothing upstream for the person's skills.
+    Starved = 0,
+    /// Work exists for the person's skills but its stage has no room (stage or system limit).
+    Blocked = 1,
+    /// Work is waiting, but none the person can do.
+    SkillMismatch = 2,
+    /// Every card the person holds waits on missing input or a blocker.
+    Waiting = 3,
+}
+
+impl IdleCause {
+    /// How many causes there are (the length of per-cause arrays).
+    pub const COUNT: usize = 4;
+
+    /// This cause's position in per-cause arrays.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Time-weighted integrals (count x hours) of the engine's counters.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Areas {
+    /// Committed cards (system WIP).
+    pub(super) wip: f64,
+    /// Cards in the backlog or in clarification.
+    pub(super) backlog: f64,
+    /// People present.
+    pub(super) present: f64,
+    /// People working.
+    pub(super) working: f64,
+    /// Present people idle, per cause (indexed by `IdleCause::index`).
+    pub(super) idle: [f64; IdleCause::COUNT],
+    /// Cards counted against each stage's WIP.
+    pub(super) stage: Vec<f64>,
+}
+
+impl Areas {
+    /// Makes `self` a copy of `other` in place, reusing its memory (snapshots are taken every
+    /// week and must not allocate).
+    pub(super) fn copy_from(&mut self, other: &Areas) {
+        let Areas {
+            wip,
+            backlog,
+            present,
+            working,
+            idle,
+            stage,
+        } = other;
+        self.wip = *wip;
+        self.backlog = *backlog;
+        self.present = *present;
+        self.working = *working;
+        self.idle = *idle;
+        self.stage.clone_from(stage);
+    }
+}
+
+/// Counters that restart at the end of warm-up.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Tally {
+    pub(super) finished: u64,
+    pub(super) sum_lead: f64,
+    pub(super) sum_cycle: f64,
+    pub(super) sum_touch: f64,
+    pub(super) declined: u64,
+    pub(super) overtime_h: f64,
+    pub(super) person_weeks: u64,
+    pub(super) person_weeks_ot: u64,
+    pub(super) committed: u64,
+    pub(super) commit_hits: u64,
+    pub(super) blocked_card_h: f64,
+    pub(super) started: u64,
+    pub(super) started_blocked: u64,
+    pub(super) sick_days: u64,
+    pub(super) switches: u64,
+    pub(super) deployments: u64,
+    pub(super) failed_deployments: u64,
+    pub(super) inputs: u64,
+    pub(super) input_wait_h: f64,
+    pub(super) restores: u64,
+    pub(super) restore_h: f64,
+    pub(super) downtime_h: f64,
+    pub(super) due_cards: u64,
+    pub(super) due_hits: u64,
+}
+
+impl Sim<'_> {
+    /// Integrates every counter from the last event to `t`.
+    #[inline]
+    pub(super) fn advance(&mut self, t: f64) {
+        let dt = t - self.integrated_to;
+        if dt > 0.0 {
+            let a = &mut self.areas;
+            a.wip += self.system_wip as f64 * dt;
+            a.backlog += (self.n_backlog + self.n_clarify) as f64 * dt;
+            a.present += self.n_present as f64 * dt;
+            a.working += self.n_working as f64 * dt;
+            for (area, &n) in a.idle.iter_mut().zip(&self.n_idle) {
+                *area += n as f64 * dt;
+            }
+            for (area, &n) in a.stage.iter_mut().zip(&self.stage_wip) {
+                *area += n as f64 * dt;
+            }
+            self.integrated_to = t;
+        }
+        self.now = t;
+    }
+
+    /// The warm-up ends: statistics restart from now.
+    pub(super) fn end_warmup(&mut self) {
+        self.warmed_up = true;
+        self.at_warmup.copy_from(&self.areas);
+        self.tally = Tally::default();
+        // Plan commitments still open are in the window: their hits will count.
+        self.tally.committed = self
+            .ws
+            .cards
+            .iter()
+            .filter(|c| {
+                c.state != CardState::Free
+                    && !c.committed.is_nan()
+                    && c.plan_end.is_finite()
+                    && c.plan_end >= self.now
+            })
+            .count() as u64;
+        self.ws.lead_times.clear();
+        self.ws.cycle_times.clear();
+    }
+
+    pub(super) fn set_idle(&mut self, person: usize, cause: Option<IdleCause>) {
+        let old = self.ws.people[person].idle_cause;
+        if old == cause {
+            return;
+        }
+        if let Some(old) = old {
+            self.n_idle[old.index()] -= 1;
+        }
+        if let Some(cause) = cause {
+            self.n_idle[cause.index()] += 1;
+        }
+        self.ws.people[person].idle_cause = cause;
+    }
+
+    /// Splits the idleness of free present people by cause; people in overtime with nothing
+    /// to do go home.
+    pub(super) fn classify_idle(&mut self) {
+        // Stages (as bit sets) with work waiting, and with work waiting but no room.
+        let mut has: u64 = 0;
+        let mut no_room: u64 = 0;
+        for s in 0..self.n_stages {
+            let (mut h, room) = self.input(s);
+            // Planned work waiting in people's queues counts as work waiting at its stage.
+            if !h && self.ws.queued_at_stage[s] > 0 {
+                h = true;
+            }
+            if h {
+                has |= 1 << s;
+                if !room {
+                    no_room |= 1 << s;
+                }
+            }
+        }
+        for person in 0..self.model.people.len() {
+            let ps = &self.ws.people[person];
+            if !ps.is_free() {
+                continue;
+            }
+            if self.now >= ps.normal_end - 1e-9 {
+                // Overtime with nothing to do: go home.
+                self.go_home(person);
+                continue;
+            }
+            let skills = self.ws.skilled_stages[person];
+            let cause = if ps.n_held > 0 {
+                IdleCause::Waiting
+            } else if skills & no_room != 0 {
+                IdleCause::Blocked
+            } else if has != 0 && skills & has == 0 {
+                IdleCause::SkillMismatch
+            } else {
+                IdleCause::Starved
+            };
+            self.set_idle(person, Some(cause));
+        }
+    }
+
+    pub(super) fn close_week(&mut self) {
+        let w = self.week;
+        if w >= self.model.weeks() {
+            return;
+        }
+        let start = w as f64 * HOURS_PER_WEEK;
+        let len = (self.now - start).max(1e-12);
+        let np = self.model.people.len().max(1) as f64;
+        let mut ot_total = 0.0;
+        let mut with_ot = 0;
+        for ps in self.ws.people.iter_mut() {
+            // Overtime of people still at work counts up to now.
+            let running = if ps.present {
+                (self.now - ps.normal_end).max(0.0)
+            } else {
+                0.0
+            };
+            let ot = ps.overtime_week_h + running;
+            ot_total += ot;
+            if ot > 0.0 {
+                with_ot += 1;
+            }
+            ps.overtime_week_h = -running;
+        }
+        if self.warmed_up {
+            self.tally.person_weeks += self.model.people.len() as u64;
+            self.tally.person_weeks_ot += with_ot;
+        }
+        let a = &self.areas;
+        let b = &self.at_week;
+        let row = &mut self.weekly[w * self.n_series..(w + 1) * self.n_series];
+        row[W::Throughput as usize] = self.week_finished as f64 * HOURS_PER_WEEK / len;
+        row[W::WipMean as usize] = (a.wip - b.wip) / len;
+        row[W::Backlog as usize] = (self.n_backlog + self.n_clarify) as f64;
+        let idle_h = |cause: IdleCause| a.idle[cause.index()] - b.idle[cause.index()];
+        row[W::StarvedH as usize] = idle_h(IdleCause::Starved) / np;
+        row[W::BlockedH as usize] = idle_h(IdleCause::Blocked) / np;
+        row[W::SkillMismatchH as usize] = idle_h(IdleCause::SkillMismatch) / np;
+        row[W::WaitingH as usize] = idle_h(IdleCause::Waiting) / np;
+        row[W::OvertimeH as usize] = ot_total / np;
+        let present = a.present - b.present;
+        row[W::Utilisation as usize] = if present > 0.0 {
+            (a.working - b.working) / present
+        } else {
+            0.0
+        };
+        row[W::Arrived as usize] = self.arrived_total as f64;
+        row[W::Done as usize] = self.finished_total as f64;
+        for s in 0..self.n_stages {
+            row[N_WEEKLY_FIXED + s] = self.stage_wip[s] as f64;
+        }
+        self.at_week.copy_from(&self.areas);
+        self.week_finished = 0;
+        self.week += 1;
+    }
+
+    pub(super) fn finish(mut self) -> RepResult {
+        let now = self.model.horizon_h;
+        self.now = now;
+        // Overtime of people still at work at the horizon.
+        for ps in &self.ws.people {
+            if ps.present && self.warmed_up {
+                self.tally.overtime_h += (now - ps.normal_end).max(0.0);
+            }
+        }
+        if self.week < self.model.weeks() {
+            self.close_week();
+        }
+        // Unfinished cards enter the time histograms as censored observations; cards still
+        // blocked add their blocked time so far.
+        let mut unfinished = 0u64;
+        let mut age_sum = 0.0;
+        let mut age_max: f64 = 0.0;
+        let from_warm = self.model.warmup_h.min(now);
+        for &since in &self.down_since {
+            if !since.is_nan() {
+                self.tally.downtime_h += now - since.max(from_warm);
+            }
+        }
+        for c in &self.ws.cards {
+            if c.state == CardState::Free || c.rollback {
+                continue;
+            }
+            let age = now - c.arrived;
+            unfinished += 1;
+            age_sum += age;
+            age_max = age_max.max(age);
+            self.ws.lead_times.censor(age);
+            if !c.committed.is_nan() {
+                self.ws.cycle_times.censor(now - c.committed);
+            }
+            if c.blocked && c.state != CardState::Clarify {
+                self.tally.blocked_card_h += now - c.block_since.max(from_warm);
+            }
+            // An unfinished dated card overdue at the horizon is a missed date, whenever it
+            // fell due: a late card finished in the window counts as missed too.
+            if c.class == ClassOfService::FixedDate && c.due < now {
+                self.tally.due_cards += 1;
+            }
+        }
+        let measured = (now - from_warm).max(1e-12);
+        let weeks = measured / HOURS_PER_WEEK;
+        let np = self.model.people.len().max(1) as f64;
+        let a = &self.areas;
+        let b = &self.at_warmup;
+        let t = &self.tally;
+        let n = t.finished;
+        let mean = |sum: f64| (n > 0).then(|| sum / n as f64);
+        let ratio = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
+        let mut v: Vec<Option<f64>> = vec![None; N_FIXED + self.n_stages];
+        v[M::ThroughputPerWeek as usize] = Some(n as f64 / weeks);
+        v[M::CardsFinished as usize] = Some(n as f64);
+        v[M::LeadTimeMean as usize] = mean(t.sum_lead);
+        v[M::LeadTimeP50 as usize] = self.ws.lead_times.quantile(0.50);
+        v[M::LeadTimeP85 as usize] = self.ws.lead_times.quantile(0.85);
+        v[M::LeadTimeP95 as usize] = self.ws.lead_times.quantile(0.95);
+        v[M::CycleTimeMean as usize] = mean(t.sum_cycle);
+        v[M::CycleTimeP50 as usize] = self.ws.cycle_times.quantile(0.50);
+        v[M::CycleTimeP85 as usize] = self.ws.cycle_times.quantile(0.85);
+        v[M::CycleTimeP95 as usize] = self.ws.cycle_times.quantile(0.95);
+        v[M::WipMean as usize] = Some((a.wip - b.wip) / measured);
+        v[M::BacklogMean as usize] = Some((a.backlog - b.backlog) / measured);
+        let present = a.present - b.present;
+        v[M::Utilisation as usize] = (present > 0.0).then(|| (a.working - b.working) / present);
+        v[M::FlowEfficiency as usize] = (t.sum_lead > 0.0).then(|| t.sum_touch / t.sum_lead);
+        let idle_h = |cause: IdleCause| a.idle[cause.index()] - b.idle[cause.index()];
+        v[M::StarvedH as usize] = Some(idle_h(IdleCause::Starved) / np / weeks);
+        v[M::BlockedH as usize] = Some(idle_h(IdleCause::Blocked) / np / weeks);
+        v[M::SkillMismatchH as usize] = Some(idle_h(IdleCause::SkillMismatch) / np / weeks);
+        v[M::WaitingH as usize] = Some(idle_h(IdleCause::Waiting) / np / weeks);
+        v[M::OvertimeH as usize] = Some(t.overtime_h / np / weeks);
+        v[M::OvertimeShare as usize] = ratio(t.person_weeks_ot, t.person_weeks);
+        v[M::CommitmentHitRate as usize] = ratio(t.commit_hits, t.committed);
+        v[M::BlockedCardH as usize] = Some(t.blocked_card_h);
+        v[M::BlockerRate as usize] = ratio(t.started_blocked, t.started);
+        v[M::SickDays as usize] = Some(t.sick_days as f64);
+        v[M::ContextSwitches as usize] = Some(t.switches as f64);
+        v[M::DueDateHitRate as usize] = ratio(t.due_hits, t.due_cards);
+        v[M::InputWaitMean as usize] = (t.inputs > 0).then(|| t.input_wait_h / t.inputs as f64);
+        let deploys = self.model.stages.iter().any(|s| s.deployment.is_some());
+        if deploys {
+            v[M::DeploymentsPerWeek as usize] =
+                Some((t.deployments - t.failed_deployments) as f64 / weeks);
+            v[M::ChangeFailureRate as usize] = ratio(t.failed_deployments, t.deployments);
+            v[M::TimeToRestoreMean as usize] = if t.failed_deployments == 0 {
+                None
+            } else if self.policy.failed_deploy == FailedDeploy::KeepLastGood {
+                Some(0.0)
+            } else {
+                (t.restores > 0).then(|| t.restore_h / t.restores as f64)
+            };
+            v[M::DowntimeH as usize] = Some(t.downtime_h);
+        }
+        v[M::UnfinishedCards as usize] = Some(unfinished as f64);
+        v[M::UnfinishedAgeMean as usize] = Some(if unfinished > 0 {
+            age_sum / unfinished as f64
+        } else {
+            0.0
+        });
+        v[M::UnfinishedAgeMax as usize] = Some(age_max);
+        v[M::ArrivalsDeclined as usize] = Some(t.declined as f64);
+        for s in 0..self.n_stages {
+            v[N_FIXED + s] = Some((a.stage[s] - b.stage[s]) / measured);
+        }
+        RepResult {
+            values: v,
+            weekly: std::mem::take(&mut self.weekly),
+            events: self.n_events,
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! People working cards: holding a card, starting and stopping work on it, and the rate
+//! at which its work goes down (speed, multitasking, pairing), which schedules its completion.
+
+use super::state::{CardState, NONE, Sim};
+use super::{Event, Trace};
+use crate::model::Multitasking;
+
+impl Sim<'_> {
+    /// `person` becomes the card's holder.
+    pub(super) fn hold(&mut self, person: usize, slot: u32) {
+        let s = self.ws.cards[slot as usize].stage as usize;
+        let handover = self.model.disruptions.handover_cost_h;
+        let c = &mut self.ws.cards[slot as usize];
+        c.state = CardState::Doing;
+        c.holder = person as u32;
+        if c.handover_pending {
+            c.handover_pending = false;
+            c.remaining += handover;
+        }
+        self.ws.doing[s].push(slot);
+        let ps = &mut self.ws.people[person];
+        ps.held[ps.n_held as usize] = slot;
+        ps.n_held += 1;
+        self.trace(|sim| Trace::Hold {
+            t: sim.now,
+            card: sim.ws.cards[slot as usize].id,
+            stage: s,
+            person,
+        });
+    }
+
+    /// The person lets go of the first card they hold: all work on it stops and it leaves
+    /// them. Returns the card, or None when they hold none.
+    pub(super) fn let_go(&mut self, person: usize) -> Option<u32> {
+        let ps = &self.ws.people[person];
+        if ps.n_held == 0 {
+            return None;
+        }
+        let slot = ps.held[0];
+        self.deactivate(slot);
+        self.unhold(slot);
+        Some(slot)
+    }
+
+    /// The card leaves its holder (finished, orphaned or reassigned).
+    pub(super) fn unhold(&mut self, slot: u32) {
+        let c = &mut self.ws.cards[slot as usize];
+        let holder = c.holder;
+        let s = c.stage as usize;
+        c.holder = NONE;
+        let doing = &mut self.ws.doing[s];
+        if let Some(pos) = doing.iter().position(|&x| x == slot) {
+            doing.swap_remove(pos);
+        }
+        if holder == NONE {
+            return;
+        }
+        let ps = &mut self.ws.people[holder as usize];
+        let n = ps.n_held as usize;
+        if let Some(k) = ps.held[..n].iter().position(|&x| x == slot) {
+            ps.held.copy_within(k + 1..n, k);
+            ps.held[n - 1] = NONE;
+            ps.n_held -= 1;
+        }
+        // The holder's useful share may have changed.
+        let active = ps.active;
+        if active != NONE && active != slot && self.model.multitasking == Multitasking::Weinberg {
+            self.reschedule(active);
+        }
+    }
+
+    /// `person` starts (or resumes) working on a card they hold or help with.
+    pub(super) fn activate(&mut self, person: usize, slot: u32) {
+        let s = self.ws.cards[slot as usize].stage as usize;
+        let helper = self.ws.cards[slot as usize].holder != person as u32;
+        let id = Some(self.ws.cards[slot as usize].id);
+        // Resuming the card one was on (after a night, say) is not a switch.
+        let turned = !helper && std::mem::replace(&mut self.ws.people[person].last_card, id) != id;
+        if turned && self.ws.people[person].n_held >= 2 {
+            self.tally.switches += 1;
+            if let Multitasking::SwitchCost { hours } = self.model.multitasking {
+                self.progress(slot);
+                self.ws.cards[slot as usize].remaining += hours * self.speed(person, s);
+            }
+        }
+        let c = &mut self.ws.cards[slot as usize];
+        if !c.started {
+            c.started = true;
+            self.tally.started += 1;
+        }
+        c.workers[c.n_workers as usize] = person as u32;
+        c.n_workers += 1;
+        self.start_working(person, slot);
+        // Missing input found when work starts: the card blocks at once.
+        let c = &mut self.ws.cards[slot as usize];
+        if c.input_pending {
+            c.input_pending = false;
+            self.block(slot);
+            self.request_input(slot);
+            return;
+        }
+        self.reschedule(slot);
+    }
+
+    /// Everybody stops working on the card (it stays with its holder).
+    pub(super) fn deactivate(&mut self, slot: u32) {
+        self.progress(slot);
+        let n = self.ws.cards[slot as usize].n_workers as usize;
+        for k in 0..n {
+            let w = self.ws.cards[slot as usize].workers[k] as usize;
+            self.stop_working(w);
+        }
+        let c = &mut self.ws.cards[slot as usize];
+        c.n_workers = 0;
+        c.rate = 0.0;
+        c.version = c.version.wrapping_add(1);
+    }
+
+    /// Brings the card's remaining work up to now at its current rate.
+    #[inline]
+    pub(super) fn progress(&mut self, slot: u32) {
+        let c = &mut self.ws.cards[slot as usize];
+        let dt = self.now - c.since;
+        if c.rate > 0.0 {
+            c.remaining = (c.remaining - c.rate * dt).max(0.0);
+            c.touch += dt;
+        }
+        c.since = self.now;
+    }
+
+    /// Recomputes the card's rate from its present workers and schedules its completion.
+    pub(super) fn reschedule(&mut self, slot: u32) {
+        self.progress(slot);
+        let s = self.ws.cards[slot as usize].stage as usize;
+        let c = &self.ws.cards[slot as usize];
+        let mut speed = 0.0;
+        let mut n = 0;
+        for &w in &c.workers[..c.n_workers as usize] {
+            let ps = &self.ws.people[w as usize];
+            if ps.present {
+                speed += self.ws.speed[w as usize * self.n_stages + s]
+                    * self.model.multitasking.useful_share(ps.n_held);
+                n += 1;
+            }
+        }
+        if n > 1 {
+            speed *= self.policy.swarming.map_or(1.0, |sw| sw.pairing_efficiency);
+        }
+        let c = &mut self.ws.cards[slot as usize];
+        c.rate = speed;
+        c.version = c.version.wrapping_add(1);
+        if speed > 0.0 {
+            let t = self.now + c.remaining / speed;
+            let version = c.version;
+            self.ws.queue.push(
+                t,
+                Event::StageDone {
+                    card: slot,
+                    version,
+                },
+            );
+        }
+    }
+
+    #[inline]
+    pub(super) fn speed(&self, person: usize, s: usize) -> f64 {
+        self.ws.speed[person * self.n_stages + s]
+    }
+
+    pub(super) fn start_working(&mut self, person: usize, slot: u32) {
+        self.set_idle(person, None);
+        let ps = &mut self.ws.people[person];
+        debug_assert!(ps.present && ps.active == NONE);
+        ps.active = slot;
+        ps.work_since = self.now;
+        self.n_free -= 1;
+        self.n_working += 1;
+    }
+
+    /// The person stops working on their active card.
+    pub(super) fn stop_working(&mut self, person: usize) {
+        let now = self.now;
+        let ps = &mut self.ws.people[person];
+        ps.active = NONE;
+        if ps.present {
+            ps.worked_h += now - ps.work_since;
+            self.n_working -= 1;
+            self.n_free += 1;
+        }
+    }
+}

@@ -14,7 +14,10 @@ fn stop_at_once() -> ! {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Run(_) | Command::Sweep(_)) {
+    if matches!(
+        cli.command,
+        Command::Run(_) | Command::Sweep(_) | Command::Forecast(_) | Command::Levers(_)
+    ) {
         flowsim::interrupt::install(stop_at_once);
     }
     let Err(e) = flowsim::commands::execute(&cli.command) else {

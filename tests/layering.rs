@@ -57,6 +57,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "stats",
         ],
     ),
+    // The managers' questions: a forecast from traced runs, levers as variants of the text.
+    (
+        "forecast",
+        &["engine", "limits", "model", "rng", "scenario"],
+    ),
+    (
+        "levers",
+        &["experiment", "metrics", "overrides", "scenario", "stats"],
+    ),
     // Files out, and what reads only files.
     (
         "output",
@@ -97,8 +106,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "cli",
             "error",
             "experiment",
+            "forecast",
             "guard",
             "interrupt",
+            "levers",
             "limits",
             "metrics",
             "model",

@@ -351,6 +351,10 @@ impl Sim<'_> {
     }
 
     fn finish_card(&mut self, slot: u32) {
+        self.trace(|sim| Trace::Done {
+            t: sim.now,
+            card: sim.ws.cards[slot as usize].id,
+        });
         self.set_counted(slot, NONE);
         self.system_wip -= 1;
         self.finished_total += 1;

@@ -106,6 +106,13 @@ pub enum Trace {
         /// Holder (person index).
         person: usize,
     },
+    /// Card `card` finished its last stage (it is done).
+    Done {
+        /// Time (hours).
+        t: f64,
+        /// Card id (arrival order).
+        card: u64,
+    },
     /// `person` is absent today (sick or scheduled).
     Absent {
         /// Time (hours).

@@ -32,15 +32,73 @@ pub enum Command {
     /// sweep.csv plus each point's own output under points/.
     Sweep(SweepArgs),
     /// Redraw the charts (charts/*.png, charts/*.svg) and report.html of a finished run or
-    /// sweep from its CSV files, without simulating.
+    /// sweep (or the chart of a forecast or levers folder) from its CSV files, without
+    /// simulating.
     Chart(ChartCmdArgs),
     /// Merge the shard folders of a run or sweep split with --shard K/N into the output one
     /// machine would have written (byte for byte, the manifest's timing aside).
     Merge(MergeArgs),
+    /// When will a backlog of N cards be done? The spread over replications of the day the last
+    /// of them is done, per policy (50th, 85th, 95th percentiles in working days and weeks, and
+    /// dates with --start); with --by or --by-weeks, how many cards are done by then. Writes
+    /// forecast.csv, forecast_runs.csv and a chart.
+    #[command(long_about = FORECAST_ABOUT)]
+    Forecast(ForecastArgs),
+    /// Which lever moves lead time and throughput most? Runs one-step variants of the scenario
+    /// (a person more or fewer per role, effort +-20% per stage, WIP limits +-1, arrivals
+    /// +-10%, sickness +-50%, unbiased estimates) on common random numbers against the
+    /// unchanged scenario, and ranks them. Writes levers.csv and a tornado chart.
+    #[command(long_about = LEVERS_ABOUT)]
+    Levers(LeversArgs),
     /// A live page for a workshop: controls for the levers, push, pull and flow side by side,
     /// re-run on every change. Local only unless --listen says otherwise; Ctrl-C stops it.
     Serve(ServeArgs),
 }
+
+const FORECAST_ABOUT: &str = "\
+When will a backlog of N cards be done?
+
+Steps:
+  1. The backlog is the scenario's arrivals.initial_backlog, or --cards N. Further arrivals go
+     on as the scenario says, unless --no-arrivals removes them (regular and expedite).
+  2. Every replication of every policy runs until the last of the N backlog cards is done. A
+     replication that has not finished them by the horizon runs again with the horizon doubled
+     (up to 4 times); one still unfinished is reported as such (\"k of R runs had not
+     finished\"), never dropped.
+  3. The day the last card is done is counted in working days of the scenario's calendar (the
+     working day it falls in, from 1), and in weeks of working days. Percentiles are over
+     replications: \"85% of runs finish within 23 working days\" means 85% of the runs had
+     finished by the end of working day 23.
+  4. With --start DATE, working days become dates: Monday to Friday in a 5-day week (no
+     holidays); every day in 24/7 mode.
+  5. With --by DATE (needs --start) or --by-weeks W: the cards done (all cards, arrivals
+     included) by the end of that day or week; \"85% of runs have done at least 52 cards\":
+     52 is the number that 85% of runs reach or exceed.
+
+Writes forecast.csv (one row per policy; columns name their unit), forecast_runs.csv (one row
+per replication and policy), scenario.toml and charts/forecast.{svg,png} into the output folder
+(default output/<scenario>-forecast/).";
+
+const LEVERS_ABOUT: &str = "\
+Which lever moves lead time and throughput most?
+
+Steps:
+  1. The unchanged scenario runs its replications under each policy (--policies to choose).
+  2. Each lever is a variant of the scenario written as --set assignments (shown in
+     levers.csv): one more person in each role, one fewer where a role has more than one;
+     each stage's effort scaled by 0.8 and 1.2 (every time parameter of its distribution);
+     each stage's wip_limit, where set, one lower (if above 1) and one higher; the arrival rate
+     10% lower and higher; every sick_chance_per_day halved and raised by half (if any);
+     estimates.bias set to 1 (if the scenario sets another bias).
+  3. Each variant runs the same replications with the same seed: common random numbers, so
+     card i has the same efforts and arrival in both, and the effect of the lever is the paired
+     difference per replication (variant minus unchanged), with a Student-t 95% interval;
+     relative changes use the delta method for a ratio of means.
+  4. Levers are ranked by the size of their relative effect on mean lead time, per policy; the
+     lever that shortens lead time most, and the best role for one more person, are named.
+
+Writes levers.csv (one row per lever and policy, ranked), scenario.toml and
+charts/levers.{svg,png} into the output folder (default output/<scenario>-levers/).";
 
 /// Chart options shared by `run` and `sweep`.
 #[derive(Debug, Clone, clap::Args)]
@@ -56,7 +114,7 @@ pub struct ChartArgs {
 /// Arguments of `flowsim chart`.
 #[derive(Debug, clap::Args)]
 pub struct ChartCmdArgs {
-    /// An output folder written by `flowsim run` or `flowsim sweep`.
+    /// An output folder written by `flowsim run`, `sweep`, `forecast` or `levers`.
     pub dir: PathBuf,
     /// Size of each chart in pixels, WIDTHxHEIGHT.
     #[arg(long, value_name = "WxH", default_value = "1600x900")]
@@ -149,6 +207,49 @@ pub struct RunArgs {
     /// Scenario files (TOML) or folders of them. Without any, runs the built-in reference
     /// scenario.
     pub scenarios: Vec<PathBuf>,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Chart options.
+    #[command(flatten)]
+    pub charts: ChartArgs,
+}
+
+/// Arguments of `flowsim forecast`.
+#[derive(Debug, clap::Args)]
+pub struct ForecastArgs {
+    /// Scenario file (TOML). Without one, forecasts the built-in reference scenario.
+    pub scenario: Option<PathBuf>,
+    /// Cards in the backlog to forecast (cards; default: the scenario's
+    /// `arrivals.initial_backlog`).
+    #[arg(long, value_name = "N")]
+    pub cards: Option<u32>,
+    /// No arrivals beyond the backlog (regular and expedite): "when will these N be done?".
+    #[arg(long)]
+    pub no_arrivals: bool,
+    /// The first working day, YYYY-MM-DD: turns working days into dates (weekends skipped in
+    /// a 5-day week; no holidays).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub start: Option<String>,
+    /// Also count the cards done by the end of this day, YYYY-MM-DD (needs --start).
+    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "by_weeks")]
+    pub by: Option<String>,
+    /// Also count the cards done by the end of week W (weeks from the start).
+    #[arg(long, value_name = "W")]
+    pub by_weeks: Option<f64>,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Chart options.
+    #[command(flatten)]
+    pub charts: ChartArgs,
+}
+
+/// Arguments of `flowsim levers`.
+#[derive(Debug, clap::Args)]
+pub struct LeversArgs {
+    /// Scenario file (TOML). Without one, uses the built-in reference scenario.
+    pub scenario: Option<PathBuf>,
     /// Shared options.
     #[command(flatten)]
     pub common: CommonArgs,

@@ -16,7 +16,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(
         cli.command,
-        Command::Run(_) | Command::Sweep(_) | Command::Serve(_)
+        Command::Run(_)
+            | Command::Sweep(_)
+            | Command::Forecast(_)
+            | Command::Levers(_)
+            | Command::Serve(_)
     ) {
         flowsim::interrupt::install(stop_at_once);
     }

@@ -22,6 +22,10 @@ pub enum StreamKind {
     Card = 2,
     /// One person's days (sickness).
     Person = 3,
+    /// One card's blocking events (a draw pair per day in progress). Apart from the card's own
+    /// stream, because how many days a card spends in progress depends on the policy: its
+    /// later rework and deployment draws must not shift with them.
+    Blockers = 4,
 }
 
 /// SplitMix64 finaliser: a bijective 64-bit mix with good avalanche.

@@ -63,6 +63,7 @@ fn a_longer_run_allocates_no_more() {
         "deployment-pipeline",
         "weekly-commitments",
         "bottleneck-swarming",
+        "everyday-friction",
     ] {
         let path = format!("{}/scenarios/{file}.toml", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).expect("shipped scenario");

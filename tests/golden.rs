@@ -1,8 +1,8 @@
 //! Golden outputs: fixed runs of the real binary pinned byte for byte under `tests/golden/`.
 //!
 //! Every shipped scenario at a small fixed replication count, one 2-D sweep (with its SVG
-//! charts and report), a run split into two shards and merged, and what `flowsim check` prints
-//! for every file in `tests/bad_scenarios/`. Only timing is masked: `wall_time_s` in a
+//! charts and report), a run split into two shards and merged, what `flowsim check` prints
+//! for every file in `tests/bad_scenarios/`, and a small `forecast` and `levers` run. Only timing is masked: `wall_time_s` in a
 //! manifest, and the seconds a command prints after "in" or a comma (`in 0.1 s`).
 //!
 //! A change that alters any output must update these files in the same commit, so the change
@@ -320,4 +320,58 @@ fn check_prints_its_golden_report_for_every_bad_scenario() {
         );
     }
     check("check", &actual);
+}
+
+#[test]
+fn a_forecast_and_a_levers_run_give_their_golden_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut actual = BTreeMap::new();
+    let forecast = tmp.path().join("forecast");
+    let (code, stdout, stderr) = capture(
+        flowsim(&root())
+            .args([
+                "forecast",
+                "scenarios/small-team.toml",
+                "--reps",
+                "5",
+                "--threads",
+                "2",
+            ])
+            .args(["--cards", "20", "--no-arrivals", "--start", "2027-01-04"])
+            .args(["--by-weeks", "2", "-q", "--chart-size", "400x400", "--out"])
+            .arg(&forecast),
+        tmp.path(),
+    );
+    assert_eq!(code, 0, "forecast: {stderr}");
+    actual.insert("forecast.stdout.txt".into(), stdout);
+    for (rel, text) in snapshot(&forecast) {
+        actual.insert(format!("forecast/{rel}"), text);
+    }
+    let levers = tmp.path().join("levers");
+    let (code, stdout, stderr) = capture(
+        flowsim(&root())
+            .args([
+                "levers",
+                "scenarios/small-team.toml",
+                "--reps",
+                REPS,
+                "--threads",
+                "2",
+            ])
+            .args([
+                "--set",
+                "run.horizon_weeks=12",
+                "--set",
+                "run.warmup_weeks=2",
+            ])
+            .args(["-q", "--chart-size", "400x400", "--out"])
+            .arg(&levers),
+        tmp.path(),
+    );
+    assert_eq!(code, 0, "levers: {stderr}");
+    actual.insert("levers.stdout.txt".into(), stdout);
+    for (rel, text) in snapshot(&levers) {
+        actual.insert(format!("levers/{rel}"), text);
+    }
+    check("commands", &actual);
 }

@@ -100,3 +100,66 @@ fn sigint_writes_a_partial_result_and_exits_130() {
         assert!(out.join(f).is_file(), "{f} missing");
     }
 }
+
+#[test]
+fn sigint_stops_levers_and_leaves_nothing_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("l");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flowsim"))
+        .args([
+            "levers",
+            "-q",
+            "--no-charts",
+            "--threads",
+            "2",
+            "--reps",
+            "20000",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The staging folder exists once the run has begun.
+    let staged = || {
+        std::fs::read_dir(tmp.path())
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().starts_with(".l.partial-"))
+    };
+    let start = Instant::now();
+    while !staged() {
+        assert!(start.elapsed() < Duration::from_secs(60), "never started");
+        if child.try_wait().unwrap().is_some() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            panic!("ended early: {err}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let sent = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if sent.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("still running 30 s after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(!out.exists(), "no result folder");
+    assert!(!staged(), "the staging folder is removed");
+}

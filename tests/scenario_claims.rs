@@ -185,9 +185,10 @@ fn missing_inputs_readiness_check_is_what_protects_pull() {
         r.diff("push", other, M::LeadTimeMean)
             .above_zero(&format!("lead time push - {other}"));
     }
-    // Without the readiness check, pull's people wait as much as push's...
+    // Without the readiness check, pull's people wait at least as much as push's (more, since
+    // a free slot goes to colleagues with empty hands before holders of blocked cards)...
     let no_check = r.diff("pull-no-check", "push", M::WaitingH);
-    assert!(no_check.mean.abs() < 0.5, "{no_check:?}");
+    assert!(no_check.lo > -0.5, "{no_check:?}");
     // ...and its lead time is longer than with the check.
     r.diff("pull-no-check", "pull", M::LeadTimeMean)
         .above_zero("lead time pull-no-check - pull");

@@ -21,11 +21,13 @@ pub mod bars;
 pub mod cfd;
 pub mod dashboard;
 pub mod data;
+pub mod forecast;
 pub mod html;
 pub mod layout;
 pub mod style;
 pub mod summary_bars;
 pub mod sweep;
+pub mod tornado;
 pub mod weekly;
 
 use crate::output::files;
@@ -270,6 +272,42 @@ pub fn render(
         kind: kind.clone(),
         svg,
     })
+}
+
+/// A chart of a folder that is not a run (`forecast`, `levers`), drawable on any backend.
+pub trait Standalone {
+    /// Draws the chart on `area`.
+    ///
+    /// # Errors
+    /// The drawing backend fails.
+    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult;
+}
+
+/// Draws `chart` to `charts/<stem>.svg` and `charts/<stem>.png` under `dir`.
+///
+/// # Errors
+/// Drawing or writing fails.
+pub fn draw_files(dir: &Path, stem: &str, size: ChartSize, chart: &impl Standalone) -> DrawResult {
+    ensure_fonts()?;
+    let st = Style::new(size);
+    let dims = (size.width, size.height);
+    let charts_dir = dir.join(files::CHARTS);
+    std::fs::create_dir_all(&charts_dir).map_err(|e| write_err(&charts_dir, e))?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, dims).into_drawing_area();
+        chart.draw_on(&root, &st)?;
+        root.present()?;
+    }
+    let svg_path = charts_dir.join(format!("{stem}.svg"));
+    std::fs::write(&svg_path, &svg).map_err(|e| write_err(&svg_path, e))?;
+    let png_path = charts_dir.join(format!("{stem}.png"));
+    {
+        let root = BitMapBackend::new(&png_path, dims).into_drawing_area();
+        chart.draw_on(&root, &st)?;
+        root.present().map_err(|e| write_err(&png_path, e))?;
+    }
+    Ok(())
 }
 
 /// What [`draw_dir`] wrote.

@@ -1,4 +1,5 @@
-//! `flowsim chart DIR`: redraw a finished run's or sweep's charts from its files.
+//! `flowsim chart DIR`: redraw a finished run's, sweep's, forecast's or levers' charts from
+//! its files.
 
 use super::print_out;
 use crate::cli::ChartCmdArgs;
@@ -10,6 +11,22 @@ use crate::error::Error;
 /// The folder is not an output folder, a file cannot be read or written, or standard output
 /// is closed.
 pub fn chart(args: &ChartCmdArgs) -> Result<(), Error> {
+    use crate::output::files;
+    // A forecast or levers folder has one chart and no report.
+    if args.dir.join(files::FORECAST).is_file() {
+        crate::charts::forecast::draw_dir(&args.dir, args.chart_size)?;
+        return print_out(&format!(
+            "Wrote 2 chart files in {}\n",
+            args.dir.join(files::CHARTS).display()
+        ));
+    }
+    if args.dir.join(files::LEVERS).is_file() {
+        crate::charts::tornado::draw_dir(&args.dir, args.chart_size)?;
+        return print_out(&format!(
+            "Wrote 2 chart files in {}\n",
+            args.dir.join(files::CHARTS).display()
+        ));
+    }
     let opts = crate::charts::ChartOptions {
         size: args.chart_size,
     };

@@ -1,5 +1,5 @@
 //! The commands behind the command line: `run`, `sweep`, `merge`, `chart`, `check`,
-//! `validate` and `serve`, one file each.
+//! `validate`, `forecast`, `levers` and `serve`, one file each.
 //!
 //! Why it exists: [`crate::cli`] only describes arguments; this module turns them into loaded,
 //! overridden and validated scenarios, runs the library and prints what happened. Every
@@ -11,7 +11,9 @@
 
 mod chart;
 mod check;
+mod forecast;
 mod input;
+mod levers;
 mod merge;
 mod run;
 mod serve;
@@ -26,7 +28,9 @@ use crate::error::Error;
 
 pub use chart::chart;
 pub use check::check;
+pub use forecast::forecast;
 pub use input::{apply_overrides, load_with_overrides, read_source};
+pub use levers::levers;
 pub use merge::merge;
 pub use run::run;
 pub use serve::serve;
@@ -48,6 +52,8 @@ pub fn execute(command: &Command) -> Result<(), Error> {
         Command::Sweep(args) => sweep(args),
         Command::Chart(args) => chart(args),
         Command::Merge(args) => merge(args),
+        Command::Forecast(args) => forecast(args),
+        Command::Levers(args) => levers(args),
         Command::Serve(args) => serve(args),
     }
 }

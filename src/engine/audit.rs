@@ -1,7 +1,45 @@
-//! The invariant checks `simulate_audited` runs after every event.
+//! The invariant checks `simulate_audited` runs after every event: where cards are, the WIP
+//! limits, people's days (`audit`), and liveness (`liveness`): nobody idles for more than a
+//! working day next to work they are allowed to do.
 
 use super::state::{CardState, NONE, Sim};
-use crate::policy::Handoff;
+use crate::policy::{Handoff, OnBlock, Release};
+
+/// What the liveness audit remembers between events.
+#[derive(Debug, Default)]
+pub(super) struct Liveness {
+    /// Per person: the present hours at which their current idle spell next to work they may
+    /// do began (NaN: no spell).
+    pub(super) spells: Vec<f64>,
+    /// Since when (clock hours) backlog cards have waited for a replenishment the system has
+    /// room for (NaN: they do not).
+    pub(super) release_since: f64,
+    /// Per stage: since when (clock hours) cards have waited in the done column for a poll
+    /// the stage has room for (NaN: they do not).
+    pub(super) poll_since: Vec<f64>,
+}
+
+impl Liveness {
+    pub(super) fn reset(&mut self, people: usize, stages: usize) {
+        self.spells.clear();
+        self.spells.resize(people, f64::NAN);
+        self.release_since = f64::NAN;
+        self.poll_since.clear();
+        self.poll_since.resize(stages, f64::NAN);
+    }
+}
+
+/// Starts (`on`) or ends a waiting spell at `now`; returns how long it has lasted.
+fn spell(since: &mut f64, on: bool, now: f64) -> f64 {
+    if !on {
+        *since = f64::NAN;
+        return 0.0;
+    }
+    if since.is_nan() {
+        *since = now;
+    }
+    now - *since
+}
 
 impl Sim<'_> {
     pub(super) fn audit(&self) -> Result<(), String> {
@@ -161,5 +199,159 @@ impl Sim<'_> {
             ));
         }
         Ok(())
+    }
+
+    /// Liveness: fails when a present person has been idle, for more than a working day of
+    /// their present hours (their normal hours a day; 24 h in 24/7 mode), while work they are
+    /// allowed to do now waited. What the policy's own rules explain is not such work: cards
+    /// in others' planned queues, backlog cards waiting for a plan, a replenishment or a poll,
+    /// blocked cards, stages without room, skills, a full personal WIP limit or a card
+    /// blocked under `on_block = "wait"`, absences. A stage whose WIP limit is taken by the
+    /// very card waiting to enter it has room for that card (it would add nothing to the
+    /// stage's WIP). The policy's own waits are bounded too: backlog cards the system has room
+    /// for wait at most one replenishment interval, cards in a done column a polled stage has
+    /// room for at most one polling interval.
+    pub(super) fn liveness(&mut self) -> Result<(), String> {
+        let now = self.now;
+        for i in 0..self.model.people.len() {
+            let ps = &self.ws.people[i];
+            if !ps.present {
+                // Absent: the spell (if any) pauses.
+                continue;
+            }
+            let present_h = ps.present_h + (now - ps.day_start);
+            let stuck = self.allowed_work(i);
+            let idle = spell(&mut self.ws.live.spells[i], stuck, present_h);
+            let day = self.model.people[i].hours_per_day.min(24.0);
+            if idle > day + 1e-6 {
+                return Err(format!(
+                    "liveness: person {i} ({}) has been idle {idle:.1} present hours next to \
+                     work they may do ({})",
+                    self.model.people[i].name,
+                    self.describe_allowed(i)
+                ));
+            }
+        }
+        if let Release::Cadence { every_h } = self.policy.release {
+            let waiting = every_h > 0.0 && self.backlog_available() && self.system_room();
+            let t = spell(&mut self.ws.live.release_since, waiting, now);
+            if t > every_h + 1e-6 {
+                return Err(format!(
+                    "liveness: backlog cards have waited {t:.1} h for a replenishment every \
+                     {every_h} h with room in the system"
+                ));
+            }
+        }
+        for s in 1..self.n_stages {
+            if let Handoff::Pull { poll_every_h } = self.policy.handoffs[s]
+                && poll_every_h > 0.0
+            {
+                let waiting = self.ws.done_waiting[s - 1]
+                    .iter()
+                    .any(|&c| self.room_for(c, s));
+                let t = spell(&mut self.ws.live.poll_since[s], waiting, now);
+                if t > poll_every_h + 1e-6 {
+                    return Err(format!(
+                        "liveness: cards have waited {t:.1} h for stage {s}'s poll every \
+                         {poll_every_h} h with room in the stage"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the card may enter stage `s` now: the stage has room for it (a card already
+    /// counted on `s` needs none).
+    fn room_for(&self, slot: u32, s: usize) -> bool {
+        let own = u32::from(self.ws.cards[slot as usize].counted == s as u32);
+        !self.policy.stage_limits
+            || self.model.stages[s]
+                .wip_limit
+                .is_none_or(|l| self.stage_wip[s] - own < l)
+    }
+
+    /// Whether free person `i` is allowed to do some work now (false when they are not free).
+    fn allowed_work(&self, i: usize) -> bool {
+        let ws = &self.ws;
+        let ps = &ws.people[i];
+        if !ps.is_free() {
+            return false;
+        }
+        let unblocked = |c: &u32| !ws.cards[*c as usize].blocked;
+        // Their own cards.
+        if ps.held[..ps.n_held as usize].iter().any(unblocked) {
+            return true;
+        }
+        let may_take = ps.n_held < self.model.people[i].wip_limit
+            && (ps.n_held == 0 || self.policy.on_block == OnBlock::Switch);
+        if !may_take {
+            return false;
+        }
+        if ws.queued_for[i].iter().any(|&c| {
+            let c = &ws.cards[c as usize];
+            !c.blocked && self.down_since[c.stage as usize].is_nan()
+        }) {
+            return true;
+        }
+        let mut bits = ws.skilled_stages[i];
+        while bits != 0 {
+            let s = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if !self.down_since[s].is_nan() {
+                if ws.pool[s].iter().any(|&c| ws.cards[c as usize].rollback) {
+                    return true;
+                }
+                continue;
+            }
+            if ws.pool[s].iter().any(unblocked)
+                || ws.orphans[s].iter().any(unblocked)
+                || ws.rework[s].iter().any(unblocked)
+            {
+                return true;
+            }
+            let takeable = if s > 0 {
+                self.policy.handoffs[s] == Handoff::PULL_WHEN_ROOM
+                    && ws.done_waiting[s - 1].iter().any(|&c| self.room_for(c, s))
+            } else {
+                self.stage_room(0)
+                    && match self.policy.release {
+                        Release::OnPull => self.system_room() && self.backlog_available(),
+                        Release::Cadence { .. } => !ws.ready.is_empty(),
+                        Release::Plan { .. } => false,
+                    }
+            };
+            if takeable {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Where the work person `i` may do waits (for the liveness message).
+    fn describe_allowed(&self, i: usize) -> String {
+        let ws = &self.ws;
+        let mut parts = Vec::new();
+        let ps = &ws.people[i];
+        parts.push(format!("holds {} card(s)", ps.n_held));
+        parts.push(format!("own queue {}", ws.queued_for[i].len()));
+        for s in 0..self.n_stages {
+            if ws.skilled_stages[i] & (1 << s) == 0 {
+                continue;
+            }
+            parts.push(format!(
+                "stage {s}: WIP {}, pool {}, orphans {}, rework {}, waiting to enter {}",
+                self.stage_wip[s],
+                ws.pool[s].len(),
+                ws.orphans[s].len(),
+                ws.rework[s].len(),
+                if s > 0 {
+                    ws.done_waiting[s - 1].len()
+                } else {
+                    ws.backlog.len() + ws.ready.len()
+                }
+            ));
+        }
+        parts.join("; ")
     }
 }

@@ -74,8 +74,8 @@ impl Sim<'_> {
                 if c.blocked || c.rollback {
                     continue;
                 }
-                let u: f64 = c.rng.random();
-                let d = b.duration.sample(&mut c.rng);
+                let u: f64 = c.blocker_rng.random();
+                let d = b.duration.sample(&mut c.blocker_rng);
                 if u < b.chance_per_day {
                     if c.n_workers > 0 {
                         self.block(slot);

@@ -5,7 +5,7 @@ use super::Trace;
 use super::state::{Card, CardState, ClassOfService, NONE, Sim};
 use crate::limits::MAX_SWARM;
 use crate::model::ArrivalProcess;
-use crate::policy::Handoff;
+use crate::policy::{Handoff, Selection};
 use crate::rng::StreamKind;
 use rand::RngExt;
 use std::collections::VecDeque;
@@ -42,12 +42,16 @@ impl Sim<'_> {
             None => {
                 self.ws.efforts.resize(self.ws.efforts.len() + s, 0.0);
                 self.ws.estimates.resize(self.ws.estimates.len() + s, 0.0);
+                self.ws
+                    .return_shares
+                    .resize(self.ws.return_shares.len() + s, 1.0);
                 self.ws.assignee.resize(self.ws.assignee.len() + s, NONE);
                 self.ws.cards.len() as u32
             }
         };
         // The card's own draws, always in this order: efforts, estimate factors, missing
-        // input, detection, fixed date. Later draws (rework, blockers) follow its life.
+        // input, detection, fixed date. Later draws (rework, deployments) follow its life;
+        // blockers draw from the card's blocker stream.
         let base = slot as usize * s;
         for (k, stage) in model.stages.iter().enumerate() {
             self.ws.efforts[base + k] = stage.effort.sample(&mut rng);
@@ -113,15 +117,16 @@ impl Sim<'_> {
             input_delay: delay,
             input_asked: f64::NAN,
             detection_draw,
-            handover_pending: false,
-            return_to: NONE,
-            return_share: 1.0,
+            handover_from: NONE,
+            returns: 0,
             fix_share: 1.0,
             rollback: false,
+            at_risk: false,
             class,
             due,
             plan_end: f64::INFINITY,
             rng,
+            blocker_rng: self.streams.stream(StreamKind::Blockers, id),
         };
         match self.ws.cards.get_mut(slot as usize) {
             Some(c) => *c = card,
@@ -138,9 +143,10 @@ impl Sim<'_> {
         (c.class, c.due, c.arrived)
     }
 
-    /// Position of the card to take first in a queue (skipping blocked ones).
+    /// Position of the card to take first in a queue (skipping blocked ones): the lowest
+    /// priority key; under `rightmost_first`, the first card while every card is standard.
     pub(super) fn best_in(&self, q: &VecDeque<u32>) -> Option<usize> {
-        if self.n_priority_cards == 0 {
+        if self.n_priority_cards == 0 && self.policy.selection != Selection::OldestFirst {
             return q.iter().position(|&c| !self.ws.cards[c as usize].blocked);
         }
         let mut best: Option<(usize, PriorityKey)> = None;
@@ -259,14 +265,14 @@ impl Sim<'_> {
         if self.deployment_failed(slot, s) {
             return;
         }
-        let back = self.ws.cards[slot as usize].return_to;
-        if back != NONE {
-            // Fixed: straight back to the check that failed it.
-            let back = back as usize;
-            let c = &mut self.ws.cards[slot as usize];
-            c.return_to = NONE;
-            let share = c.return_share;
-            let work = self.ws.efforts[slot as usize * self.n_stages + back] * share;
+        let returns = self.ws.cards[slot as usize].returns;
+        if returns != 0 {
+            // Fixed: straight back to the innermost check that failed it (the lowest stage
+            // still to pass again); the outer ones follow in turn.
+            let back = returns.trailing_zeros() as usize;
+            self.ws.cards[slot as usize].returns = returns & (returns - 1);
+            let i = slot as usize * self.n_stages + back;
+            let work = self.ws.efforts[i] * self.ws.return_shares[i];
             self.set_work(slot, back, work);
             self.push_to_queue(slot, back, true);
             return;
@@ -290,8 +296,15 @@ impl Sim<'_> {
 
     /// Sends a card that failed stage `s`'s check back to stage `to` for a fix (`fix_share` of
     /// its effort there); it then returns straight to `s` (`again_share` of its effort). The
-    /// card stays on stage `s`'s WIP meanwhile, so a fix never needs room upstream (and
-    /// cannot deadlock the board).
+    /// card stays on the WIP of the stage it had reached meanwhile, so a fix never needs room
+    /// upstream (and cannot deadlock the board).
+    ///
+    /// Checks can nest, as on a real board: a card sent back from test to development may
+    /// fail development's own review during the fix. It then goes back for that fix too,
+    /// passes development's check again, and only then returns to test: the stages to pass
+    /// again form a stack, innermost (lowest) first. Because a card is sent back only to its
+    /// own stage or an earlier one, the stack is a set of stages taken lowest first; a stage
+    /// already on it is not pushed twice (its first share stands).
     pub(super) fn send_back(
         &mut self,
         slot: u32,
@@ -301,8 +314,11 @@ impl Sim<'_> {
         again_share: f64,
     ) {
         let c = &mut self.ws.cards[slot as usize];
-        c.return_to = s as u32;
-        c.return_share = again_share;
+        let bit = 1u64 << s;
+        if c.returns & bit == 0 {
+            c.returns |= bit;
+            self.ws.return_shares[slot as usize * self.n_stages + s] = again_share;
+        }
         if self.policy.planned() && (to == 0 || matches!(self.policy.handoffs[to], Handoff::Push)) {
             // Back to the person planned for that stage, at once.
             let work = self.ws.efforts[slot as usize * self.n_stages + to] * fix_share;
@@ -335,6 +351,10 @@ impl Sim<'_> {
     }
 
     fn finish_card(&mut self, slot: u32) {
+        self.trace(|sim| Trace::Done {
+            t: sim.now,
+            card: sim.ws.cards[slot as usize].id,
+        });
         self.set_counted(slot, NONE);
         self.system_wip -= 1;
         self.finished_total += 1;

@@ -25,6 +25,7 @@ impl Sim<'_> {
             self.handle(ev);
             if self.ws.audit {
                 self.audit()
+                    .and_then(|()| self.liveness())
                     .map_err(|e| format!("t = {:.4} h after {ev:?}: {e}", self.now))?;
             }
         }
@@ -148,7 +149,11 @@ impl Sim<'_> {
                     self.dispatch();
                 }
             }
-            Event::AnswersOff => self.answers_off(),
+            Event::AnswersOff => {
+                if self.answers_off() {
+                    self.dispatch();
+                }
+            }
             Event::DayStart => self.day_start(),
             Event::DayEnd => {
                 // Everybody whose day ends now goes home (one event per distinct end time);
@@ -168,6 +173,7 @@ impl Sim<'_> {
                         self.go_home(i);
                     }
                 }
+                self.start_overtime();
                 self.dispatch();
             }
             Event::WeekEnd => {

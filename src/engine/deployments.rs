@@ -47,12 +47,17 @@ impl Sim<'_> {
         self.ws.pool[s].push_front(slot);
     }
 
+    /// The environment of stage `s` is restored. Downtime counts its hours inside the
+    /// measured window; the time to restore counts the outages whose failed deployment was
+    /// counted (it started after warm-up), each with its whole duration.
     pub(super) fn rollback_done(&mut self, slot: u32, s: usize) {
-        let down = self.now - self.down_since[s];
+        let since = self.down_since[s];
         if self.warmed_up {
-            self.tally.restores += 1;
-            self.tally.downtime_h += self.now - self.down_since[s].max(self.model.warmup_h);
-            self.tally.restore_h += down;
+            self.tally.downtime_h += self.now - since.max(self.model.warmup_h);
+            if since >= self.model.warmup_h {
+                self.tally.restores += 1;
+                self.tally.restore_h += self.now - since;
+            }
         }
         self.down_since[s] = f64::NAN;
         let c = &mut self.ws.cards[slot as usize];

@@ -1,6 +1,8 @@
 //! Dispatch: free people resume their own cards, then take new work stage by stage in the
 //! policy's selection order, from the queue each stage pulls from.
 
+use std::collections::VecDeque;
+
 use super::cards::PriorityKey;
 use super::state::{ClassOfService, NONE, Sim};
 use crate::policy::{Handoff, OnBlock, Release, Selection};
@@ -65,7 +67,12 @@ impl Sim<'_> {
         }
     }
 
-    /// The queue stage `s` would take from next, and the position in it.
+    /// The queue stage `s` would take from next, and the position in it: the best card over
+    /// all of the stage's input queues that may be taken now (the done column, backlog and
+    /// ready column only while the stage has room). Cards rank by class of service (fixed
+    /// dates by due date), then, under `oldest_first`, by arrival; equal ranks go to the
+    /// queue met first: orphans, the pool, rework, then the done column, backlog or ready
+    /// column.
     fn source(&self, s: usize) -> Option<(Source, usize)> {
         let ws = &self.ws;
         if !self.down_since[s].is_nan() {
@@ -74,26 +81,43 @@ impl Sim<'_> {
                 .position(|&c| ws.cards[c as usize].rollback)
                 .map(|i| (Source::Pool, i));
         }
-        if let Some(i) = self.best_in(&ws.orphans[s]) {
-            return Some((Source::Orphan, i));
-        }
-        if let Some(i) = self.best_in(&ws.pool[s]) {
-            return Some((Source::Pool, i));
-        }
-        if !ws.rework[s].is_empty() {
-            return self.best_in(&ws.rework[s]).map(|i| (Source::Rework, i));
-        }
+        let oldest = self.policy.selection == Selection::OldestFirst;
+        let mut best: Option<(PriorityKey, Source, usize)> = None;
+        let mut consider = |src: Source, q: &VecDeque<u32>| {
+            if let Some(i) = self.best_in(q) {
+                let (class, due, arrived) = self.key(q[i]);
+                let k = (class, due, if oldest { arrived } else { 0.0 });
+                if best.is_none_or(|(b, ..)| k < b) {
+                    best = Some((k, src, i));
+                }
+            }
+        };
+        consider(Source::Orphan, &ws.orphans[s]);
+        consider(Source::Pool, &ws.pool[s]);
+        consider(Source::Rework, &ws.rework[s]);
         if s > 0 {
-            return self
-                .best_in(&ws.done_waiting[s - 1])
-                .map(|i| (Source::Done, i));
+            if self.policy.handoffs[s] == Handoff::PULL_WHEN_ROOM && self.stage_room(s) {
+                consider(Source::Done, &ws.done_waiting[s - 1]);
+            }
+        } else if self.stage_room(0) {
+            match self.policy.release {
+                Release::OnPull if self.system_room() && self.backlog_available() => {
+                    if self.n_backlog > 0 {
+                        consider(Source::Backlog, &ws.backlog);
+                    } else if best.is_none() {
+                        // An endless backlog: a fresh card, the newest of all.
+                        best = Some((
+                            (ClassOfService::Standard, f64::INFINITY, self.now),
+                            Source::Backlog,
+                            0,
+                        ));
+                    }
+                }
+                Release::Cadence { .. } => consider(Source::Ready, &ws.ready),
+                _ => {}
+            }
         }
-        match self.policy.release {
-            Release::OnPull if self.n_backlog == 0 => Some((Source::Backlog, 0)),
-            Release::OnPull => self.best_in(&ws.backlog).map(|i| (Source::Backlog, i)),
-            Release::Cadence { .. } => self.best_in(&ws.ready).map(|i| (Source::Ready, i)),
-            Release::Plan { .. } => None,
-        }
+        best.map(|(_, src, i)| (src, i))
     }
 
     fn source_key(&self, s: usize, src: Source, i: usize) -> PriorityKey {
@@ -154,7 +178,8 @@ impl Sim<'_> {
         true
     }
 
-    /// The best free present person for stage `s` who may take a new card: fastest, then
+    /// The best free present person for stage `s` who may take a new card: the one holding
+    /// fewest cards (empty hands before a holder of blocked cards), then the fastest, then
     /// the most specialised, then the lowest index.
     fn best_free(&self, s: usize, takers: u128) -> Option<usize> {
         let mut best: Option<usize> = None;
@@ -165,12 +190,13 @@ impl Sim<'_> {
             best = match best {
                 None => Some(i),
                 Some(b) => {
+                    let (hi, hb) = (self.ws.people[i].n_held, self.ws.people[b].n_held);
                     let (vi, vb) = (self.speed(i, s), self.speed(b, s));
-                    if vi > vb || (vi == vb && self.ws.n_skills[i] < self.ws.n_skills[b]) {
-                        Some(i)
-                    } else {
-                        Some(b)
-                    }
+                    let better = hi < hb
+                        || (hi == hb
+                            && (vi > vb
+                                || (vi == vb && self.ws.n_skills[i] < self.ws.n_skills[b])));
+                    Some(if better { i } else { b })
                 }
             };
         }
@@ -185,6 +211,7 @@ impl Sim<'_> {
             && ps.active == NONE
             && ps.n_held < self.model.people[i].wip_limit
             && (ps.n_held == 0 || self.policy.on_block == OnBlock::Switch)
+            && !self.overtime_restricted(i)
     }
 
     /// A held card the person can resume (not blocked), if any.
@@ -193,7 +220,7 @@ impl Sim<'_> {
         ps.held[..ps.n_held as usize]
             .iter()
             .copied()
-            .find(|&c| !self.ws.cards[c as usize].blocked)
+            .find(|&c| !self.ws.cards[c as usize].blocked && self.overtime_allows(i, c))
     }
 
     /// Gives work to free people until nobody free can take anything, then classifies idleness.

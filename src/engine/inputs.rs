@@ -83,14 +83,27 @@ impl Sim<'_> {
         );
     }
 
-    pub(super) fn answers_off(&mut self) {
+    /// The answerers' day ends: answers in progress pause, except those completing at this
+    /// very instant, which are delivered now (their `AnswerDone`, at the same time but
+    /// scheduled after this event, would find them paused). Returns whether any was.
+    pub(super) fn answers_off(&mut self) -> bool {
         self.answering = false;
-        for a in self.ws.answerers.iter_mut() {
-            if a.card != NONE {
-                a.left = (a.left - (self.now - a.since)).max(0.0);
-                a.version = a.version.wrapping_add(1);
+        let mut delivered = false;
+        for k in 0..self.ws.answerers.len() {
+            let a = &mut self.ws.answerers[k];
+            if a.card == NONE {
+                continue;
+            }
+            a.left = (a.left - (self.now - a.since)).max(0.0);
+            a.version = a.version.wrapping_add(1);
+            if a.left <= 1e-9 {
+                let card = a.card;
+                a.card = NONE;
+                self.unblock(card);
+                delivered = true;
             }
         }
+        delivered
     }
 
     pub(super) fn answers_on(&mut self) {

@@ -3,8 +3,9 @@
 //! The engine is a state machine over a future-event list (`queue`). It does no I/O, spawns no
 //! threads and allocates nothing per event once its `Workspace` has grown to the model's size.
 //! All randomness comes from `rng::Streams` keyed to entities (a card's efforts, estimates,
-//! missing input, due date and blockers from the card's stream; a person's sickness from the
-//! person's stream), so two policies run with the same streams see the same world.
+//! missing input, due date, rework and deployments from the card's stream, its blockers from
+//! the card's blocker stream; a person's sickness from the person's stream), so two policies
+//! run with the same streams see the same world.
 //!
 //! Time is continuous, in hours. Statistics are integrated online: every event first advances
 //! the time-weighted areas (WIP, presence, work, idle by cause) to its own instant.
@@ -28,7 +29,8 @@
 //! - `people`: days, sickness, absences; `overtime`: who stays late;
 //! - `planning`: the push planner (loads, plans, expedite, emergency reassignment);
 //! - `dispatch`: free people taking work in the policy's order; `swarming`: helpers;
-//! - `tally`: statistics (areas, idle causes, weekly series, the result); `audit`: invariants.
+//! - `tally`: statistics (areas, idle causes, weekly series, the result); `audit`: invariants
+//!   and liveness (`simulate_audited`); `tests`: unit tests on hand-made states.
 
 mod audit;
 mod blockers;
@@ -44,6 +46,8 @@ mod queue;
 mod state;
 mod swarming;
 mod tally;
+#[cfg(test)]
+mod tests;
 mod work;
 
 use queue::{Event, EventQueue};
@@ -102,6 +106,13 @@ pub enum Trace {
         /// Holder (person index).
         person: usize,
     },
+    /// Card `card` finished its last stage (it is done).
+    Done {
+        /// Time (hours).
+        t: f64,
+        /// Card id (arrival order).
+        card: u64,
+    },
     /// `person` is absent today (sick or scheduled).
     Absent {
         /// Time (hours).
@@ -119,6 +130,9 @@ pub struct Workspace {
     free_slots: Vec<u32>,
     efforts: Vec<f64>,
     estimates: Vec<f64>,
+    /// Per card and stage: the share of its effort the card needs when it returns to that
+    /// stage after a fix (meaningful while the stage is in the card's `returns`).
+    return_shares: Vec<f64>,
     assignee: Vec<u32>,
     speed: Vec<f64>,
     n_skills: Vec<u32>,
@@ -143,6 +157,8 @@ pub struct Workspace {
     answer_queue: VecDeque<u32>,
     lead_times: Histogram,
     cycle_times: Histogram,
+    /// What the liveness audit remembers between events (audit only).
+    live: audit::Liveness,
     /// When set, every event is followed by a full check of the engine's invariants.
     pub audit: bool,
     /// When set, the replication's history is appended here.

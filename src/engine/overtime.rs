@@ -40,6 +40,7 @@ impl Sim<'_> {
                 };
                 let work_per_hour = hours_per_day * days_per_week as f64 / HOURS_PER_WEEK;
                 for slot in 0..self.ws.cards.len() as u32 {
+                    self.ws.cards[slot as usize].at_risk = false;
                     let c = &self.ws.cards[slot as usize];
                     if c.class != ClassOfService::FixedDate || c.state != CardState::Doing {
                         continue;
@@ -49,15 +50,65 @@ impl Sim<'_> {
                     let left: f64 = (first..self.n_stages)
                         .map(|s| self.visible_remaining(slot, s))
                         .sum();
-                    let time_left = (c.due - self.now) * work_per_hour;
+                    let time_left = (self.ws.cards[slot as usize].due - self.now) * work_per_hour;
                     if left > time_left && holder != NONE && self.ws.people[holder as usize].present
                     {
+                        self.ws.cards[slot as usize].at_risk = true;
                         let pm = &self.model.people[holder as usize];
                         let ps = &mut self.ws.people[holder as usize];
                         ps.day_end = ps.normal_end + pm.max_overtime_h_per_day;
                     }
                 }
             }
+        }
+    }
+
+    /// Whether the person is past their normal hours under a rule that allows overtime only
+    /// for the dated cards at risk they hold (`fixed_date_at_risk`): then they take no new
+    /// work, resume no other card and help nobody.
+    #[inline]
+    pub(super) fn overtime_restricted(&self, person: usize) -> bool {
+        self.policy.overtime == Overtime::FixedDateAtRisk
+            && self.now >= self.ws.people[person].normal_end - 1e-9
+    }
+
+    /// Whether the person may work on the card now (always, except in restricted overtime,
+    /// which only the dated cards at risk they hold justify).
+    #[inline]
+    pub(super) fn overtime_allows(&self, person: usize, slot: u32) -> bool {
+        let c = &self.ws.cards[slot as usize];
+        !self.overtime_restricted(person) || (c.at_risk && c.holder == person as u32)
+    }
+
+    /// At a normal day end: people staying late for a dated card at risk stop working on any
+    /// other card (they keep holding it); dispatch then turns them to the dated card, or sends
+    /// them home when it is blocked.
+    pub(super) fn start_overtime(&mut self) {
+        if self.policy.overtime != Overtime::FixedDateAtRisk {
+            return;
+        }
+        for person in 0..self.model.people.len() {
+            let ps = &self.ws.people[person];
+            if !ps.present || ps.active == NONE || self.overtime_allows(person, ps.active) {
+                continue;
+            }
+            let slot = ps.active;
+            self.progress(slot);
+            if self.ws.cards[slot as usize].remaining <= 1e-9 {
+                // Work completing at this very instant is done before stopping.
+                self.stage_done(slot);
+                continue;
+            }
+            let c = &mut self.ws.cards[slot as usize];
+            let n = c.n_workers as usize;
+            let k = c.workers[..n]
+                .iter()
+                .position(|&w| w == person as u32)
+                .expect("worker on card");
+            c.workers.copy_within(k + 1..n, k);
+            c.n_workers -= 1;
+            self.stop_working(person);
+            self.reschedule(slot);
         }
     }
 }

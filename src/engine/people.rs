@@ -176,7 +176,7 @@ impl Sim<'_> {
     }
 
     /// What happens to an absent person's cards.
-    fn absent_today(&mut self, person: usize) {
+    pub(super) fn absent_today(&mut self, person: usize) {
         if self.policy.planned() {
             let ps = &self.ws.people[person];
             if ps.absent_days >= self.policy.emergency_after_days && !ps.reassigned {
@@ -188,7 +188,7 @@ impl Sim<'_> {
             while let Some(slot) = self.let_go(person) {
                 let c = &mut self.ws.cards[slot as usize];
                 c.state = CardState::Orphan;
-                c.handover_pending = true;
+                c.handover_from = person as u32;
                 let s = c.stage as usize;
                 self.ws.orphans[s].push_back(slot);
             }

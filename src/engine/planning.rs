@@ -155,13 +155,15 @@ impl Sim<'_> {
                 .map(|p| p.hours_per_day * period_days as f64 * planning_factor),
         );
         let mut any = false;
-        // Carried-over cards are committed again in this plan.
+        // Carried-over cards are committed again in this plan; only cards some plan committed
+        // carry over (an expedite card was never part of a plan: it stays outside them).
         for slot in 0..self.ws.cards.len() {
             let c = &mut self.ws.cards[slot];
             if !matches!(
                 c.state,
                 CardState::Free | CardState::Backlog | CardState::Clarify
             ) && !c.committed.is_nan()
+                && c.plan_end.is_finite()
             {
                 c.plan_end = plan_end;
                 if self.warmed_up {
@@ -275,7 +277,7 @@ impl Sim<'_> {
         // Held cards first (started work), then the person's queue, then future stages.
         while let Some(slot) = self.let_go(person) {
             let s = self.ws.cards[slot as usize].stage as usize;
-            self.ws.cards[slot as usize].handover_pending = true;
+            self.ws.cards[slot as usize].handover_from = person as u32;
             self.reassign_stage(slot, s, person, &mut load);
             self.push_to_queue(slot, s, true);
         }

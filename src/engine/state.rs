@@ -91,24 +91,30 @@ pub(super) struct Card {
     pub(super) input_asked: f64,
     /// Uniform draw compared with the readiness check's chance of finding a missing input.
     pub(super) detection_draw: f64,
-    /// Its next holder pays the hand-over cost.
-    pub(super) handover_pending: bool,
-    /// After rework: the stage whose check sent the card back (NONE otherwise).
-    pub(super) return_to: u32,
-    /// Share of its effort the card needs when it returns to `return_to`.
-    pub(super) return_share: f64,
+    /// The person who let the card go (sickness, absence, reassignment), or NONE: its next
+    /// holder pays the hand-over cost unless it is that same person.
+    pub(super) handover_from: u32,
+    /// After rework: the stages whose checks sent the card back and that it must pass again,
+    /// as a bit set (a stack: it returns to the lowest first; see `Sim::send_back`). The
+    /// share of its effort each return needs is in `Workspace::return_shares`.
+    pub(super) returns: u64,
     /// Share of its effort the fix needs at the stage it was sent back to.
     pub(super) fix_share: f64,
     /// A rollback task, not a card.
     pub(super) rollback: bool,
+    /// A fixed-date card at risk at today's start: its holder stays late for it (and for
+    /// nothing else) under the `fixed_date_at_risk` overtime rule.
+    pub(super) at_risk: bool,
     /// Class of service.
     pub(super) class: ClassOfService,
     /// Due date (hours; infinite unless fixed-date).
     pub(super) due: f64,
     /// Under push: the end of the plan period this card was last committed in.
     pub(super) plan_end: f64,
-    /// The card's own stream (its draws at arrival, then rework and blockers).
+    /// The card's own stream (its draws at arrival, then its checks: rework, deployments).
     pub(super) rng: Stream,
+    /// The card's blocking events (its own stream, so that they shift no other draw).
+    pub(super) blocker_rng: Stream,
 }
 
 /// A person's state during a replication.
@@ -274,6 +280,7 @@ impl<'a> Sim<'a> {
         ws.free_slots.clear();
         ws.efforts.clear();
         ws.estimates.clear();
+        ws.return_shares.clear();
         ws.assignee.clear();
         ws.backlog.clear();
         ws.ready.clear();
@@ -332,6 +339,7 @@ impl<'a> Sim<'a> {
         }
         ws.load.clear();
         ws.load.resize(np, 0.0);
+        ws.live.reset(np, s);
         ws.answer_queue.clear();
         ws.answerers.clear();
         let n_answerers = model

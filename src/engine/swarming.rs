@@ -13,7 +13,7 @@ impl Sim<'_> {
         }
         for person in 0..self.model.people.len() {
             let ps = &self.ws.people[person];
-            if !ps.is_free() {
+            if !ps.is_free() || self.overtime_restricted(person) {
                 continue;
             }
             // The most loaded stage the person can work that has a card to join.

@@ -291,7 +291,9 @@ impl Sim<'_> {
             if c.blocked && c.state != CardState::Clarify {
                 self.tally.blocked_card_h += now - c.block_since.max(from_warm);
             }
-            if c.class == ClassOfService::FixedDate && c.due < now && c.due >= from_warm {
+            // An unfinished dated card overdue at the horizon is a missed date, whenever it
+            // fell due: a late card finished in the window counts as missed too.
+            if c.class == ClassOfService::FixedDate && c.due < now {
                 self.tally.due_cards += 1;
             }
         }

@@ -6,15 +6,16 @@ use super::{Event, Trace};
 use crate::model::Multitasking;
 
 impl Sim<'_> {
-    /// `person` becomes the card's holder.
+    /// `person` becomes the card's holder. Taking over a card somebody else let go costs the
+    /// hand-over; getting one's own card back costs nothing.
     pub(super) fn hold(&mut self, person: usize, slot: u32) {
         let s = self.ws.cards[slot as usize].stage as usize;
         let handover = self.model.disruptions.handover_cost_h;
         let c = &mut self.ws.cards[slot as usize];
         c.state = CardState::Doing;
         c.holder = person as u32;
-        if c.handover_pending {
-            c.handover_pending = false;
+        let from = std::mem::replace(&mut c.handover_from, NONE);
+        if from != NONE && from != person as u32 {
             c.remaining += handover;
         }
         self.ws.doing[s].push(slot);

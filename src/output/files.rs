@@ -18,6 +18,16 @@ pub const DIFFERENCES: &str = "differences.csv";
 pub const REPLICATIONS: &str = "replications.csv";
 /// Weekly series across replications.
 pub const WEEKLY: &str = "weekly.csv";
+/// `flowsim forecast`: one row per policy (percentiles of the completion day, cards by a date).
+pub const FORECAST: &str = "forecast.csv";
+/// `flowsim forecast`: one row per replication and policy.
+pub const FORECAST_RUNS: &str = "forecast_runs.csv";
+/// `flowsim levers`: one row per lever and policy, ranked.
+pub const LEVERS: &str = "levers.csv";
+/// The suffix of `flowsim forecast`'s default folder: `output/<scenario>-forecast/`.
+pub const FORECAST_SUFFIX: &str = "-forecast";
+/// The suffix of `flowsim levers`' default folder: `output/<scenario>-levers/`.
+pub const LEVERS_SUFFIX: &str = "-levers";
 /// One row per sweep point and policy.
 pub const SWEEP: &str = "sweep.csv";
 /// What was run, how, and whether it finished.

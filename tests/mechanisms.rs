@@ -130,6 +130,7 @@ skills = {{ work = 1.0 }}
 person = "dev-1"
 from_week = 2.45
 weeks = 2
+announced = false
 {policy_extra}
 "#
     ))
@@ -242,7 +243,7 @@ fn push_never_hands_over_before_the_delay_even_when_long() {
 
 #[test]
 fn pull_lets_others_take_a_sick_persons_card_at_once() {
-    let sc = absence("");
+    let sc = absence("[policies.pull]\nemergency_after_days = 1\n");
     let mut taken_over = 0;
     for rep in 0..4 {
         let trace = traced(&sc, "pull", rep);

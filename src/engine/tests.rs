@@ -297,3 +297,26 @@ fn liveness_sees_a_card_waiting_for_room_it_takes_itself() {
     let e = sim.live_at(25.0).unwrap_err();
     assert!(e.contains("tester"), "{e}");
 }
+
+/// Issue 13, finding 5: a planned person's queue is taken in class-of-service order, a
+/// fixed-date card before a standard card queued ahead of it.
+#[test]
+fn a_planned_queue_is_taken_in_class_of_service_order() {
+    let sc = board(5, ONE_EACH);
+    let push = Policy::push(2);
+    let mut ws = Workspace::default();
+    let mut sim = Sim::new(&sc.model, &push, Streams::new(1, 0), &mut ws);
+    let standard = sim.card_at(1.0, ClassOfService::Standard);
+    let dated = sim.card_at(2.0, ClassOfService::FixedDate);
+    sim.ws.cards[dated as usize].due = 50.0;
+    for slot in [standard, dated] {
+        sim.out_of_backlog(slot);
+        sim.ws.assignee[slot as usize * sim.n_stages] = 0;
+        sim.enter_stage(slot, 0, 10.0);
+        sim.push_to_queue(slot, 0, false);
+    }
+    sim.now = 3.0;
+    sim.everybody_in();
+    sim.dispatch();
+    assert_eq!(sim.held_by(0), vec![1], "the dated card goes first");
+}

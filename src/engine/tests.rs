@@ -170,9 +170,11 @@ skills = { b = 1.0 }
         sim.come_in(0, f64::INFINITY, f64::INFINITY);
         sim.dispatch();
         assert_eq!(sim.held_by(0), vec![0]);
-        // Four hours in, the developer is called away: the card is orphaned.
+        // Four hours in, the developer is called away (and stays away past the emergency
+        // delay): the card is orphaned.
         sim.now = 4.0;
         sim.go_home(0);
+        sim.ws.people[0].absent_days = sim.policy.emergency_after_days;
         sim.absent_today(0);
         assert_eq!(sim.ws.cards[card as usize].state, CardState::Orphan);
         sim.now = 30.0;

@@ -199,7 +199,7 @@ const FIXED: [(&str, &str, &str); 35] = [
     (
         "time_to_restore_mean_h",
         "h",
-        "mean time from a failed deployment to a restored environment (0 when the last good state is kept)",
+        "mean time from a failed deployment to a restored environment (rolled back under break; the fix deployed under keep_last_good)",
     ),
     (
         "environment_down_h",

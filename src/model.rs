@@ -240,6 +240,10 @@ pub struct Person {
     pub sick_days: Dist,
     /// Scheduled absences: `[from, to)` in hours since t = 0 (holidays, leaving, joining late).
     pub absences: Vec<(f64, f64)>,
+    /// Per entry of `absences`: whether it was announced (a holiday, a leaver: handed over as
+    /// it starts) rather than a surprise (a modelled sickness wave: handed over after the
+    /// policy's `emergency_after_days`).
+    pub announced: Vec<bool>,
 }
 
 impl Person {

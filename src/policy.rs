@@ -18,14 +18,57 @@ pub enum Release {
         every_h: f64,
     },
     /// Push: every planning period, on its first working day, a planner commits a batch of
-    /// backlog cards sized by estimated capacity and assigns each stage to a named person.
+    /// backlog cards (sized by estimated capacity or by observed throughput) and assigns each
+    /// stage to a named person.
     Plan {
-        /// Planning period (working weeks, at least 1).
-        period_weeks: u32,
+        /// Planning period.
+        period: PlanPeriod,
         /// Share of normal hours the planner fills with estimated work (1.0 = all of them).
         planning_factor: f64,
+        /// Whether a person who runs out of planned work mid-period is given the next backlog
+        /// card they can do (topping up).
+        top_up: bool,
+        /// What sizes the commitment.
+        sized_by: PlanFrom,
     },
 }
+
+/// How long a planning period lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanPeriod {
+    /// Working weeks (at least 1): a plan every `n`th Monday.
+    Weeks(u32),
+    /// Working days (at least 1; 1 = a plan every morning).
+    Days(u32),
+}
+
+impl PlanPeriod {
+    /// The period in calendar days of the model (`days_per_week` days to a week).
+    pub fn days(self, days_per_week: u64) -> u64 {
+        match self {
+            PlanPeriod::Weeks(w) => days_per_week * u64::from(w.max(1)),
+            PlanPeriod::Days(d) => u64::from(d.max(1)),
+        }
+    }
+}
+
+/// What sizes a plan's commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanFrom {
+    /// Estimated capacity: cards whose estimates fit each assignee's normal hours in the
+    /// period times the planning factor.
+    Estimates,
+    /// Observed throughput: as many new cards as the team finished per period on average over
+    /// the last `window` periods (fractions carried to the next plan); estimates are used
+    /// while nothing has been finished in the window.
+    Throughput {
+        /// Past periods averaged (at least 1).
+        window: u32,
+    },
+}
+
+/// Default window of `plan_from = "throughput"` (planning periods).
+pub const DEFAULT_PLAN_WINDOW: u32 = 4;
 
 impl Release {
     /// Replenishment once a working day (`DEFAULT_REPLENISH_H`).
@@ -34,8 +77,10 @@ impl Release {
     };
     /// A plan every working week, filling all normal hours with estimated work.
     pub const DEFAULT_PLAN: Release = Release::Plan {
-        period_weeks: 1,
+        period: PlanPeriod::Weeks(1),
         planning_factor: 1.0,
+        top_up: false,
+        sized_by: PlanFrom::Estimates,
     };
 }
 
@@ -143,8 +188,9 @@ pub struct Policy {
     pub readiness_check: Option<f64>,
     /// What people do when a card they hold blocks.
     pub on_block: OnBlock,
-    /// Under planned assignment: days a sick person's cards wait before emergency
-    /// reassignment.
+    /// Days an absent person's cards wait before they are handed to others (a planner's
+    /// emergency reassignment under push, colleagues pulling them otherwise); 1 = on the first
+    /// day of absence. A scheduled absence is handed over as it starts, whatever this says.
     pub emergency_after_days: u32,
     /// What a failed deployment does to its environment.
     pub failed_deploy: FailedDeploy,
@@ -152,6 +198,11 @@ pub struct Policy {
 
 /// Names of the built-in presets.
 pub const PRESETS: [&str; 3] = ["push", "pull", "flow"];
+
+/// Default days an absent person's cards wait before being handed over, for every preset: most
+/// sicknesses last a day or two, and teams (push or pull) wait to see whether the person is back
+/// before handing over half-done work and paying the hand-over cost.
+pub const DEFAULT_EMERGENCY_AFTER_DAYS: u32 = 2;
 
 /// Default chance that a readiness check catches a missing input.
 pub const DEFAULT_DETECTION: f64 = 0.8;
@@ -175,14 +226,15 @@ impl Policy {
             overtime: Overtime::ToPlan,
             readiness_check: None,
             on_block: OnBlock::Switch,
-            emergency_after_days: 2,
+            emergency_after_days: DEFAULT_EMERGENCY_AFTER_DAYS,
             failed_deploy: FailedDeploy::Break,
         }
     }
 
     /// The `pull` preset: free skilled people take the oldest card; stages take work only when
     /// they have room; readiness checked when a card is pulled (80% detection); no system
-    /// limit, no cadence, no swarming, no overtime.
+    /// limit, no cadence, no swarming, no overtime. A sick person's cards wait 2 working days
+    /// before colleagues take them over (`DEFAULT_EMERGENCY_AFTER_DAYS`, as push).
     pub fn pull(n_stages: usize) -> Self {
         Policy {
             name: "pull".into(),
@@ -196,7 +248,7 @@ impl Policy {
             overtime: Overtime::None,
             readiness_check: Some(DEFAULT_DETECTION),
             on_block: OnBlock::Switch,
-            emergency_after_days: 2,
+            emergency_after_days: DEFAULT_EMERGENCY_AFTER_DAYS,
             failed_deploy: FailedDeploy::KeepLastGood,
         }
     }

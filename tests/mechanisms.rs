@@ -130,6 +130,7 @@ skills = {{ work = 1.0 }}
 person = "dev-1"
 from_week = 2.45
 weeks = 2
+announced = false
 {policy_extra}
 "#
     ))
@@ -242,7 +243,7 @@ fn push_never_hands_over_before_the_delay_even_when_long() {
 
 #[test]
 fn pull_lets_others_take_a_sick_persons_card_at_once() {
-    let sc = absence("");
+    let sc = absence("[policies.pull]\nemergency_after_days = 1\n");
     let mut taken_over = 0;
     for rep in 0..4 {
         let trace = traced(&sc, "pull", rep);
@@ -534,4 +535,71 @@ fn a_busy_answerer_makes_inputs_wait_longer() {
         heavy > 1.5 * light,
         "queueing for the answerer: {light} vs {heavy}"
     );
+}
+
+/// Issue 13: an announced absence (a holiday) is handed over as it starts, under push and
+/// pull alike, however long the emergency delay.
+#[test]
+fn an_announced_absence_is_handed_over_as_it_starts() {
+    let sc = load(
+        r#"
+name = "holiday"
+[run]
+horizon_weeks = 6
+seed = 5
+policies = ["push", "pull"]
+[arrivals]
+process = "poisson"
+rate_per_week = 18
+initial_backlog = 6
+[[stages]]
+name = "work"
+effort = { dist = "exponential", mean = 4.0 }
+[team.dev]
+count = 2
+skills = { work = 1.0 }
+[[absences]]
+person = "dev-1"
+from_week = 2.45
+weeks = 2
+[policies.push]
+emergency_after_days = 100
+[policies.pull]
+emergency_after_days = 100
+"#,
+    );
+    let mut moved = 0;
+    for rep in 0..4 {
+        let trace = traced(&sc, "push", rep);
+        let first = absent_days(&trace, 0)[0];
+        for (t, from, _) in reassignments(&trace) {
+            if from == 0 {
+                assert!(
+                    (t - first).abs() < 1e-9,
+                    "rep {rep}: handed over at {t}, not as the absence starts ({first})"
+                );
+                moved += 1;
+            }
+        }
+        // Under pull, nothing stays held by the absent person once the absence has started.
+        let trace = traced(&sc, "pull", rep);
+        let days = absent_days(&trace, 0);
+        let mut held = std::collections::HashSet::new();
+        for e in &trace {
+            match *e {
+                Trace::Hold {
+                    t, card, person: 0, ..
+                } if t < days[0] => {
+                    held.insert(card);
+                }
+                Trace::Hold {
+                    t, card, person: 1, ..
+                } if t >= days[0] && t < days[1] && held.contains(&card) => {
+                    moved += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(moved > 0, "the holiday-maker's cards were handed over");
 }

@@ -1,7 +1,7 @@
 //! Blocked cards: a card stops when its missing input is found or a blocking event hits it,
 //! and resumes when the input arrives or the blocker clears.
 
-use super::state::{CardState, Sim};
+use super::state::{CardState, ClassOfService, Sim};
 use super::{Event, Trace};
 use rand::RngExt;
 
@@ -46,9 +46,14 @@ impl Sim<'_> {
             CardState::Clarify => {
                 // The input arrived: back to the backlog, ready this time.
                 c.state = CardState::Backlog;
+                let expedite = c.class == ClassOfService::Expedite;
                 self.n_clarify -= 1;
                 self.n_backlog += 1;
                 self.ws.backlog.push_front(slot);
+                if expedite && self.policy.planned() {
+                    // Clarified at planning: an expedite card goes into the plan at once.
+                    self.force_into_plan(slot);
+                }
             }
             _ if c.blocked => {
                 c.blocked = false;

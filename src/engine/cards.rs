@@ -125,6 +125,7 @@ impl Sim<'_> {
             class,
             due,
             plan_end: f64::INFINITY,
+            failed_deploy_at: f64::NAN,
             rng,
             blocker_rng: self.streams.stream(StreamKind::Blockers, id),
         };

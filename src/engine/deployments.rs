@@ -1,5 +1,7 @@
 //! Deployments: a deployment stage's check may fail; under the `break` rule the environment
-//! is down until somebody works its rollback.
+//! is down until somebody works its rollback (the time to restore runs until the rollback is
+//! done); under `keep_last_good` the environment stays up and the time to restore runs from the
+//! failed deployment until the change's fix deploys.
 
 use super::state::{CardState, ClassOfService, Sim};
 use crate::policy::FailedDeploy;
@@ -20,6 +22,21 @@ impl Sim<'_> {
         if self.warmed_up {
             self.tally.deployments += 1;
             self.tally.failed_deployments += u64::from(failed);
+        }
+        if failed && c.failed_deploy_at.is_nan() {
+            c.failed_deploy_at = self.now;
+        }
+        if !failed && !c.failed_deploy_at.is_nan() {
+            // Under keep-last-good the environment never broke: what is restored is the change
+            // itself, when its fix deploys.
+            let since = std::mem::replace(&mut c.failed_deploy_at, f64::NAN);
+            if self.policy.failed_deploy == FailedDeploy::KeepLastGood
+                && self.warmed_up
+                && since >= self.model.warmup_h
+            {
+                self.tally.restores += 1;
+                self.tally.restore_h += self.now - since;
+            }
         }
         if failed {
             if self.policy.failed_deploy == FailedDeploy::Break && self.down_since[s].is_nan() {

@@ -253,12 +253,7 @@ impl Sim<'_> {
                 if !self.may_take_new(i) {
                     break;
                 }
-                if planned
-                    && let Some(k) = self.ws.queued_for[i].iter().position(|&c| {
-                        let c = &self.ws.cards[c as usize];
-                        !c.blocked && self.down_since[c.stage as usize].is_nan()
-                    })
-                {
+                if planned && let Some(k) = self.next_planned(i) {
                     let slot = self.ws.queued_for[i].remove(k).expect("index in queue");
                     self.ws.queued_at_stage[self.ws.cards[slot as usize].stage as usize] -= 1;
                     self.hold(i, slot);
@@ -303,11 +298,37 @@ impl Sim<'_> {
                 takers &= !(1u128 << person);
             }
         }
+        if let Release::Plan { top_up: true, .. } = self.policy.release {
+            for i in 0..self.model.people.len() {
+                while self.ws.people[i].is_free() && self.may_take_new(i) && self.top_up(i) {}
+            }
+        }
         if self.policy.swarming.is_some() {
             self.swarm();
         }
         if self.n_free > 0 {
             self.classify_idle();
         }
+    }
+
+    /// Position in person `i`'s planned queue of the card to take next: not blocked, its
+    /// environment up; expedite first, then fixed dates by due date, then queue order (as the
+    /// planner and hand-overs left it).
+    fn next_planned(&self, i: usize) -> Option<usize> {
+        let mut best: Option<(usize, (ClassOfService, f64))> = None;
+        for (k, &slot) in self.ws.queued_for[i].iter().enumerate() {
+            let c = &self.ws.cards[slot as usize];
+            if c.blocked || !self.down_since[c.stage as usize].is_nan() {
+                continue;
+            }
+            let key = (c.class, c.due);
+            if best.is_none_or(|(_, b)| key.0 < b.0 || (key.0 == b.0 && key.1 < b.1)) {
+                best = Some((k, key));
+            }
+            if self.n_priority_cards == 0 {
+                break;
+            }
+        }
+        best.map(|(k, _)| k)
     }
 }

@@ -10,10 +10,10 @@ impl Sim<'_> {
         match self.policy.overtime {
             Overtime::None => {}
             Overtime::ToPlan => {
-                let Release::Plan { period_weeks, .. } = self.policy.release else {
+                let Release::Plan { period, .. } = self.policy.release else {
                     return;
                 };
-                let period_days = self.days_per_week * period_weeks as u64;
+                let period_days = period.days(self.days_per_week);
                 let days_left = (period_days - self.day_index % period_days) as f64;
                 self.compute_loads();
                 for i in 0..self.model.people.len() {

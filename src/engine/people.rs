@@ -69,6 +69,16 @@ impl Sim<'_> {
             .any(|&(a, b)| t >= a && t < b)
     }
 
+    /// Whether an announced scheduled absence covers time `t` for `person` (it is handed over
+    /// as it starts).
+    fn announced_absent(&self, person: usize, t: f64) -> bool {
+        let pm = &self.model.people[person];
+        pm.absences
+            .iter()
+            .zip(&pm.announced)
+            .any(|(&(a, b), &known)| known && t >= a && t < b)
+    }
+
     /// Sickness and absences for today; returns whether the person works today.
     fn decide_presence(&mut self, person: usize) -> bool {
         let model = self.model;
@@ -138,8 +148,8 @@ impl Sim<'_> {
                 self.absent_today(i);
             }
         }
-        if let Release::Plan { period_weeks, .. } = self.policy.release {
-            let period_days = self.days_per_week * period_weeks as u64;
+        if let Release::Plan { period, .. } = self.policy.release {
+            let period_days = period.days(self.days_per_week);
             if self.day_index.is_multiple_of(period_days) {
                 self.plan(period_days);
             }
@@ -175,14 +185,21 @@ impl Sim<'_> {
         self.dispatch();
     }
 
-    /// What happens to an absent person's cards.
+    /// What happens to an absent person's cards: after `emergency_after_days` days of absence,
+    /// or at once when the absence was announced (a holiday is handed over before it starts),
+    /// they go to others: by the planner's emergency reassignment under a plan, back to their
+    /// stage for others to pull otherwise (both with a hand-over cost on started cards).
     pub(super) fn absent_today(&mut self, person: usize) {
+        let ps = &self.ws.people[person];
+        if ps.reassigned
+            || (ps.absent_days < self.policy.emergency_after_days
+                && !self.announced_absent(person, self.now))
+        {
+            return;
+        }
+        self.ws.people[person].reassigned = true;
         if self.policy.planned() {
-            let ps = &self.ws.people[person];
-            if ps.absent_days >= self.policy.emergency_after_days && !ps.reassigned {
-                self.ws.people[person].reassigned = true;
-                self.emergency_reassign(person);
-            }
+            self.emergency_reassign(person);
         } else {
             // Others pull the work: held cards go back to their stage, with a hand-over.
             while let Some(slot) = self.let_go(person) {

@@ -1,12 +1,15 @@
 //! The push planner: estimated loads, assigning each stage of a card to the least loaded
-//! skilled person, the period plan, expedite cards forced into it, and emergency
-//! reassignment when someone stays sick.
+//! skilled person, the period plan (sized by estimates or by observed throughput, with a
+//! readiness check where the policy has one), topping up a person who runs out of planned
+//! work, expedite cards forced into the plan, and emergency reassignment when someone is away.
+
+use std::collections::VecDeque;
 
 use super::Trace;
 use super::state::{CardState, ClassOfService, NONE, Sim};
 use crate::limits::MAX_SYSTEM_WIP;
 use crate::model::ArrivalProcess;
-use crate::policy::Release;
+use crate::policy::{PlanFrom, Release};
 
 /// The planner's scratch memory, kept in the `Workspace` so that planning allocates nothing
 /// once it has grown.
@@ -22,6 +25,15 @@ pub(super) struct PlanBuffers {
     taken: Vec<u32>,
     /// An absent person's queue while it is reassigned.
     queued: Vec<u32>,
+    /// Under a plan sized by throughput: cards finished in each past period, newest last.
+    history: VecDeque<u32>,
+}
+
+impl PlanBuffers {
+    /// Forgets the last replication's throughput history (keeping the memory).
+    pub(super) fn reset(&mut self) {
+        self.history.clear();
+    }
 }
 
 /// Whether a trial assignment keeps within capacity everybody whose load it raised: a teammate
@@ -125,10 +137,42 @@ impl Sim<'_> {
         }
     }
 
+    /// Cards the plan sized by throughput may commit afresh now, or `None` to size it by
+    /// estimates (under `plan_from = "estimates"`, and while the window holds no finished
+    /// card). Records the period just ended in the history.
+    fn throughput_quota(&mut self) -> Option<u32> {
+        let Release::Plan {
+            sized_by: PlanFrom::Throughput { window },
+            ..
+        } = self.policy.release
+        else {
+            return None;
+        };
+        let done = (self.finished_total - self.finished_at_plan) as u32;
+        self.finished_at_plan = self.finished_total;
+        let history = &mut self.ws.plan.history;
+        if self.plan_end_now.is_finite() {
+            history.push_back(done);
+            while history.len() > window as usize {
+                history.pop_front();
+            }
+        }
+        let total: u32 = history.iter().sum();
+        if total == 0 {
+            return None;
+        }
+        self.plan_credit += f64::from(total) / history.len() as f64;
+        let quota = self.plan_credit.floor();
+        self.plan_credit -= quota;
+        Some(quota as u32)
+    }
+
     /// Push planning: in priority order (expedite, fixed dates by due date, then oldest),
     /// commit each backlog card whose assignees' estimated loads stay within their normal
-    /// hours in the period x the planning factor; a card too big for anyone's period is
-    /// committed alone when the plan has nothing new yet.
+    /// hours in the period x the planning factor (or, sized by throughput, the next cards up
+    /// to the team's observed throughput per period); a card too big for anyone's period is
+    /// committed alone when the plan has nothing new yet. With a readiness check, a card whose
+    /// missing input is detected goes to clarification instead of into the plan.
     pub(super) fn plan(&mut self, period_days: u64) {
         let Release::Plan {
             planning_factor, ..
@@ -136,7 +180,9 @@ impl Sim<'_> {
         else {
             return;
         };
+        let quota = self.throughput_quota();
         let plan_end = self.model.calendar.day_start(self.day_index + period_days) - 1e-9;
+        self.plan_end_now = plan_end;
         self.compute_loads();
         let mut load = std::mem::take(&mut self.ws.load);
         let mut buf = std::mem::take(&mut self.ws.plan);
@@ -193,7 +239,26 @@ impl Sim<'_> {
         trial.clear();
         trial.extend_from_slice(&load);
         taken.clear();
-        for (k, &(slot, _)) in order.iter().enumerate() {
+        let mut tried = false;
+        let mut fresh = 0u32;
+        for &(slot, _) in order.iter() {
+            if quota.is_some_and(|q| fresh >= q) {
+                break;
+            }
+            if self.readiness_gap(slot) {
+                // To clarification: out of the backlog, not in the plan.
+                taken.push(slot);
+                continue;
+            }
+            let first = !tried;
+            tried = true;
+            if quota.is_some() {
+                taken.push(slot);
+                self.commit_planned(slot, &mut load, plan_end);
+                any = true;
+                fresh += 1;
+                continue;
+            }
             trial.copy_from_slice(&load);
             self.assign_card(slot, trial, false);
             // A card too big for anyone's period even on an empty plan would never fit: it is
@@ -206,7 +271,7 @@ impl Sim<'_> {
                     .zip(capacity.iter())
                     .all(|(&t, &c)| t <= c + 1e-9)
             };
-            if fits(trial, &load, capacity) || (k == 0 && !any && oversized(self, trial)) {
+            if fits(trial, &load, capacity) || (first && !any && oversized(self, trial)) {
                 taken.push(slot);
                 self.commit_planned(slot, &mut load, plan_end);
                 any = true;
@@ -215,13 +280,23 @@ impl Sim<'_> {
         if matches!(self.model.arrivals.process, ArrivalProcess::Unlimited) {
             // An endless backlog: keep committing fresh cards while they fit (and while the
             // system stays within the largest WIP flowsim simulates).
-            while self.system_wip < MAX_SYSTEM_WIP {
+            let mut clarified = 0;
+            while self.system_wip < MAX_SYSTEM_WIP && quota.is_none_or(|q| fresh < q) {
                 let id = self.next_card_id;
                 let slot = self.new_card(id, ClassOfService::Standard);
                 self.next_card_id += 1;
+                if self.readiness_gap(slot) {
+                    // To clarification; a backlog of nothing but missing inputs ends the plan.
+                    clarified += 1;
+                    if clarified >= MAX_SYSTEM_WIP {
+                        break;
+                    }
+                    continue;
+                }
+                fresh += 1;
                 trial.copy_from_slice(&load);
                 self.assign_card(slot, trial, false);
-                if !fits(trial, &load, capacity) && any {
+                if quota.is_none() && !fits(trial, &load, capacity) && any {
                     // Not planned this time: it waits at the head of the backlog.
                     self.ws.backlog.push_front(slot);
                     self.n_backlog += 1;
@@ -251,6 +326,48 @@ impl Sim<'_> {
         self.push_to_queue(slot, 0, false);
     }
 
+    /// Topping up: person `i`, out of planned work mid-period, is given the best backlog card
+    /// whose first stage they can do (after the readiness check, where the policy has one),
+    /// its later stages going to the least loaded skilled people; they start it at once.
+    /// Top-up work is outside the period's commitment (like expedite work). Returns whether a
+    /// card was given.
+    pub(super) fn top_up(&mut self, i: usize) -> bool {
+        if self.ws.skilled_people[0] & (1u128 << i) == 0 {
+            return false;
+        }
+        // Bounded: an endless backlog of cards all sent to clarification ends the search.
+        for _ in 0..MAX_SYSTEM_WIP {
+            if !(self.system_room() && self.backlog_available()) {
+                break;
+            }
+            let slot = self.pop_backlog();
+            if self.readiness_gap(slot) {
+                continue;
+            }
+            let n = self.n_stages;
+            self.compute_loads();
+            let mut load = std::mem::take(&mut self.ws.load);
+            let est = self.ws.estimates[slot as usize * n];
+            self.set_assign(slot, 0, i);
+            load[i] += est / self.speed(i, 0);
+            for s in 1..n {
+                let est = self.ws.estimates[slot as usize * n + s];
+                if let Some(who) = self.least_loaded(s, est, &load, usize::MAX) {
+                    self.set_assign(slot, s, who);
+                    load[who] += est / self.speed(who, s);
+                }
+            }
+            self.ws.load = load;
+            self.commit(slot);
+            let work = self.ws.efforts[slot as usize * n];
+            self.enter_stage(slot, 0, work);
+            self.hold(i, slot);
+            self.activate(i, slot);
+            return true;
+        }
+        false
+    }
+
     /// Push: an expedite card is committed and planned at once, at the front of the queue.
     pub(super) fn force_into_plan(&mut self, slot: u32) {
         let pos = self
@@ -268,8 +385,9 @@ impl Sim<'_> {
         self.ws.load = load;
     }
 
-    /// Push: a person sick for `emergency_after_days` loses their planned work to whoever has
-    /// the least estimated load, with a hand-over cost on started cards.
+    /// Push: a person away for `emergency_after_days` (or from the start of a scheduled
+    /// absence) loses their planned work to whoever has the least estimated load, with a
+    /// hand-over cost on started cards.
     pub(super) fn emergency_reassign(&mut self, person: usize) {
         let n = self.n_stages;
         self.compute_loads();

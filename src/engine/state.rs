@@ -111,6 +111,9 @@ pub(super) struct Card {
     pub(super) due: f64,
     /// Under push: the end of the plan period this card was last committed in.
     pub(super) plan_end: f64,
+    /// When its first unrepaired failed deployment happened (NaN if none): the time to
+    /// restore under `keep_last_good` runs from there to the deployment of its fix.
+    pub(super) failed_deploy_at: f64,
     /// The card's own stream (its draws at arrival, then its checks: rework, deployments).
     pub(super) rng: Stream,
     /// The card's blocking events (its own stream, so that they shift no other draw).
@@ -245,6 +248,12 @@ pub(super) struct Sim<'a> {
     pub(super) n_series: usize,
     /// Events handled.
     pub(super) n_events: u64,
+    /// Under a plan sized by throughput: `finished_total` at the last plan.
+    pub(super) finished_at_plan: u64,
+    /// Under a plan sized by throughput: the fraction of a card owed to the next plan.
+    pub(super) plan_credit: f64,
+    /// The end of the current planning period (hours; infinite before the first plan).
+    pub(super) plan_end_now: f64,
 }
 
 impl PersonState {
@@ -339,6 +348,7 @@ impl<'a> Sim<'a> {
         }
         ws.load.clear();
         ws.load.resize(np, 0.0);
+        ws.plan.reset();
         ws.live.reset(np, s);
         ws.answer_queue.clear();
         ws.answerers.clear();
@@ -413,6 +423,9 @@ impl<'a> Sim<'a> {
             weekly: vec![0.0; model.weeks() * n_series],
             n_series,
             n_events: 0,
+            finished_at_plan: 0,
+            plan_credit: 0.0,
+            plan_end_now: f64::INFINITY,
         }
     }
 }

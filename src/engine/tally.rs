@@ -4,7 +4,6 @@
 use super::state::{CardState, ClassOfService, Sim};
 use crate::metrics::{M, N_FIXED, N_WEEKLY_FIXED, RepResult, W};
 use crate::model::HOURS_PER_WEEK;
-use crate::policy::FailedDeploy;
 
 /// Why a present person is not working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -343,8 +342,6 @@ impl Sim<'_> {
             v[M::ChangeFailureRate as usize] = ratio(t.failed_deployments, t.deployments);
             v[M::TimeToRestoreMean as usize] = if t.failed_deployments == 0 {
                 None
-            } else if self.policy.failed_deploy == FailedDeploy::KeepLastGood {
-                Some(0.0)
             } else {
                 (t.restores > 0).then(|| t.restore_h / t.restores as f64)
             };

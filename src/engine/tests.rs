@@ -170,9 +170,11 @@ skills = { b = 1.0 }
         sim.come_in(0, f64::INFINITY, f64::INFINITY);
         sim.dispatch();
         assert_eq!(sim.held_by(0), vec![0]);
-        // Four hours in, the developer is called away: the card is orphaned.
+        // Four hours in, the developer is called away (and stays away past the emergency
+        // delay): the card is orphaned.
         sim.now = 4.0;
         sim.go_home(0);
+        sim.ws.people[0].absent_days = sim.policy.emergency_after_days;
         sim.absent_today(0);
         assert_eq!(sim.ws.cards[card as usize].state, CardState::Orphan);
         sim.now = 30.0;
@@ -296,4 +298,27 @@ fn liveness_sees_a_card_waiting_for_room_it_takes_itself() {
     assert!(sim.live_at(0.0).is_ok());
     let e = sim.live_at(25.0).unwrap_err();
     assert!(e.contains("tester"), "{e}");
+}
+
+/// Issue 13, finding 5: a planned person's queue is taken in class-of-service order, a
+/// fixed-date card before a standard card queued ahead of it.
+#[test]
+fn a_planned_queue_is_taken_in_class_of_service_order() {
+    let sc = board(5, ONE_EACH);
+    let push = Policy::push(2);
+    let mut ws = Workspace::default();
+    let mut sim = Sim::new(&sc.model, &push, Streams::new(1, 0), &mut ws);
+    let standard = sim.card_at(1.0, ClassOfService::Standard);
+    let dated = sim.card_at(2.0, ClassOfService::FixedDate);
+    sim.ws.cards[dated as usize].due = 50.0;
+    for slot in [standard, dated] {
+        sim.out_of_backlog(slot);
+        sim.ws.assignee[slot as usize * sim.n_stages] = 0;
+        sim.enter_stage(slot, 0, 10.0);
+        sim.push_to_queue(slot, 0, false);
+    }
+    sim.now = 3.0;
+    sim.everybody_in();
+    sim.dispatch();
+    assert_eq!(sim.held_by(0), vec![1], "the dated card goes first");
 }

@@ -76,6 +76,10 @@ file_table! {
         required from_week: f64 => "the week the absence starts, e.g. from_week = 10",
         /// How long (weeks); absent for someone leaving the team.
         optional weeks: Option<f64> => "how long, e.g. weeks = 2 (leave it out for someone leaving the team)",
+        /// Whether it is known in advance (default true: handed over as it starts); false for
+        /// a surprise such as a modelled wave of sickness (handed over after the policy's
+        /// `emergency_after_days`).
+        optional announced: Option<bool> => "whether the absence is known in advance, e.g. announced = false for a sickness wave",
     }
 }
 
@@ -105,6 +109,7 @@ pub(super) fn add_absences(absences: &[AbsenceFile], people: &mut [Person], ck: 
             None => f64::INFINITY,
         };
         people[k].absences.push((a.from_week * HOURS_PER_WEEK, to));
+        people[k].announced.push(a.announced.unwrap_or(true));
     }
 }
 

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::problems::{Checker, names_no_stage, suggest};
 use crate::limits::{MAX_SWARM, MAX_SYSTEM_WIP, MIN_REPLENISH_H};
 use crate::policy::{
-    DEFAULT_DETECTION, FailedDeploy, Handoff, OnBlock, Overtime, PRESETS, Policy, Release,
-    Selection, Swarming,
+    DEFAULT_DETECTION, DEFAULT_PLAN_WINDOW, FailedDeploy, Handoff, OnBlock, Overtime, PRESETS,
+    PlanFrom, PlanPeriod, Policy, Release, Selection, Swarming,
 };
 
 keywords! {
@@ -67,6 +67,16 @@ keywords! {
 }
 
 keywords! {
+    /// `plan_from`: what sizes a plan's commitment.
+    pub(super) enum PlanFromKind {
+        /// Estimated capacity.
+        Estimates = "estimates",
+        /// Observed throughput of past periods.
+        Throughput = "throughput",
+    }
+}
+
+keywords! {
     /// `failed_deploy`.
     pub(super) enum FailedDeployKind => FailedDeploy {
         /// The environment is broken until rolled back.
@@ -103,6 +113,14 @@ file_table! {
         optional max_per_card: Option<u32> => "most people on one card, e.g. max_per_card = 2",
         /// Weeks between plans, with `plan` (weeks).
         optional planning_period_weeks: Option<u32> => "weeks between plans, e.g. planning_period_weeks = 2",
+        /// Working days between plans, with `plan` (days; 1 = every morning).
+        optional planning_period_days: Option<u32> => "working days between plans, e.g. planning_period_days = 1 for every morning",
+        /// Whether a person out of planned work is given the next backlog card, with `plan`.
+        optional top_up: Option<bool> => "whether a person who runs out of planned work gets the next backlog card, e.g. top_up = true",
+        /// What sizes the commitment, with `plan`.
+        optional plan_from: Option<PlanFromKind> => "what sizes the commitment, e.g. plan_from = \"throughput\"",
+        /// Past periods averaged with `plan_from = "throughput"` (periods).
+        optional plan_window_periods: Option<u32> => "past planning periods averaged, e.g. plan_window_periods = 4",
         /// Share of estimated capacity committed, with `plan`.
         optional planning_factor: Option<f64> => "the share of estimated capacity committed, e.g. planning_factor = 1.0",
         /// When people work overtime.
@@ -113,8 +131,8 @@ file_table! {
         optional detection_probability: Option<f64> => "the chance the readiness check finds missing input, e.g. detection_probability = 0.8",
         /// What a person does when their card blocks.
         optional on_block: Option<OnBlockKind> => "what a person does when their card blocks, e.g. on_block = \"switch\"",
-        /// Days a sick person's cards wait before reassignment, with `plan` (days).
-        optional emergency_after_days: Option<u32> => "days a sick person's cards wait before reassignment, e.g. emergency_after_days = 2",
+        /// Days an absent person's cards wait before they are handed over (days; 1 = at once).
+        optional emergency_after_days: Option<u32> => "days an absent person's cards wait before they are handed over, e.g. emergency_after_days = 2",
         /// What a failed deployment does to its environment.
         optional failed_deploy: Option<FailedDeployKind> => "what a failed deployment does to its environment, e.g. failed_deploy = \"keep_last_good\"",
         /// Push or pull into each stage after the first, by stage name.
@@ -239,7 +257,13 @@ impl PolicyFile {
             pol.on_block = b.into();
         }
         if let Some(d) = self.emergency_after_days {
-            pol.emergency_after_days = d;
+            if d == 0 {
+                ck.fail(
+                    format!("{p}.emergency_after_days"),
+                    "must be at least 1 (1 hands over on the first day of absence); got 0.",
+                );
+            }
+            pol.emergency_after_days = d.max(1);
         }
         if let Some(f) = self.failed_deploy {
             pol.failed_deploy = f.into();
@@ -265,36 +289,96 @@ impl PolicyFile {
                 ReleaseKind::Plan => Release::DEFAULT_PLAN,
             };
         }
-        if self.planning_period_weeks.is_some() || self.planning_factor.is_some() {
-            match &mut pol.release {
-                Release::Plan {
-                    period_weeks,
-                    planning_factor,
-                } => {
-                    if let Some(w) = self.planning_period_weeks {
-                        if !(1..=52).contains(&w) {
-                            ck.fail(
-                                format!("{p}.planning_period_weeks"),
-                                format!("must be 1 to 52 weeks; got {w}"),
-                            );
-                        }
-                        *period_weeks = w.max(1);
-                    }
-                    if let Some(f) = self.planning_factor {
-                        if !(f.is_finite() && f > 0.0 && f <= 10.0) {
-                            ck.fail(
-                                format!("{p}.planning_factor"),
-                                format!("must be above 0 and at most 10; got {f}"),
-                            );
-                        }
-                        *planning_factor = f;
-                    }
+        let plan_fields = [
+            (
+                "planning_period_weeks",
+                self.planning_period_weeks.is_some(),
+            ),
+            ("planning_period_days", self.planning_period_days.is_some()),
+            ("planning_factor", self.planning_factor.is_some()),
+            ("top_up", self.top_up.is_some()),
+            ("plan_from", self.plan_from.is_some()),
+            ("plan_window_periods", self.plan_window_periods.is_some()),
+        ];
+        let Release::Plan {
+            period,
+            planning_factor,
+            top_up,
+            sized_by,
+        } = &mut pol.release
+        else {
+            for (field, given) in plan_fields {
+                if given {
+                    ck.fail(
+                        format!("{p}.{field}"),
+                        format!("{field} only applies with release = \"plan\"; add that or remove this line."),
+                    );
                 }
-                _ => ck.fail(
-                    p,
-                    "planning_period_weeks and planning_factor only apply with release = \"plan\"",
-                ),
             }
+            return;
+        };
+        if let Some(w) = self.planning_period_weeks {
+            if !(1..=52).contains(&w) {
+                ck.fail(
+                    format!("{p}.planning_period_weeks"),
+                    format!("must be 1 to 52 weeks; got {w}"),
+                );
+            }
+            *period = PlanPeriod::Weeks(w.clamp(1, 52));
+        }
+        if let Some(d) = self.planning_period_days {
+            if self.planning_period_weeks.is_some() {
+                ck.fail(
+                    format!("{p}.planning_period_days"),
+                    "contradicts planning_period_weeks in the same policy; keep one of the two \
+                     (planning_period_weeks = 1 is planning_period_days = 5 on a 5-day week).",
+                );
+            }
+            if !(1..=366).contains(&d) {
+                ck.fail(
+                    format!("{p}.planning_period_days"),
+                    format!("must be 1 (every morning) to 366 working days; got {d}"),
+                );
+            }
+            *period = PlanPeriod::Days(d.clamp(1, 366));
+        }
+        if let Some(f) = self.planning_factor {
+            if !(f.is_finite() && f > 0.0 && f <= 10.0) {
+                ck.fail(
+                    format!("{p}.planning_factor"),
+                    format!("must be above 0 and at most 10; got {f}"),
+                );
+            }
+            *planning_factor = f;
+        }
+        if let Some(t) = self.top_up {
+            *top_up = t;
+        }
+        let window = match (*sized_by, self.plan_window_periods) {
+            (_, Some(w)) => {
+                if !(1..=520).contains(&w) {
+                    ck.fail(
+                        format!("{p}.plan_window_periods"),
+                        format!("must be 1 to 520 planning periods; got {w}"),
+                    );
+                }
+                w.clamp(1, 520)
+            }
+            (PlanFrom::Throughput { window }, None) => window,
+            (PlanFrom::Estimates, None) => DEFAULT_PLAN_WINDOW,
+        };
+        match self.plan_from {
+            Some(PlanFromKind::Estimates) => *sized_by = PlanFrom::Estimates,
+            Some(PlanFromKind::Throughput) => *sized_by = PlanFrom::Throughput { window },
+            None => {}
+        }
+        match *sized_by {
+            PlanFrom::Throughput { .. } => *sized_by = PlanFrom::Throughput { window },
+            PlanFrom::Estimates if self.plan_window_periods.is_some() => ck.fail(
+                format!("{p}.plan_window_periods"),
+                "only applies with plan_from = \"throughput\"; add that or remove this line.",
+            ),
+            PlanFrom::Estimates => {}
         }
     }
 

@@ -202,6 +202,7 @@ impl RoleFile {
                 },
                 sick_chance_per_day: self.sick_chance_per_day,
                 sick_days: sick_days.clone(),
+                announced: vec![true; absences.len()],
                 absences: absences.clone(),
             })
             .collect()

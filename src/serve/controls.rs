@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::model::ArrivalProcess;
-use crate::policy::Release;
+use crate::policy::{PlanPeriod, Release};
 use crate::scenario::Scenario;
 
 /// One lever on the page.
@@ -207,16 +207,21 @@ pub fn build(sc: &Scenario) -> Vec<Control> {
         zero_means: None,
     });
     for p in &sc.policies {
-        if let Release::Plan { period_weeks, .. } = p.release {
-            let cur = f64::from(period_weeks);
+        if let Release::Plan { period, .. } = p.release {
+            // The control keeps the unit the scenario wrote: weeks, or working days.
+            let (unit, key, cur, max) = match period {
+                PlanPeriod::Weeks(w) => ("weeks", "planning_period_weeks", w, 8.0),
+                PlanPeriod::Days(d) => ("working days", "planning_period_days", d, 20.0),
+            };
+            let cur = f64::from(cur);
             out.push(Control {
                 id: format!("planning_period.{}", p.name),
                 group: "Planning",
-                label: format!("Planning period in weeks ({})", p.name),
-                paths: vec![format!("policies.{}.planning_period_weeks", p.name)],
+                label: format!("Planning period in {unit} ({})", p.name),
+                paths: vec![format!("policies.{}.{key}", p.name)],
                 value: cur,
                 min: 1.0,
-                max: cur.max(8.0),
+                max: cur.max(max),
                 step: 1.0,
                 integer: true,
                 zero_means: None,

@@ -215,6 +215,14 @@ fn push_idle_time_with_work_in_colleagues_queues_is_not_starvation() {
         elsewhere > 5.0 * starved,
         "elsewhere {elsewhere}, starved {starved}"
     );
+    // The header's figures: about 7 h a person-week assigned elsewhere, about 2 h waiting
+    // for the next plan.
+    assert!(
+        (6.0..8.0).contains(&elsewhere),
+        "assigned elsewhere {elsewhere}"
+    );
+    let held = mean(&push, M::WaitingForReleaseH);
+    assert!((1.0..3.0).contains(&held), "waiting for release {held}");
     // Pull and flow have no personal queues.
     for name in ["pull", "flow"] {
         let rs = replications(&sc, policy(&sc, name), 3);

@@ -97,16 +97,13 @@ pub struct SummaryBarChart {
 /// Chart 3, idle time by cause: one group per cause, one bar per policy (mean, 95% interval).
 pub const IDLE: SummaryBarChart = SummaryBarChart {
     title: "Idle time by cause",
-    subtitle: "hours per person per week a present person had no work they could do, by cause (the causes add up to the idle total); bar = mean over the run, whisker = 95% confidence interval.",
+    subtitle: "hours per person per week a present person had no work they could do, by cause (they add up to the idle total). for release: held until the next plan, release or poll; elsewhere: in colleagues' queues; bar = mean over the run, whisker = 95% confidence interval.",
     metrics: &[
         ("starved_h_per_person_week", "starved"),
-        (
-            "waiting_for_release_h_per_person_week",
-            "waiting for release",
-        ),
-        ("assigned_elsewhere_h_per_person_week", "assigned elsewhere"),
+        ("waiting_for_release_h_per_person_week", "for release"),
+        ("assigned_elsewhere_h_per_person_week", "elsewhere"),
         ("blocked_h_per_person_week", "blocked"),
-        ("waiting_h_per_person_week", "waiting on input"),
+        ("waiting_h_per_person_week", "on input"),
         ("skill_mismatch_h_per_person_week", "skill mismatch"),
     ],
     shape: BarShape::MeanWithInterval,

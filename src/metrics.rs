@@ -31,14 +31,22 @@ pub enum M {
     CycleTimeP50,
     CycleTimeP85,
     CycleTimeP95,
+    StartToDoneMean,
+    StartToDoneP50,
+    StartToDoneP85,
+    StartToDoneP95,
     WipMean,
     BacklogMean,
     Utilisation,
+    PairingLossH,
     FlowEfficiency,
+    IdleH,
     StarvedH,
     BlockedH,
     SkillMismatchH,
     WaitingH,
+    WaitingForReleaseH,
+    AssignedElsewhereH,
     OvertimeH,
     OvertimeShare,
     CommitmentHitRate,
@@ -58,7 +66,7 @@ pub enum M {
     ArrivalsDeclined,
 }
 
-const FIXED: [(&str, &str, &str); 35] = [
+const FIXED: [(&str, &str, &str); 43] = [
     (
         "throughput_per_week",
         "cards/week",
@@ -88,7 +96,7 @@ const FIXED: [(&str, &str, &str); 35] = [
     (
         "cycle_time_mean_h",
         "h",
-        "mean commit-to-done time of finished cards",
+        "mean time from the policy's own commitment point to done (push: the plan; pull: the pull; flow: the release), so not comparable across policies: compare lead time or start-to-done",
     ),
     (
         "cycle_time_p50_h",
@@ -106,6 +114,26 @@ const FIXED: [(&str, &str, &str); 35] = [
         "95th percentile cycle time (Kaplan-Meier)",
     ),
     (
+        "start_to_done_mean_h",
+        "h",
+        "mean time from the first hour of work on a card to done, the same event under every policy",
+    ),
+    (
+        "start_to_done_p50_h",
+        "h",
+        "median start-to-done time (Kaplan-Meier, unfinished started cards censored)",
+    ),
+    (
+        "start_to_done_p85_h",
+        "h",
+        "85th percentile start-to-done time (Kaplan-Meier)",
+    ),
+    (
+        "start_to_done_p95_h",
+        "h",
+        "95th percentile start-to-done time (Kaplan-Meier)",
+    ),
+    (
         "wip_mean",
         "cards",
         "time-average committed cards not yet done",
@@ -115,21 +143,35 @@ const FIXED: [(&str, &str, &str); 35] = [
         "cards",
         "time-average cards arrived but not committed",
     ),
-    ("utilisation", "share", "hours worked / hours present"),
+    (
+        "utilisation",
+        "share",
+        "hours worked / hours present (pairing losses not counted as work)",
+    ),
+    (
+        "pairing_loss_h_per_person_week",
+        "h/person/week",
+        "person-hours lost to pairing while several people work one card (swarming): neither work nor idle",
+    ),
     (
         "flow_efficiency",
         "share",
         "touch time / lead time, summed over finished cards",
     ),
     (
+        "idle_h_per_person_week",
+        "h/person/week",
+        "idle while present, every cause: the six idle causes add up to it",
+    ),
+    (
         "starved_h_per_person_week",
         "h/person/week",
-        "idle: nothing upstream for the person's skills",
+        "idle: no card anywhere the person could work",
     ),
     (
         "blocked_h_per_person_week",
         "h/person/week",
-        "idle: work exists but the stage has no room",
+        "idle: work exists for the person's skills but its stage or the system has no room",
     ),
     (
         "skill_mismatch_h_per_person_week",
@@ -139,7 +181,17 @@ const FIXED: [(&str, &str, &str); 35] = [
     (
         "waiting_h_per_person_week",
         "h/person/week",
-        "idle: every card the person holds waits on input or a blocker",
+        "idle: the person's own cards wait on input, a blocker or a down environment",
+    ),
+    (
+        "waiting_for_release_h_per_person_week",
+        "h/person/week",
+        "idle: work exists for the person's skills but the policy holds it until the next plan, replenishment or poll",
+    ),
+    (
+        "assigned_elsewhere_h_per_person_week",
+        "h/person/week",
+        "idle: cards the person could do are planned into colleagues' queues",
     ),
     (
         "overtime_h_per_person_week",
@@ -159,12 +211,12 @@ const FIXED: [(&str, &str, &str); 35] = [
     (
         "blocked_card_h",
         "card-h",
-        "card-hours spent blocked (missing input or blocker) after warm-up",
+        "card-hours waiting on a missing input or a blocker after warm-up: blocked while held and waiting for clarification alike",
     ),
     (
         "blocker_rate",
         "share",
-        "share of started cards that blocked at least once",
+        "share of cards started after warm-up that waited on an input (clarification included) or a blocker",
     ),
     (
         "sick_person_days",
@@ -266,13 +318,15 @@ pub enum W {
     BlockedH,
     SkillMismatchH,
     WaitingH,
+    WaitingForReleaseH,
+    AssignedElsewhereH,
     OvertimeH,
     Utilisation,
     Arrived,
     Done,
 }
 
-const WEEKLY_FIXED: [(&str, &str); 11] = [
+const WEEKLY_FIXED: [(&str, &str); 13] = [
     ("throughput", "cards/week"),
     ("wip_mean", "cards"),
     ("backlog", "cards"),
@@ -280,6 +334,8 @@ const WEEKLY_FIXED: [(&str, &str); 11] = [
     ("blocked_h_per_person", "h/person"),
     ("skill_mismatch_h_per_person", "h/person"),
     ("waiting_h_per_person", "h/person"),
+    ("waiting_for_release_h_per_person", "h/person"),
+    ("assigned_elsewhere_h_per_person", "h/person"),
     ("overtime_h_per_person", "h/person"),
     ("utilisation", "share"),
     ("arrived_total", "cards"),

@@ -90,10 +90,10 @@ const HEADLINES: [Headline; 7] = [
         relative: true,
     },
     Headline {
-        metric: "cycle_time_p85_h",
-        more: "had an 85th-percentile cycle time {x} longer than",
-        less: "had an 85th-percentile cycle time {x} shorter than",
-        what: "85th-percentile cycle time",
+        metric: "start_to_done_p85_h",
+        more: "had an 85th-percentile start-to-done time {x} longer than",
+        less: "had an 85th-percentile start-to-done time {x} shorter than",
+        what: "85th-percentile start-to-done time",
         relative: true,
     },
     Headline {
@@ -111,10 +111,10 @@ const HEADLINES: [Headline; 7] = [
         relative: false,
     },
     Headline {
-        metric: "starved_h_per_person_week",
-        more: "left people idle for lack of work {x} more per person per week than",
-        less: "left people idle for lack of work {x} less per person per week than",
-        what: "idle time for lack of work",
+        metric: "idle_h_per_person_week",
+        more: "left people idle (every cause) {x} more per person per week than",
+        less: "left people idle (every cause) {x} less per person per week than",
+        what: "idle time",
         relative: false,
     },
     Headline {

@@ -12,7 +12,7 @@ use common::read;
 const RUN_CHARTS: [&str; 7] = [
     "dashboard",
     "throughput",
-    "cycle_time",
+    "start_to_done",
     "wip",
     "idle",
     "overtime",
@@ -103,7 +103,7 @@ fn a_run_writes_every_chart_and_a_self_contained_report() {
     }
     assert!(read(charts.join("cfd.svg")).contains("development"));
     assert!(read(charts.join("idle.svg")).contains("starved"));
-    assert!(read(charts.join("cycle_time.svg")).contains("85th percentile"));
+    assert!(read(charts.join("start_to_done.svg")).contains("85th percentile"));
 
     let report = read(out.join("report.html"));
     for stem in RUN_CHARTS {

@@ -336,8 +336,14 @@ skills = { build = 1.0, deploy = 1.0 }
         r.get(M::ChangeFailureRate).unwrap() > 0.0,
         "no failed deployment"
     );
-    // Every missing input is found by the readiness check before work starts.
-    assert_eq!(r.get(M::BlockerRate), Some(0.0), "a started item blocked");
+    // Every card waits for its input in clarification, which the blocker rate counts (issue
+    // 13); a rollback task never waits and is no card: counted, it would pull the rate
+    // below one.
+    assert_eq!(
+        r.get(M::BlockerRate),
+        Some(1.0),
+        "a rollback counted as a card"
+    );
     // A 1 h rollback by one of two people: restored well within a working day.
     let ttr = r.get(M::TimeToRestoreMean).unwrap();
     assert!(ttr < 24.0, "time to restore {ttr} h");

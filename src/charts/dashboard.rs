@@ -1,5 +1,5 @@
 //! Chart 8, the one-page dashboard: the headline numbers of each policy and the four main
-//! charts (throughput, cycle time, WIP, idle time by cause) on one 16:9 image for a slide.
+//! charts (throughput, start-to-done time, WIP, idle time by cause) on one 16:9 image for a slide.
 //!
 //! How to read it: the tiles give each policy's mean over all replications; the charts are the
 //! full-size charts in miniature, with the same colours (one per policy, shown in the tiles).
@@ -16,7 +16,7 @@ use super::{ChartKind, DrawResult};
 /// The charts in the grid, row by row.
 pub const PANELS: [ChartKind; 4] = [
     ChartKind::Throughput,
-    ChartKind::CycleTime,
+    ChartKind::StartToDone,
     ChartKind::Wip,
     ChartKind::Idle,
 ];
@@ -40,9 +40,9 @@ const TILE: [(&str, &str, &str); 5] = [
         "lead time: undefined",
     ),
     (
-        "cycle_time_p85_h",
-        "cycle time {} h (85th pct)",
-        "cycle time (85th pct): undefined",
+        "start_to_done_p85_h",
+        "start to done {} h (85th pct)",
+        "start to done (85th pct): undefined",
     ),
     (
         "overtime_h_per_person_week",

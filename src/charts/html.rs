@@ -39,10 +39,10 @@ pub fn how_to_read(kind: &ChartKind) -> &'static str {
             "Hours worked beyond normal hours per person per week: the line is the mean over replications (overtime is often zero in most runs and large in a few), the band where 90% of replications fall. A policy without overtime lies flat on zero."
         }
         ChartKind::Idle => {
-            "Hours per week a present person had nothing they could work on, by cause, with 95% intervals. Starved: nothing upstream; blocked: no room downstream; waiting: their cards wait on missing input; skill mismatch: work waits that nobody free can do. The cause tells a team what to change."
+            "Hours per week a present person had nothing they could work on, by cause, with 95% intervals; the causes add up to the idle total. Starved: no card anywhere they could work; for release: the policy holds work until its next plan, replenishment or poll; elsewhere: cards they could do sit in colleagues' queues; blocked: no room downstream; on input: their own cards wait on missing input or a blocker; skill mismatch: work waits that they cannot do. The cause tells a team what to change."
         }
-        ChartKind::CycleTime => {
-            "For each statistic of a run's cycle times (mean, 50th, 85th, 95th percentile), the bar spans the 5th to 95th percentile of that statistic across replications and the thick line marks its median. The 85th percentile is the usual forecast: 85% of cards finish within it. Lower and shorter is faster and more predictable."
+        ChartKind::StartToDone => {
+            "Start to done runs from the first hour of work on a card to done, the same event under every policy. For each statistic of a run's start-to-done times (mean, 50th, 85th, 95th percentile), the bar spans the 5th to 95th percentile of that statistic across replications and the thick line marks its median. The 85th percentile is the usual forecast: 85% of cards finish within it. Lower and shorter is faster and more predictable."
         }
         ChartKind::Cfd => {
             "The thickness of a band is the cards in that stage; the horizontal gap between a band's top and the top of done is roughly how long a card takes. A band that keeps widening is a queue in front of a bottleneck; parallel edges mean a stable flow."
@@ -72,7 +72,11 @@ pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:1em;overflow-x:auto;font
 const HEADLINES: [(&str, &str, bool); 7] = [
     ("throughput_per_week", "cards finished per week", true),
     ("lead_time_mean_h", "mean lead time", true),
-    ("cycle_time_p85_h", "85th-percentile cycle time", true),
+    (
+        "start_to_done_p85_h",
+        "85th-percentile start-to-done time",
+        true,
+    ),
     ("wip_mean", "work in progress", true),
     (
         "overtime_h_per_person_week",
@@ -80,8 +84,8 @@ const HEADLINES: [(&str, &str, bool); 7] = [
         false,
     ),
     (
-        "starved_h_per_person_week",
-        "idle time for lack of work (h per person per week)",
+        "idle_h_per_person_week",
+        "idle time, every cause (h per person per week)",
         false,
     ),
     (

@@ -10,7 +10,7 @@
 //! [`bars`] (grouped bars per policy), draw every chart but the cumulative flow diagram
 //! ([`cfd`]) and the [`dashboard`]; the charts that differ only in what they show are specs of
 //! one drawing function each: [`weekly`] (throughput, WIP and overtime over the weeks),
-//! [`summary_bars`] (cycle time and idle time by cause) and [`sweep`] (a metric against the
+//! [`summary_bars`] (start-to-done time and idle time by cause) and [`sweep`] (a metric against the
 //! varied parameter). What they all share is in [`style`] (sizes, the Okabe–Ito palette with
 //! one colour per policy, the embedded DejaVu Sans font, number formats) and [`layout`] (title,
 //! subtitle and legend around a plot). [`data`] reads the folder, [`html`] writes the report,
@@ -138,8 +138,8 @@ pub enum ChartKind {
     Overtime,
     /// Idle hours per person per week by cause.
     Idle,
-    /// Cycle-time statistics per policy.
-    CycleTime,
+    /// Start-to-done statistics per policy (the time yardstick common to every policy).
+    StartToDone,
     /// Cumulative flow diagram per policy.
     Cfd,
     /// WIP over time.
@@ -157,7 +157,7 @@ impl ChartKind {
             ChartKind::Throughput => "throughput".into(),
             ChartKind::Overtime => "overtime".into(),
             ChartKind::Idle => "idle".into(),
-            ChartKind::CycleTime => "cycle_time".into(),
+            ChartKind::StartToDone => "start_to_done".into(),
             ChartKind::Cfd => "cfd".into(),
             ChartKind::Wip => "wip".into(),
             ChartKind::Sweep(m) => format!("sweep_{m}"),
@@ -171,7 +171,7 @@ impl ChartKind {
             ChartKind::Throughput => weekly::THROUGHPUT.title.into(),
             ChartKind::Overtime => weekly::OVERTIME.title.into(),
             ChartKind::Idle => summary_bars::IDLE.title.into(),
-            ChartKind::CycleTime => summary_bars::CYCLE_TIME.title.into(),
+            ChartKind::StartToDone => summary_bars::START_TO_DONE.title.into(),
             ChartKind::Cfd => cfd::title(),
             ChartKind::Wip => weekly::WIP.title.into(),
             ChartKind::Sweep(m) => sweep::title(d, m),
@@ -193,7 +193,7 @@ impl ChartKind {
             ChartKind::Throughput => weekly::draw(area, d, st, &weekly::THROUGHPUT),
             ChartKind::Overtime => weekly::draw(area, d, st, &weekly::OVERTIME),
             ChartKind::Idle => summary_bars::draw(area, d, st, &summary_bars::IDLE),
-            ChartKind::CycleTime => summary_bars::draw(area, d, st, &summary_bars::CYCLE_TIME),
+            ChartKind::StartToDone => summary_bars::draw(area, d, st, &summary_bars::START_TO_DONE),
             ChartKind::Cfd => cfd::draw(area, d, st),
             ChartKind::Wip => weekly::draw(area, d, st, &weekly::WIP),
             ChartKind::Sweep(m) => sweep::draw(area, d, st, m),
@@ -212,7 +212,7 @@ pub fn kinds(d: &RunData) -> Vec<ChartKind> {
         None => vec![
             ChartKind::Dashboard,
             ChartKind::Throughput,
-            ChartKind::CycleTime,
+            ChartKind::StartToDone,
             ChartKind::Wip,
             ChartKind::Idle,
             ChartKind::Overtime,

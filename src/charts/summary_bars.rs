@@ -3,16 +3,21 @@
 //! [`draw`] function:
 //!
 //! - [`IDLE`], chart 3, idle time by cause: hours per person per week a present person could
-//!   not work, split into starved, blocked, waiting and skill mismatch. Bars are means over the
-//!   run with their 95% interval; the cause tells a team what to change. Starved: nothing
-//!   upstream (feed the flow). Blocked: no room downstream (fix the bottleneck or the WIP
-//!   limit). Waiting: own cards wait on missing input. Skill mismatch: work waits that nobody
-//!   free can do (cross-train).
-//! - [`CYCLE_TIME`], chart 4, cycle time (commit to done): its mean and 50th, 85th and 95th
-//!   percentiles, each with its spread across replications. The output folder holds each
-//!   replication's cycle-time statistics, not every card's cycle time, so this chart does not
-//!   pretend to be a histogram: for each statistic and policy, the bar spans the 5th to 95th
-//!   percentile of that statistic across replications and the thick line marks its median.
+//!   not work, split into the six causes that add up to `idle_h_per_person_week`. Bars are
+//!   means over the run with their 95% interval; the cause tells a team what to change.
+//!   Starved: no card anywhere they could work (feed the flow). Waiting for release: the
+//!   policy holds work until its next plan, replenishment or poll (plan or release more
+//!   often). Assigned elsewhere: cards they could do sit in colleagues' queues (assign later,
+//!   or let people pull). Blocked: no room downstream (fix the bottleneck or the WIP limit).
+//!   Waiting on input: their own cards wait on missing input or a blocker. Skill mismatch:
+//!   work waits that they cannot do (cross-train). See `docs/IDLE.md`.
+//! - [`START_TO_DONE`], chart 4, start-to-done time (first hour of work to done, the same
+//!   event under every policy, unlike cycle time from each policy's commitment point): its
+//!   mean and 50th, 85th and 95th percentiles, each with its spread across replications.
+//!   The output folder holds each replication's statistics, not every card's time, so this
+//!   chart does not pretend to be a histogram: for each statistic and policy, the bar spans
+//!   the 5th to 95th percentile of that statistic across replications and the thick line
+//!   marks its median.
 //!   "85th percentile" is the usual forecast ("85% of cards finish within this"); a lower,
 //!   shorter bar is faster and more predictable.
 
@@ -92,11 +97,13 @@ pub struct SummaryBarChart {
 /// Chart 3, idle time by cause: one group per cause, one bar per policy (mean, 95% interval).
 pub const IDLE: SummaryBarChart = SummaryBarChart {
     title: "Idle time by cause",
-    subtitle: "hours per person per week a present person had no work they could do, by cause; bar = mean over the run, whisker = 95% confidence interval.",
+    subtitle: "hours per person per week a present person had no work they could do, by cause (they add up to the idle total). for release: held until the next plan, release or poll; elsewhere: in colleagues' queues; bar = mean over the run, whisker = 95% confidence interval.",
     metrics: &[
         ("starved_h_per_person_week", "starved"),
+        ("waiting_for_release_h_per_person_week", "for release"),
+        ("assigned_elsewhere_h_per_person_week", "elsewhere"),
         ("blocked_h_per_person_week", "blocked"),
-        ("waiting_h_per_person_week", "waiting on input"),
+        ("waiting_h_per_person_week", "on input"),
         ("skill_mismatch_h_per_person_week", "skill mismatch"),
     ],
     shape: BarShape::MeanWithInterval,
@@ -104,19 +111,19 @@ pub const IDLE: SummaryBarChart = SummaryBarChart {
     empty_reason: "No idle-time metrics in this output folder's summary.csv.",
 };
 
-/// Chart 4, cycle time: one group per statistic, one range bar per policy.
-pub const CYCLE_TIME: SummaryBarChart = SummaryBarChart {
-    title: "Cycle time: start to done",
-    subtitle: "each statistic of a run's cycle times; bar = 5th to 95th percentile of that statistic {reps}, thick line = its median.",
+/// Chart 4, start-to-done time: one group per statistic, one range bar per policy.
+pub const START_TO_DONE: SummaryBarChart = SummaryBarChart {
+    title: "Start to done: first hour of work to done",
+    subtitle: "each statistic of a run's start-to-done times; bar = 5th to 95th percentile of that statistic {reps}, thick line = its median.",
     metrics: &[
-        ("cycle_time_mean_h", "mean"),
-        ("cycle_time_p50_h", "50th percentile"),
-        ("cycle_time_p85_h", "85th percentile"),
-        ("cycle_time_p95_h", "95th percentile"),
+        ("start_to_done_mean_h", "mean"),
+        ("start_to_done_p50_h", "50th percentile"),
+        ("start_to_done_p85_h", "85th percentile"),
+        ("start_to_done_p95_h", "95th percentile"),
     ],
     shape: BarShape::Spread,
-    y_desc: "cycle time (h)",
-    empty_reason: "No cycle-time metrics in this output folder's summary.csv (or no card finished).",
+    y_desc: "start to done (h)",
+    empty_reason: "No start-to-done metrics in this output folder's summary.csv (or no card finished).",
 };
 
 /// The bars of a chart: the labels of the groups (one per metric the folder holds) and

@@ -3,8 +3,8 @@
 //! per value of the second.
 //!
 //! How to read it: follow a policy's line to see how the metric responds to the parameter;
-//! where bands do not overlap the policies differ clearly. A WIP-limit sweep of cycle time
-//! typically falls and then rises again (the U-shape): too little WIP starves people, too much
+//! where bands do not overlap the policies differ clearly. A WIP-limit sweep of start-to-done or
+//! cycle time typically falls and then rises again (the U-shape): too little WIP starves people, too much
 //! makes cards queue.
 
 use plotters::coord::Shift;
@@ -18,14 +18,18 @@ use super::layout::{frame, no_data, policy_frame};
 use super::style::{Style, policy_colours};
 
 /// Headline metrics drawn against the parameter, with their words; absent ones are skipped.
-pub const METRICS: [(&str, &str); 8] = [
+pub const METRICS: [(&str, &str); 9] = [
     ("throughput_per_week", "Throughput"),
     ("lead_time_mean_h", "Mean lead time"),
-    ("cycle_time_p85_h", "85th-percentile cycle time"),
+    ("start_to_done_p85_h", "85th-percentile start-to-done time"),
+    (
+        "cycle_time_p85_h",
+        "85th-percentile cycle time (from each policy's commitment)",
+    ),
     ("wip_mean", "Work in progress"),
     ("utilisation", "Utilisation"),
     ("overtime_h_per_person_week", "Overtime"),
-    ("starved_h_per_person_week", "Idle, starved"),
+    ("idle_h_per_person_week", "Idle, every cause"),
     ("blocked_h_per_person_week", "Idle, blocked"),
 ];
 

@@ -27,7 +27,11 @@ impl Sim<'_> {
         c.block_since = self.now;
         if !c.ever_blocked {
             c.ever_blocked = true;
-            self.tally.started_blocked += 1;
+            // Counted now if its start was (a card blocked before its start is counted when
+            // it starts; see `activate`).
+            if c.start_counted {
+                self.tally.started_blocked += 1;
+            }
         }
     }
 
@@ -44,7 +48,11 @@ impl Sim<'_> {
         }
         match c.state {
             CardState::Clarify => {
-                // The input arrived: back to the backlog, ready this time.
+                // The input arrived: back to the backlog, ready this time. The card waited
+                // on its input all along: blocked time, as for a card blocked while held.
+                if self.warmed_up {
+                    self.tally.blocked_card_h += self.now - c.block_since.max(self.model.warmup_h);
+                }
                 c.state = CardState::Backlog;
                 let expedite = c.class == ClassOfService::Expedite;
                 self.n_clarify -= 1;

@@ -113,6 +113,9 @@ impl Sim<'_> {
             block_since: 0.0,
             ever_blocked: false,
             started: false,
+            first_work: f64::NAN,
+            start_counted: false,
+            pair_loss: 0.0,
             input_pending: pending,
             input_delay: delay,
             input_asked: f64::NAN,
@@ -368,9 +371,11 @@ impl Sim<'_> {
         if self.warmed_up {
             let lead = self.now - c.arrived;
             let cycle = self.now - c.committed;
+            let start_to_done = self.now - c.first_work;
             self.tally.finished += 1;
             self.tally.sum_lead += lead;
             self.tally.sum_cycle += cycle;
+            self.tally.sum_start_to_done += start_to_done;
             self.tally.sum_touch += c.touch;
             if c.plan_end.is_finite() && self.now <= c.plan_end {
                 self.tally.commit_hits += 1;
@@ -383,6 +388,7 @@ impl Sim<'_> {
             }
             self.ws.lead_times.record(lead);
             self.ws.cycle_times.record(cycle);
+            self.ws.start_times.record(start_to_done);
         }
         self.ws.free_slots.push(slot);
     }

@@ -32,6 +32,11 @@ impl Sim<'_> {
         c.state = CardState::Clarify;
         self.n_clarify += 1;
         c.input_pending = false;
+        // Waiting for clarification is waiting on an input: it counts in blocked card-hours
+        // and in the blocker rate as a block while held does (without `blocked`, since
+        // nobody holds the card).
+        c.block_since = self.now;
+        c.ever_blocked = true;
         self.request_input(slot);
         true
     }

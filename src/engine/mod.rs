@@ -157,6 +157,7 @@ pub struct Workspace {
     answer_queue: VecDeque<u32>,
     lead_times: Histogram,
     cycle_times: Histogram,
+    start_times: Histogram,
     /// What the liveness audit remembers between events (audit only).
     live: audit::Liveness,
     /// When set, every event is followed by a full check of the engine's invariants.

@@ -42,6 +42,7 @@ impl Sim<'_> {
             c.workers.copy_within(k + 1..n, k);
             c.n_workers -= 1;
             self.stop_working(person);
+            self.update_pair_loss(slot);
         }
         let ps = &mut self.ws.people[person];
         ps.present = false;

@@ -82,6 +82,15 @@ pub(super) struct Card {
     pub(super) ever_blocked: bool,
     /// Whether anybody has started working on it.
     pub(super) started: bool,
+    /// When somebody first worked on it (NaN until then): the start of its start-to-done
+    /// time, the same event under every policy.
+    pub(super) first_work: f64,
+    /// It started after warm-up (so it counts in the blocker rate's denominator, and its
+    /// first block, before or after the start, in the numerator).
+    pub(super) start_counted: bool,
+    /// Person-hours per hour its helpers lose to pairing (`n x (1 - pairing_efficiency)`
+    /// while more than one present person works it; 0 otherwise).
+    pub(super) pair_loss: f64,
     /// Its input is missing and not yet found out.
     pub(super) input_pending: bool,
     /// How long its missing input takes to come (hours; an answerer's work when people
@@ -217,6 +226,8 @@ pub(super) struct Sim<'a> {
     pub(super) n_present: u32,
     /// People working.
     pub(super) n_working: u32,
+    /// Person-hours per hour lost to pairing (the sum of the cards' `pair_loss`).
+    pub(super) pair_loss_rate: f64,
     /// Present idle people, per cause.
     pub(super) n_idle: [u32; IdleCause::COUNT],
     /// People present and not working.
@@ -371,6 +382,7 @@ impl<'a> Sim<'a> {
         ws.overtime_ring.resize(np * window, 0.0);
         ws.lead_times.clear();
         ws.cycle_times.clear();
+        ws.start_times.clear();
         let areas = Areas {
             stage: vec![0.0; s],
             ..Default::default()
@@ -408,6 +420,7 @@ impl<'a> Sim<'a> {
             stage_wip: vec![0; s],
             n_present: 0,
             n_working: 0,
+            pair_loss_rate: 0.0,
             n_idle: [0; IdleCause::COUNT],
             n_free: 0,
             n_priority_cards: 0,

@@ -4,23 +4,35 @@
 use super::state::{CardState, ClassOfService, Sim};
 use crate::metrics::{M, N_FIXED, N_WEEKLY_FIXED, RepResult, W};
 use crate::model::HOURS_PER_WEEK;
+use crate::policy::{Handoff, Release};
 
-/// Why a present person is not working.
+/// Why a present person is not working. Every present person who is not working has exactly
+/// one cause at any time, so the causes add up to the idle total; each names what would fix
+/// it. See `docs/IDLE.md` for their mapping to Factory Physics' starved and blocked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdleCause {
-    /// Nothing upstream for the person's skills.
+    /// No card anywhere the person could work now: nothing waits at any stage they have the
+    /// skills for, nor in the backlog or ready column when they can start cards.
     Starved = 0,
-    /// Work exists for the person's skills but its stage has no room (stage or system limit).
+    /// Work exists for the person's skills but its stage has no room (a stage or system WIP
+    /// limit is reached).
     Blocked = 1,
     /// Work is waiting, but none the person can do.
     SkillMismatch = 2,
-    /// Every card the person holds waits on missing input or a blocker.
+    /// The person's own cards (held, or planned for them) wait on missing input, a blocker or
+    /// a down environment.
     Waiting = 3,
+    /// Work exists for the person's skills, but the policy holds it until the next plan,
+    /// replenishment or poll.
+    WaitingForRelease = 4,
+    /// Cards the person could do sit in colleagues' personal queues (planned for someone
+    /// else).
+    AssignedElsewhere = 5,
 }
 
 impl IdleCause {
     /// How many causes there are (the length of per-cause arrays).
-    pub const COUNT: usize = 4;
+    pub const COUNT: usize = 6;
 
     /// This cause's position in per-cause arrays.
     #[inline]
@@ -38,8 +50,10 @@ pub(super) struct Areas {
     pub(super) backlog: f64,
     /// People present.
     pub(super) present: f64,
-    /// People working.
+    /// People working (pairing losses included).
     pub(super) working: f64,
+    /// Person-hours lost to pairing (a share of `working`).
+    pub(super) pair_loss: f64,
     /// Present people idle, per cause (indexed by `IdleCause::index`).
     pub(super) idle: [f64; IdleCause::COUNT],
     /// Cards counted against each stage's WIP.
@@ -55,6 +69,7 @@ impl Areas {
             backlog,
             present,
             working,
+            pair_loss,
             idle,
             stage,
         } = other;
@@ -62,6 +77,7 @@ impl Areas {
         self.backlog = *backlog;
         self.present = *present;
         self.working = *working;
+        self.pair_loss = *pair_loss;
         self.idle = *idle;
         self.stage.clone_from(stage);
     }
@@ -73,6 +89,7 @@ pub(super) struct Tally {
     pub(super) finished: u64,
     pub(super) sum_lead: f64,
     pub(super) sum_cycle: f64,
+    pub(super) sum_start_to_done: f64,
     pub(super) sum_touch: f64,
     pub(super) declined: u64,
     pub(super) overtime_h: f64,
@@ -107,6 +124,7 @@ impl Sim<'_> {
             a.backlog += (self.n_backlog + self.n_clarify) as f64 * dt;
             a.present += self.n_present as f64 * dt;
             a.working += self.n_working as f64 * dt;
+            a.pair_loss += self.pair_loss_rate * dt;
             for (area, &n) in a.idle.iter_mut().zip(&self.n_idle) {
                 *area += n as f64 * dt;
             }
@@ -137,6 +155,7 @@ impl Sim<'_> {
             .count() as u64;
         self.ws.lead_times.clear();
         self.ws.cycle_times.clear();
+        self.ws.start_times.clear();
     }
 
     pub(super) fn set_idle(&mut self, person: usize, cause: Option<IdleCause>) {
@@ -155,23 +174,37 @@ impl Sim<'_> {
 
     /// Splits the idleness of free present people by cause; people in overtime with nothing
     /// to do go home.
+    ///
+    /// Per stage (as bit sets): work waiting that may be taken now (`open`), work waiting
+    /// with no room (`no_room`), work the policy holds until its next plan, replenishment or
+    /// poll (`held`), and cards planned into people's queues (`queued`). A free person then
+    /// has the first cause that applies: `Waiting` (their own cards wait), `Blocked` (work
+    /// for their skills, no room), `AssignedElsewhere` (work for their skills in colleagues'
+    /// queues), `WaitingForRelease` (work for their skills held by the policy, or open work
+    /// they may not take now), `SkillMismatch` (work waits, none for their skills),
+    /// `Starved` (no work anywhere).
     pub(super) fn classify_idle(&mut self) {
-        // Stages (as bit sets) with work waiting, and with work waiting but no room.
-        let mut has: u64 = 0;
+        let mut open: u64 = 0;
         let mut no_room: u64 = 0;
+        let mut held: u64 = 0;
+        let mut queued: u64 = 0;
         for s in 0..self.n_stages {
-            let (mut h, room) = self.input(s);
-            // Planned work waiting in people's queues counts as work waiting at its stage.
-            if !h && self.ws.queued_at_stage[s] > 0 {
-                h = true;
-            }
+            let (h, room) = self.input(s);
             if h {
-                has |= 1 << s;
-                if !room {
+                if room {
+                    open |= 1 << s;
+                } else {
                     no_room |= 1 << s;
                 }
             }
+            if self.ws.queued_at_stage[s] > 0 {
+                queued |= 1 << s;
+            }
+            if self.held_back(s) {
+                held |= 1 << s;
+            }
         }
+        let any = open | no_room | held | queued;
         for person in 0..self.model.people.len() {
             let ps = &self.ws.people[person];
             if !ps.is_free() {
@@ -183,16 +216,64 @@ impl Sim<'_> {
                 continue;
             }
             let skills = self.ws.skilled_stages[person];
-            let cause = if ps.n_held > 0 {
+            // Stages where colleagues (not this person) have cards planned.
+            let mut elsewhere = queued & skills;
+            if elsewhere != 0 && !self.ws.queued_for[person].is_empty() {
+                elsewhere = 0;
+                let mut bits = queued & skills;
+                while bits != 0 {
+                    let s = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let own = self.ws.queued_for[person]
+                        .iter()
+                        .filter(|&&c| self.ws.cards[c as usize].stage as usize == s)
+                        .count() as u32;
+                    if self.ws.queued_at_stage[s] > own {
+                        elsewhere |= 1 << s;
+                    }
+                }
+            }
+            let ps = &self.ws.people[person];
+            let cause = if ps.n_held > 0 || !self.ws.queued_for[person].is_empty() {
                 IdleCause::Waiting
             } else if skills & no_room != 0 {
                 IdleCause::Blocked
-            } else if has != 0 && skills & has == 0 {
+            } else if elsewhere != 0 {
+                IdleCause::AssignedElsewhere
+            } else if skills & (held | open) != 0 {
+                IdleCause::WaitingForRelease
+            } else if any != 0 {
                 IdleCause::SkillMismatch
             } else {
                 IdleCause::Starved
             };
             self.set_idle(person, Some(cause));
+        }
+    }
+
+    /// Whether work for stage `s` exists that the policy holds until its next plan,
+    /// replenishment or poll (while the stage and system have room for it).
+    fn held_back(&self, s: usize) -> bool {
+        if !self.down_since[s].is_nan() {
+            return false;
+        }
+        if s > 0 {
+            return match self.policy.handoffs[s] {
+                Handoff::Pull { poll_every_h } if poll_every_h > 0.0 => {
+                    !self.ws.done_waiting[s - 1].is_empty() && self.stage_room(s)
+                }
+                _ => false,
+            };
+        }
+        match self.policy.release {
+            Release::OnPull => false,
+            Release::Cadence { .. } => {
+                self.ws.ready.is_empty()
+                    && self.backlog_available()
+                    && self.system_room()
+                    && self.stage_room(0)
+            }
+            _ => self.backlog_available(),
         }
     }
 
@@ -235,10 +316,12 @@ impl Sim<'_> {
         row[W::BlockedH as usize] = idle_h(IdleCause::Blocked) / np;
         row[W::SkillMismatchH as usize] = idle_h(IdleCause::SkillMismatch) / np;
         row[W::WaitingH as usize] = idle_h(IdleCause::Waiting) / np;
+        row[W::WaitingForReleaseH as usize] = idle_h(IdleCause::WaitingForRelease) / np;
+        row[W::AssignedElsewhereH as usize] = idle_h(IdleCause::AssignedElsewhere) / np;
         row[W::OvertimeH as usize] = ot_total / np;
         let present = a.present - b.present;
         row[W::Utilisation as usize] = if present > 0.0 {
-            (a.working - b.working) / present
+            ((a.working - b.working) - (a.pair_loss - b.pair_loss)) / present
         } else {
             0.0
         };
@@ -287,7 +370,11 @@ impl Sim<'_> {
             if !c.committed.is_nan() {
                 self.ws.cycle_times.censor(now - c.committed);
             }
-            if c.blocked && c.state != CardState::Clarify {
+            if !c.first_work.is_nan() {
+                self.ws.start_times.censor(now - c.first_work);
+            }
+            // Cards still blocked, or still waiting for clarification, add their wait so far.
+            if c.blocked || c.state == CardState::Clarify {
                 self.tally.blocked_card_h += now - c.block_since.max(from_warm);
             }
             // An unfinished dated card overdue at the horizon is a missed date, whenever it
@@ -316,16 +403,39 @@ impl Sim<'_> {
         v[M::CycleTimeP50 as usize] = self.ws.cycle_times.quantile(0.50);
         v[M::CycleTimeP85 as usize] = self.ws.cycle_times.quantile(0.85);
         v[M::CycleTimeP95 as usize] = self.ws.cycle_times.quantile(0.95);
+        v[M::StartToDoneMean as usize] = mean(t.sum_start_to_done);
+        v[M::StartToDoneP50 as usize] = self.ws.start_times.quantile(0.50);
+        v[M::StartToDoneP85 as usize] = self.ws.start_times.quantile(0.85);
+        v[M::StartToDoneP95 as usize] = self.ws.start_times.quantile(0.95);
         v[M::WipMean as usize] = Some((a.wip - b.wip) / measured);
         v[M::BacklogMean as usize] = Some((a.backlog - b.backlog) / measured);
         let present = a.present - b.present;
-        v[M::Utilisation as usize] = (present > 0.0).then(|| (a.working - b.working) / present);
+        let pair_loss = a.pair_loss - b.pair_loss;
+        v[M::Utilisation as usize] =
+            (present > 0.0).then(|| ((a.working - b.working) - pair_loss) / present);
+        v[M::PairingLossH as usize] = Some(pair_loss / np / weeks);
         v[M::FlowEfficiency as usize] = (t.sum_lead > 0.0).then(|| t.sum_touch / t.sum_lead);
         let idle_h = |cause: IdleCause| a.idle[cause.index()] - b.idle[cause.index()];
         v[M::StarvedH as usize] = Some(idle_h(IdleCause::Starved) / np / weeks);
         v[M::BlockedH as usize] = Some(idle_h(IdleCause::Blocked) / np / weeks);
         v[M::SkillMismatchH as usize] = Some(idle_h(IdleCause::SkillMismatch) / np / weeks);
         v[M::WaitingH as usize] = Some(idle_h(IdleCause::Waiting) / np / weeks);
+        v[M::WaitingForReleaseH as usize] = Some(idle_h(IdleCause::WaitingForRelease) / np / weeks);
+        v[M::AssignedElsewhereH as usize] = Some(idle_h(IdleCause::AssignedElsewhere) / np / weeks);
+        // The total is the sum of the causes, in catalogue order, so that they add up to it.
+        v[M::IdleH as usize] = Some(
+            [
+                M::StarvedH,
+                M::BlockedH,
+                M::SkillMismatchH,
+                M::WaitingH,
+                M::WaitingForReleaseH,
+                M::AssignedElsewhereH,
+            ]
+            .iter()
+            .map(|&m| v[m as usize].unwrap_or(0.0))
+            .sum(),
+        );
         v[M::OvertimeH as usize] = Some(t.overtime_h / np / weeks);
         v[M::OvertimeShare as usize] = ratio(t.person_weeks_ot, t.person_weeks);
         v[M::CommitmentHitRate as usize] = ratio(t.commit_hits, t.committed);

@@ -87,7 +87,17 @@ impl Sim<'_> {
         let c = &mut self.ws.cards[slot as usize];
         if !c.started {
             c.started = true;
-            self.tally.started += 1;
+            c.first_work = self.now;
+            // The blocker rate counts cards started after warm-up, and each of them once if
+            // it ever waited on an input or a blocker, before its start (clarification) or
+            // after.
+            if self.warmed_up {
+                c.start_counted = true;
+                self.tally.started += 1;
+                if c.ever_blocked {
+                    self.tally.started_blocked += 1;
+                }
+            }
         }
         c.workers[c.n_workers as usize] = person as u32;
         c.n_workers += 1;
@@ -115,6 +125,29 @@ impl Sim<'_> {
         c.n_workers = 0;
         c.rate = 0.0;
         c.version = c.version.wrapping_add(1);
+        self.update_pair_loss(slot);
+    }
+
+    /// Brings the card's pairing loss (and the total) up to date with its present workers:
+    /// `n x (1 - pairing_efficiency)` person-hours per hour while `n > 1` present people work
+    /// it, nothing otherwise. Those hours are neither work nor idleness: utilisation leaves
+    /// them out and `pairing_loss_h_per_person_week` reports them.
+    pub(super) fn update_pair_loss(&mut self, slot: u32) {
+        let c = &self.ws.cards[slot as usize];
+        let n = c.workers[..c.n_workers as usize]
+            .iter()
+            .filter(|&&w| self.ws.people[w as usize].present)
+            .count();
+        let loss = if n > 1 && c.rate > 0.0 {
+            n as f64 * (1.0 - self.policy.swarming.map_or(1.0, |sw| sw.pairing_efficiency))
+        } else {
+            0.0
+        };
+        let old = std::mem::replace(&mut self.ws.cards[slot as usize].pair_loss, loss);
+        self.pair_loss_rate += loss - old;
+        if self.pair_loss_rate.abs() < 1e-9 {
+            self.pair_loss_rate = 0.0;
+        }
     }
 
     /// Brings the card's remaining work up to now at its current rate.
@@ -150,6 +183,8 @@ impl Sim<'_> {
         let c = &mut self.ws.cards[slot as usize];
         c.rate = speed;
         c.version = c.version.wrapping_add(1);
+        self.update_pair_loss(slot);
+        let c = &mut self.ws.cards[slot as usize];
         if speed > 0.0 {
             let t = self.now + c.remaining / speed;
             let version = c.version;

@@ -247,19 +247,55 @@ pub fn render(sc: &Scenario, finished: &Finished, dir: &Path) -> String {
             s.push_str(&format!("  {l}\n"));
         }
     }
-    for c in crate::output::json::littles_law(agg) {
+    for (k, c) in crate::output::json::littles_law(agg)
+        .into_iter()
+        .enumerate()
+    {
         if c.status == "warning" {
-            s.push_str(&format!(
-                "\nWarning: Little's law is off by {:.1}% for {} (cards in system {:.2} against throughput x lead time {:.2}): the horizon is probably too short, or much work is unfinished at its end; lengthen run.horizon_weeks before trusting time averages.\n",
-                c.relative_difference.unwrap_or(0.0) * 100.0,
-                c.policy,
-                c.cards_in_system.unwrap_or(0.0),
-                c.throughput_x_lead_time.unwrap_or(0.0)
-            ));
+            s.push_str(&little_warning(agg, k, &c));
         }
     }
     s.push_str(&format!("\nWrote {}\n", dir.display()));
     s
+}
+
+/// The Little's-law warning says that demand exceeds capacity when the cards unfinished at the
+/// horizon are more than this share of those finished (work arrived at least 1.25 times as
+/// fast as it was finished) ...
+pub const OVERLOAD_SHARE: f64 = 0.25;
+/// ... and more than this many times what throughput x lead time predicts (the backlog grew
+/// instead of holding steady).
+pub const OVERLOAD_RATIO: f64 = 2.0;
+
+/// The terminal's Little's-law warning for policy `k`. When the work unfinished at the horizon
+/// is both a large share of the work finished and far more than throughput x lead time
+/// predicts (see [`OVERLOAD_SHARE`], [`OVERLOAD_RATIO`]), work piles up faster than it is
+/// finished: demand exceeds capacity, and a longer horizon only makes it worse. Otherwise the
+/// horizon is probably too short.
+pub fn little_warning(agg: &Aggregates, k: usize, c: &crate::output::json::LittleCheck) -> String {
+    let mean = |name: &str| agg.metric_index(name).and_then(|m| agg.summary(k, m).mean);
+    let off = format!(
+        "\nWarning: Little's law is off by {:.1}% for {} (cards in system {:.2} against throughput x lead time {:.2})",
+        c.relative_difference.unwrap_or(0.0) * 100.0,
+        c.policy,
+        c.cards_in_system.unwrap_or(0.0),
+        c.throughput_x_lead_time.unwrap_or(0.0)
+    );
+    let unfinished = mean("unfinished_cards").unwrap_or(0.0);
+    let finished = mean("cards_finished").unwrap_or(0.0);
+    let predicted = c.throughput_x_lead_time.unwrap_or(0.0).max(1.0);
+    if unfinished > OVERLOAD_SHARE * finished && unfinished > OVERLOAD_RATIO * predicted {
+        let tp = mean("throughput_per_week").unwrap_or(0.0);
+        let demand = tp * (1.0 + unfinished / finished.max(1.0));
+        format!(
+            "{off}: demand exceeds capacity. About {demand:.1} cards arrive a week and {} finishes {tp:.1}; on average {unfinished:.0} cards are unfinished at the horizon against {finished:.0} finished, so queues and lead times grow with the horizon and a longer one will not help. Lower the arrivals or add capacity (`flowsim levers` shows where).\n",
+            c.policy,
+        )
+    } else {
+        format!(
+            "{off}: the horizon is probably too short, or much work is unfinished at its end; lengthen run.horizon_weeks before trusting time averages.\n"
+        )
+    }
 }
 
 /// A progress bar on stderr counting replications, with rate and ETA; hidden when `quiet` or

@@ -84,8 +84,8 @@ const HEADLINES: [Headline; 7] = [
     },
     Headline {
         metric: "lead_time_mean_h",
-        more: "took {x} longer from arrival to done (mean lead time) than",
-        less: "delivered {x} faster from arrival to done (mean lead time) than",
+        more: "had a mean lead time (arrival to done) {x} longer than",
+        less: "had a mean lead time (arrival to done) {x} shorter than",
         what: "mean lead time",
         relative: true,
     },
@@ -183,17 +183,29 @@ pub fn headlines(agg: &Aggregates) -> Vec<String> {
                 }
             } else if h.relative && lo.abs() < NEGLIGIBLE && hi.abs() < NEGLIGIBLE {
                 out.push(format!(
-                    "{p} and {base}: practically the same {} (a real but small difference of {}; {ci}).",
+                    "{p} and {base}: practically the same {} ({p} {} {}; {ci}).",
                     h.what,
-                    pct(est)
+                    pct(est.abs()),
+                    if est > 0.0 { "higher" } else { "lower" }
                 ));
             } else {
                 let phrase = if est > 0.0 { h.more } else { h.less };
                 let phrase = phrase.replace("{x}", &fmt(est.abs()));
                 // Keep the interval in the sentence's direction: "14% more (CI 11%..17%)".
                 let (a, b) = if est > 0.0 { (lo, hi) } else { (-hi, -lo) };
+                // A time 45% shorter is 1.8 times as fast: say both, so "45% faster" is not
+                // read as a speed.
+                let times = if h.metric == "lead_time_mean_h" && est > -1.0 {
+                    if est < 0.0 {
+                        format!("{:.1} times as fast; ", 1.0 / (1.0 + est))
+                    } else {
+                        format!("{:.1} times as long; ", 1.0 + est)
+                    }
+                } else {
+                    String::new()
+                };
                 out.push(format!(
-                    "{p} {phrase} {base} (95% CI {}..{}).",
+                    "{p} {phrase} {base} ({times}95% CI {}..{}).",
                     fmt(a),
                     fmt(b)
                 ));

@@ -379,6 +379,17 @@ impl Model {
         }
     }
 
+    /// Working days in one calendar hour: a duration of `h` calendar hours spans
+    /// `h * working_days_per_hour()` working days (days in 24/7 mode).
+    pub fn working_days_per_hour(&self) -> f64 {
+        self.days_per_week() as f64 / HOURS_PER_WEEK
+    }
+
+    /// Whether people work round the clock (24/7 mode).
+    pub fn round_the_clock(&self) -> bool {
+        self.calendar == Calendar::AlwaysOn
+    }
+
     /// Number of whole weeks in the horizon (the weekly series' length).
     pub fn weeks(&self) -> usize {
         (self.horizon_h / HOURS_PER_WEEK).ceil() as usize

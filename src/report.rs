@@ -215,11 +215,106 @@ pub fn headlines(agg: &Aggregates) -> Vec<String> {
     out
 }
 
-/// The side-by-side table and the headline sentences of one finished experiment.
-pub fn render(sc: &Scenario, finished: &Finished, dir: &Path) -> String {
+/// The metrics of the short terminal table, in this order, where they apply (defined and not
+/// zero under some policy); `--all-metrics` prints the whole catalogue.
+pub const SHORT_TABLE: [&str; 15] = [
+    "throughput_per_week",
+    "cards_finished",
+    "lead_time_mean_h",
+    "lead_time_p50_h",
+    "lead_time_p85_h",
+    "lead_time_p95_h",
+    "cycle_time_p85_h",
+    "wip_mean",
+    "utilisation",
+    "overtime_h_per_person_week",
+    "commitment_hit_rate",
+    "due_date_hit_rate",
+    "deployments_per_week",
+    "change_failure_rate",
+    "unfinished_cards",
+];
+
+/// A duration in calendar hours as a manager reads it: working days of the scenario's
+/// calendar (calendar weeks times working days a week), or days in 24/7 mode. The name loses
+/// its `_h`.
+fn in_days(sc: &Scenario, info: &MetricInfo) -> Option<(MetricInfo, f64)> {
+    if info.unit != "h" {
+        return None;
+    }
+    let unit = if sc.model.round_the_clock() {
+        "days"
+    } else {
+        "working days"
+    };
+    let per_hour = sc.model.working_days_per_hour();
+    let name = info
+        .name
+        .strip_suffix("_h")
+        .unwrap_or(&info.name)
+        .to_string();
+    Some((
+        MetricInfo {
+            name,
+            unit,
+            description: info.description.clone(),
+        },
+        per_hour,
+    ))
+}
+
+fn scaled(s: Summary, k: f64) -> Summary {
+    let f = |v: Option<f64>| v.map(|x| x * k);
+    Summary {
+        n: s.n,
+        mean: f(s.mean),
+        ci95: s.ci95.map(|(a, b)| (a * k, b * k)),
+        p05: f(s.p05),
+        p50: f(s.p50),
+        p95: f(s.p95),
+    }
+}
+
+/// The side-by-side table and the headline sentences of one finished experiment: the headline
+/// metrics that apply, durations in working days (every metric in the files' units with
+/// `all_metrics`).
+pub fn render(sc: &Scenario, finished: &Finished, dir: &Path, all_metrics: bool) -> String {
     let agg = &finished.aggregates;
+    let applies = |m: usize| {
+        (0..agg.policies.len()).any(|k| agg.summary(k, m).mean.is_some_and(|v| v != 0.0))
+    };
+    let shown: Vec<usize> = if all_metrics {
+        (0..agg.metrics.len()).collect()
+    } else {
+        SHORT_TABLE
+            .iter()
+            .filter_map(|n| agg.metric_index(n))
+            .filter(|&m| applies(m))
+            .collect()
+    };
+    let mut cat: Vec<MetricInfo> = Vec::new();
+    let mut factor: Vec<f64> = Vec::new();
+    for &m in &shown {
+        let info = &agg.metrics[m];
+        match in_days(sc, info).filter(|_| !all_metrics) {
+            Some((i, k)) => {
+                cat.push(i);
+                factor.push(k);
+            }
+            None => {
+                cat.push(info.clone());
+                factor.push(1.0);
+            }
+        }
+    }
     let summaries: Vec<Vec<Summary>> = (0..agg.policies.len())
-        .map(|k| (0..agg.metrics.len()).map(|m| agg.summary(k, m)).collect())
+        .map(|k| {
+            shown
+                .iter()
+                .zip(&factor)
+                .map(|(&m, &f)| scaled(agg.summary(k, m), f))
+                .collect()
+        })
         .collect();
     let names: Vec<&str> = agg.policies.iter().map(String::as_str).collect();
     let mut s = format!(
@@ -227,12 +322,31 @@ pub fn render(sc: &Scenario, finished: &Finished, dir: &Path) -> String {
         sc.model.name, agg.reps, sc.settings.seed, finished.threads, finished.wall_s
     );
     s.push_str("mean ±half-width of the 95% interval; - = undefined in every replication\n\n");
-    s.push_str(&crate::report::table(&agg.metrics, &names, &summaries));
-    let undefined: Vec<String> = agg
-        .metrics
+    s.push_str(&crate::report::table(&cat, &names, &summaries));
+    if !all_metrics {
+        let days = cat
+            .iter()
+            .find(|i| i.unit.ends_with("days"))
+            .map(|i| i.unit);
+        let hidden = agg.metrics.len() - shown.len();
+        s.push_str(&format!(
+            "{}{hidden} more metric{} in summary.csv{}; --all-metrics prints them all here.\n",
+            days.map_or(String::new(), |u| format!(
+                "Durations in {u} ({}); summary.csv keeps hours. ",
+                if sc.model.round_the_clock() {
+                    "24 h each".to_string()
+                } else {
+                    format!("{} a calendar week", sc.model.days_per_week())
+                }
+            )),
+            if hidden == 1 { "" } else { "s" },
+            if hidden > 0 { "" } else { " (none hidden)" },
+        ));
+    }
+    let undefined: Vec<String> = shown
         .iter()
-        .enumerate()
-        .flat_map(|(m, info)| {
+        .flat_map(|&m| {
+            let info = &agg.metrics[m];
             agg.policies.iter().enumerate().filter_map(move |(k, p)| {
                 let u = agg.per_metric[k][m].undefined;
                 (u > 0).then(|| {

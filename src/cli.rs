@@ -196,6 +196,9 @@ pub struct MergeArgs {
     /// Output folder for the merged result.
     #[arg(long, required = true)]
     pub out: PathBuf,
+    /// Print every metric in the terminal table (see `run --all-metrics`).
+    #[arg(long)]
+    pub all_metrics: bool,
     /// Chart options.
     #[command(flatten)]
     pub charts: ChartArgs,
@@ -210,6 +213,10 @@ pub struct RunArgs {
     /// Shared options.
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Print every metric in the terminal table, in the files' units (hours), not only the
+    /// headline metrics that apply to this scenario (summary.csv always has them all).
+    #[arg(long)]
+    pub all_metrics: bool,
     /// Chart options.
     #[command(flatten)]
     pub charts: ChartArgs,

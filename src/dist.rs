@@ -1,8 +1,10 @@
 //! Probability distributions for efforts and durations, in hours.
 
 use crate::rng::Stream;
+use rand::RngExt;
 use rand::distr::Distribution;
 use rand_distr::{Exp, Gamma, LogNormal, Triangular, Uniform};
+use std::sync::Arc;
 
 /// A distribution of a non-negative duration in hours.
 #[derive(Debug, Clone)]
@@ -49,6 +51,16 @@ pub enum Dist {
         mean: f64,
         /// Shape parameter k.
         shape: f64,
+    },
+    /// The team's own numbers: each draw is one of `values`, each equally likely (a bootstrap
+    /// of the observed sample).
+    Empirical {
+        /// The observed values (hours), at least one.
+        values: Arc<[f64]>,
+        /// Their mean (hours).
+        mean: f64,
+        /// Their variance (hours squared, population form).
+        var: f64,
     },
 }
 
@@ -114,6 +126,25 @@ impl Dist {
         Ok(Dist::Gamma { d, mean, shape })
     }
 
+    /// The empirical distribution of observed values (at least one, each finite, at least 0
+    /// and at most `MAX_HOURS`).
+    pub fn empirical(values: &[f64]) -> Result<Self, DistError> {
+        if values.is_empty() {
+            return Err("an empirical distribution needs at least one value".into());
+        }
+        for (i, &v) in values.iter().enumerate() {
+            check_nonneg(&format!("value {}", i + 1), v)?;
+        }
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+        Ok(Dist::Empirical {
+            values: values.into(),
+            mean,
+            var,
+        })
+    }
+
     /// Draws one value (hours, never negative, always finite: a draw that overflows is held
     /// at `MAX_HOURS`).
     #[inline]
@@ -125,6 +156,7 @@ impl Dist {
             Dist::Exponential { d, .. } => d.sample(rng),
             Dist::LogNormal { d, .. } => d.sample(rng),
             Dist::Gamma { d, .. } => d.sample(rng),
+            Dist::Empirical { values, .. } => values[rng.random_range(0..values.len())],
         };
         if (0.0..=MAX_HOURS).contains(&x) {
             x
@@ -143,7 +175,8 @@ impl Dist {
             Dist::Triangular { mean, .. }
             | Dist::Exponential { mean, .. }
             | Dist::LogNormal { mean, .. }
-            | Dist::Gamma { mean, .. } => *mean,
+            | Dist::Gamma { mean, .. }
+            | Dist::Empirical { mean, .. } => *mean,
         }
     }
 
@@ -160,6 +193,7 @@ impl Dist {
             Dist::Exponential { mean, .. } => mean * mean,
             Dist::LogNormal { sd, .. } => sd * sd,
             Dist::Gamma { mean, shape, .. } => mean * mean / shape,
+            Dist::Empirical { var, .. } => *var,
         };
         var / (m * m)
     }
@@ -218,6 +252,22 @@ mod tests {
             let m = sample_mean(&d, 200_000);
             assert!((m / d.mean() - 1.0).abs() < 0.02, "{d:?}: {m}");
         }
+    }
+
+    #[test]
+    fn empirical_draws_only_observed_values_with_their_mean() {
+        let obs = [2.0, 3.0, 5.0, 8.0, 13.0, 4.0, 6.0];
+        let d = Dist::empirical(&obs).unwrap();
+        let n = 100_000;
+        let mut r = Streams::new(11, 0).stream(StreamKind::Card, 0);
+        let draws: Vec<f64> = (0..n).map(|_| d.sample(&mut r)).collect();
+        assert!(draws.iter().all(|x| obs.contains(x)));
+        // Mean within 4 standard errors of the sample's own mean.
+        let m = draws.iter().sum::<f64>() / n as f64;
+        let se = (d.scv() * d.mean() * d.mean() / n as f64).sqrt();
+        assert!((m - d.mean()).abs() < 4.0 * se, "{m} vs {}", d.mean());
+        assert!(Dist::empirical(&[]).is_err());
+        assert!(Dist::empirical(&[1.0, -2.0]).is_err());
     }
 
     #[test]

@@ -3,6 +3,9 @@
 //! message naming the limit. Limits protect memory and time from typos (`rate_per_week = 8e9`);
 //! the softer whole-run limits (`--max-events`, `--max-memory-mb`) live in `guard`.
 
+/// The most cards a replayed history (`process = "replay"`) may hold.
+pub const MAX_REPLAY_CARDS: usize = 1_000_000;
+
 /// Longest horizon a scenario may ask for (weeks; about 1900 years).
 pub const MAX_HORIZON_WEEKS: f64 = 100_000.0;
 /// Most people in one team (the dispatcher keeps who is free as a 128-bit set).

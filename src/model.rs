@@ -3,6 +3,8 @@
 //! These types are what the engine runs. They are built only by `scenario::load` (or by tests),
 //! after every field has been checked, so the engine never sees unvalidated input.
 
+use std::sync::Arc;
+
 use crate::dist::Dist;
 
 /// Hours in a calendar week.
@@ -62,6 +64,95 @@ pub enum ArrivalProcess {
     },
     /// An endless backlog: a card is always there to be taken (closed systems, CONWIP).
     Unlimited,
+    /// The team's own history of arrivals, read at load time.
+    Replay(Replay),
+}
+
+/// A replayed history of arrivals and how it fills the horizon.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// The cards, sorted by arrival (hours since the Monday 00:00 of the first card's week).
+    pub cards: Arc<[ReplayCard]>,
+    /// Whole weeks the history spans.
+    pub weeks: u32,
+    /// Index of the first card of each history week, plus `cards.len()` at the end
+    /// (`weeks + 1` entries).
+    pub week_starts: Arc<[usize]>,
+    /// What happens after the history's last week.
+    pub fill: ReplayFill,
+}
+
+impl Replay {
+    /// A replay of `cards` (sorted by `at_h`, which is at least 0) spanning `weeks` weeks.
+    pub fn new(cards: Vec<ReplayCard>, weeks: u32, fill: ReplayFill) -> Self {
+        let mut week_starts = Vec::with_capacity(weeks as usize + 1);
+        let mut i = 0;
+        for w in 0..=weeks {
+            let start = w as f64 * HOURS_PER_WEEK;
+            while i < cards.len() && cards[i].at_h < start {
+                i += 1;
+            }
+            week_starts.push(if w == weeks { cards.len() } else { i });
+        }
+        Replay {
+            cards: cards.into(),
+            weeks,
+            week_starts: week_starts.into(),
+            fill,
+        }
+    }
+}
+
+impl Replay {
+    /// Expected replayed arrivals in a horizon of `horizon_h` hours (exact for `Once` and
+    /// `Repeat`, the mean for `Resample`).
+    pub fn expected_in(&self, horizon_h: f64) -> f64 {
+        let span = self.weeks as f64 * HOURS_PER_WEEK;
+        let n = self.cards.len() as f64;
+        match self.fill {
+            ReplayFill::Once => self.cards.iter().filter(|c| c.at_h < horizon_h).count() as f64,
+            ReplayFill::Repeat => {
+                let passes = (horizon_h / span).floor();
+                let rest = horizon_h - passes * span;
+                passes * n + self.cards.iter().filter(|c| c.at_h < rest).count() as f64
+            }
+            ReplayFill::Resample => n / self.weeks as f64 * (horizon_h / HOURS_PER_WEEK).ceil(),
+        }
+    }
+}
+
+/// How a replayed history fills a horizon longer than itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayFill {
+    /// The history once; no arrivals after it.
+    Once,
+    /// The history again and again, whole weeks at a time (the same in every replication).
+    Repeat,
+    /// Every simulated week is a week of the history drawn at random (with replacement) from
+    /// the arrivals stream: a weekly bootstrap, different in every replication.
+    Resample,
+}
+
+/// One card of a replayed history.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplayCard {
+    /// Arrival (hours since the Monday 00:00 of the history's first week).
+    pub at_h: f64,
+    /// Its class of service.
+    pub class: ReplayClass,
+    /// Time from arrival to its due date (hours; infinite when it has none).
+    pub due_in_h: f64,
+}
+
+/// The class of service of a replayed card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayClass {
+    /// Standard.
+    Standard,
+    /// Expedite.
+    Expedite,
+    /// Fixed date (with `due_in_h`).
+    FixedDate,
 }
 
 /// The arrival side of a scenario.
@@ -290,6 +381,17 @@ impl Model {
             Calendar::AlwaysOn => 7,
             Calendar::Working { days_per_week, .. } => days_per_week,
         }
+    }
+
+    /// Working days in one calendar hour: a duration of `h` calendar hours spans
+    /// `h * working_days_per_hour()` working days (days in 24/7 mode).
+    pub fn working_days_per_hour(&self) -> f64 {
+        self.days_per_week() as f64 / HOURS_PER_WEEK
+    }
+
+    /// Whether people work round the clock (24/7 mode).
+    pub fn round_the_clock(&self) -> bool {
+        self.calendar == Calendar::AlwaysOn
     }
 
     /// Number of whole weeks in the horizon (the weekly series' length).

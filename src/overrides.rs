@@ -86,29 +86,30 @@ fn describe(v: &Value) -> &'static str {
     }
 }
 
-/// In an array of tables, the element with index `key` or whose `name` is `key`.
-fn find_in_array<'a>(
-    a: &'a mut [Value],
-    key: &str,
-    so_far: &str,
-) -> Result<&'a mut Value, OverrideError> {
+/// In an array of tables, the index of the element with index `key` or whose `name` is `key`.
+fn find_in_array(a: &[Value], key: &str, so_far: &str) -> Result<usize, OverrideError> {
     if let Ok(i) = key.parse::<usize>() {
         let n = a.len();
-        return a.get_mut(i).ok_or_else(|| {
-            OverrideError(format!(
-                "`{so_far}` has {n} entries (0 to {}); there is no entry {i}",
-                n.saturating_sub(1)
-            ))
-        });
+        if i < n {
+            return Ok(i);
+        }
+        return err(format!(
+            "`{so_far}` has {n} entries (0 to {}); there is no entry {i}",
+            n.saturating_sub(1)
+        ));
     }
-    let names: Vec<String> = a
+    let names: Vec<&str> = a
         .iter()
-        .filter_map(|v| v.get("name").and_then(Value::as_str).map(String::from))
+        .filter_map(|v| v.get("name").and_then(Value::as_str))
         .collect();
-    match names.iter().position(|n| n == key) {
-        Some(i) => Ok(&mut a[i]),
+    match a
+        .iter()
+        .position(|v| v.get("name").and_then(Value::as_str) == Some(key))
+    {
+        Some(i) => Ok(i),
         None => err(format!(
-            "`{so_far}` has no entry named `{key}`; the names are: {}",
+            "`{so_far}` has no entry named `{key}`{}; the names are: {}",
+            crate::scenario::did_you_mean(key, &names),
             if names.is_empty() {
                 "(none)".into()
             } else {
@@ -123,16 +124,30 @@ fn find_in_array<'a>(
 /// The path is dotted (`team.tester.count`, `run.horizon_weeks`); an entry of an array of
 /// tables is addressed by its `name` (`stages.test.wip_limit`) or its index (`stages[2]` or
 /// `stages.2`). Missing tables and keys are created, so a field left to its default can be
-/// set. The value is parsed as TOML, falling back to a string. Comments and layout of the
-/// original text are not kept (the text is re-serialised).
+/// set; a key the file format does not have (`run.horizon_weks`), or a new role or policy
+/// whose name is close to an existing one (`team.testr.count`), is refused with a "did you
+/// mean". `path=` with nothing after `=` removes the key (or the array entry), so that the
+/// default applies again or another form can replace it. The value is parsed as TOML, falling
+/// back to a string. Comments and layout of the original text are not kept (the text is
+/// re-serialised).
 ///
 /// # Errors
-/// A malformed assignment, a path through something that is not a table, an unknown entry
-/// name, or scenario text that is not TOML.
+/// A malformed assignment, a path through something that is not a table, an unknown field or
+/// entry name, a key to remove that is not there, or scenario text that is not TOML.
 pub fn apply_set(text: &str, assignment: &str) -> Result<String, OverrideError> {
+    apply_set_at(text, assignment).map(|(t, _)| t)
+}
+
+/// [`apply_set`], also returning the path it changed as the loader's messages write it
+/// (`stages[2].wip_limit`, entries by index).
+///
+/// # Errors
+/// As [`apply_set`].
+pub fn apply_set_at(text: &str, assignment: &str) -> Result<(String, String), OverrideError> {
     let Some((path, value)) = assignment.split_once('=') else {
         return err(format!(
-            "--set `{assignment}` needs the form path=value, e.g. --set team.tester.count=3"
+            "--set `{assignment}` needs the form path=value, e.g. --set team.tester.count=3 \
+             (or path= to remove a key)"
         ));
     };
     let path = path.trim();
@@ -146,22 +161,40 @@ pub fn apply_set(text: &str, assignment: &str) -> Result<String, OverrideError> 
             e.message().trim()
         ))
     })?;
+    let remove = value.trim().is_empty();
     let value = parse_value(value);
     let mut root = Value::Table(std::mem::take(&mut doc));
     let mut cur = &mut root;
     let mut so_far = String::new();
+    // The steps so far as the schema sees them (keys, and entries by name or index).
+    let mut schema_steps: Vec<String> = Vec::new();
     let last = steps.len() - 1;
     for (i, step) in steps.iter().enumerate() {
         let here = so_far.clone();
-        so_far = match step {
-            Step::Key(k) if so_far.is_empty() => k.clone(),
-            Step::Key(k) => format!("{so_far}.{k}"),
-            Step::Index(j) => format!("{so_far}[{j}]"),
-        };
         cur = match (cur, step) {
             (Value::Table(t), Step::Key(k)) => {
+                so_far = if so_far.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{so_far}.{k}")
+                };
+                if !t.contains_key(k) {
+                    if remove && i == last {
+                        let names: Vec<&str> = t.keys().map(String::as_str).collect();
+                        return err(format!(
+                            "--set {path}=: there is no `{so_far}` to remove{}",
+                            crate::scenario::did_you_mean(k, &names)
+                        ));
+                    }
+                    check_new_key(t, &schema_steps, k, &here, path)?;
+                }
+                schema_steps.push(k.clone());
                 if i == last {
-                    t.insert(k.clone(), value);
+                    if remove {
+                        t.remove(k);
+                    } else {
+                        t.insert(k.clone(), value);
+                    }
                     break;
                 }
                 t.entry(k.clone())
@@ -172,12 +205,18 @@ pub fn apply_set(text: &str, assignment: &str) -> Result<String, OverrideError> 
                     Step::Key(k) => k.clone(),
                     Step::Index(j) => j.to_string(),
                 };
-                let el = find_in_array(a, &key, &here)?;
+                let j = find_in_array(a, &key, &here)?;
+                so_far = format!("{so_far}[{j}]");
+                schema_steps.push(key);
                 if i == last {
-                    *el = value;
+                    if remove {
+                        a.remove(j);
+                    } else {
+                        a[j] = value;
+                    }
                     break;
                 }
-                el
+                &mut a[j]
             }
             (other, _) => {
                 let what = if here.is_empty() { "the file" } else { &here };
@@ -195,7 +234,51 @@ pub fn apply_set(text: &str, assignment: &str) -> Result<String, OverrideError> 
     let Value::Table(t) = root else {
         unreachable!("the root stays a table")
     };
-    toml::to_string(&t).map_err(|e| OverrideError(format!("--set {path}: {e}")))
+    toml::to_string(&t)
+        .map(|text| (text, so_far))
+        .map_err(|e| OverrideError(format!("--set {path}: {e}")))
+}
+
+/// Refuses a new key `k` in table `t` (at `schema_steps`, written `here`) when the file format
+/// has no such field, or when it would create a role or policy whose name is close to one the
+/// table has: a typo would otherwise silently add a new entry.
+fn check_new_key(
+    t: &Table,
+    schema_steps: &[String],
+    k: &str,
+    here: &str,
+    path: &str,
+) -> Result<(), OverrideError> {
+    use crate::scenario::{AllowedKeys, allowed_keys, did_you_mean};
+    let steps: Vec<&str> = schema_steps.iter().map(String::as_str).collect();
+    let where_ = if here.is_empty() {
+        "the top level".to_string()
+    } else {
+        format!("`{here}`")
+    };
+    match allowed_keys(&steps) {
+        AllowedKeys::Fields(fields) if !fields.contains(&k) => err(format!(
+            "--set {path}: {where_} has no field `{k}`{}; its fields are: {}",
+            did_you_mean(k, &fields),
+            fields.join(", ")
+        )),
+        AllowedKeys::Names => {
+            let mut names: Vec<&str> = t.keys().map(String::as_str).collect();
+            if here == "policies" {
+                names.extend(crate::scenario::PRESET_POLICIES);
+            }
+            let hint = did_you_mean(k, &names);
+            if hint.is_empty() || names.contains(&k) {
+                Ok(())
+            } else {
+                err(format!(
+                    "--set {path}: {where_} has no `{k}`{hint}; --set would create a new \
+                     one. To add `{k}` on purpose, write it in the scenario file"
+                ))
+            }
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Applies several assignments in order.
@@ -203,11 +286,25 @@ pub fn apply_set(text: &str, assignment: &str) -> Result<String, OverrideError> 
 /// # Errors
 /// The first assignment that fails.
 pub fn apply_all(text: &str, assignments: &[String]) -> Result<String, OverrideError> {
+    apply_all_at(text, assignments).map(|(t, _)| t)
+}
+
+/// [`apply_all`], also returning the path each assignment changed (see [`apply_set_at`]).
+///
+/// # Errors
+/// The first assignment that fails.
+pub fn apply_all_at(
+    text: &str,
+    assignments: &[String],
+) -> Result<(String, Vec<String>), OverrideError> {
     let mut t = text.to_string();
+    let mut paths = Vec::new();
     for a in assignments {
-        t = apply_set(&t, a)?;
+        let (next, p) = apply_set_at(&t, a)?;
+        t = next;
+        paths.push(p);
     }
-    Ok(t)
+    Ok((t, paths))
 }
 
 fn decimals(s: &str) -> usize {

@@ -84,8 +84,8 @@ const HEADLINES: [Headline; 7] = [
     },
     Headline {
         metric: "lead_time_mean_h",
-        more: "took {x} longer from arrival to done (mean lead time) than",
-        less: "delivered {x} faster from arrival to done (mean lead time) than",
+        more: "had a mean lead time (arrival to done) {x} longer than",
+        less: "had a mean lead time (arrival to done) {x} shorter than",
         what: "mean lead time",
         relative: true,
     },
@@ -183,17 +183,29 @@ pub fn headlines(agg: &Aggregates) -> Vec<String> {
                 }
             } else if h.relative && lo.abs() < NEGLIGIBLE && hi.abs() < NEGLIGIBLE {
                 out.push(format!(
-                    "{p} and {base}: practically the same {} (a real but small difference of {}; {ci}).",
+                    "{p} and {base}: practically the same {} ({p} {} {}; {ci}).",
                     h.what,
-                    pct(est)
+                    pct(est.abs()),
+                    if est > 0.0 { "higher" } else { "lower" }
                 ));
             } else {
                 let phrase = if est > 0.0 { h.more } else { h.less };
                 let phrase = phrase.replace("{x}", &fmt(est.abs()));
                 // Keep the interval in the sentence's direction: "14% more (CI 11%..17%)".
                 let (a, b) = if est > 0.0 { (lo, hi) } else { (-hi, -lo) };
+                // A time 45% shorter is 1.8 times as fast: say both, so "45% faster" is not
+                // read as a speed.
+                let times = if h.metric == "lead_time_mean_h" && est > -1.0 {
+                    if est < 0.0 {
+                        format!("{:.1} times as fast; ", 1.0 / (1.0 + est))
+                    } else {
+                        format!("{:.1} times as long; ", 1.0 + est)
+                    }
+                } else {
+                    String::new()
+                };
                 out.push(format!(
-                    "{p} {phrase} {base} (95% CI {}..{}).",
+                    "{p} {phrase} {base} ({times}95% CI {}..{}).",
                     fmt(a),
                     fmt(b)
                 ));
@@ -203,11 +215,108 @@ pub fn headlines(agg: &Aggregates) -> Vec<String> {
     out
 }
 
-/// The side-by-side table and the headline sentences of one finished experiment.
-pub fn render(sc: &Scenario, finished: &Finished, dir: &Path) -> String {
+/// The metrics of the short terminal table, in this order, where they apply (defined and not
+/// zero under some policy); `--all-metrics` prints the whole catalogue. Only yardsticks that
+/// mean the same under every policy: start-to-done, not the policy-specific cycle time.
+pub const SHORT_TABLE: [&str; 16] = [
+    "throughput_per_week",
+    "cards_finished",
+    "lead_time_mean_h",
+    "lead_time_p50_h",
+    "lead_time_p85_h",
+    "lead_time_p95_h",
+    "start_to_done_p85_h",
+    "wip_mean",
+    "utilisation",
+    "idle_h_per_person_week",
+    "overtime_h_per_person_week",
+    "commitment_hit_rate",
+    "due_date_hit_rate",
+    "deployments_per_week",
+    "change_failure_rate",
+    "unfinished_cards",
+];
+
+/// A duration in calendar hours as a manager reads it: working days of the scenario's
+/// calendar (calendar weeks times working days a week), or days in 24/7 mode. The name loses
+/// its `_h`.
+fn in_days(sc: &Scenario, info: &MetricInfo) -> Option<(MetricInfo, f64)> {
+    if info.unit != "h" {
+        return None;
+    }
+    let unit = if sc.model.round_the_clock() {
+        "days"
+    } else {
+        "working days"
+    };
+    let per_hour = sc.model.working_days_per_hour();
+    let name = info
+        .name
+        .strip_suffix("_h")
+        .unwrap_or(&info.name)
+        .to_string();
+    Some((
+        MetricInfo {
+            name,
+            unit,
+            description: info.description.clone(),
+        },
+        per_hour,
+    ))
+}
+
+fn scaled(s: Summary, k: f64) -> Summary {
+    let f = |v: Option<f64>| v.map(|x| x * k);
+    Summary {
+        n: s.n,
+        mean: f(s.mean),
+        ci95: s.ci95.map(|(a, b)| (a * k, b * k)),
+        p05: f(s.p05),
+        p50: f(s.p50),
+        p95: f(s.p95),
+    }
+}
+
+/// The side-by-side table and the headline sentences of one finished experiment: the headline
+/// metrics that apply, durations in working days (every metric in the files' units with
+/// `all_metrics`).
+pub fn render(sc: &Scenario, finished: &Finished, dir: &Path, all_metrics: bool) -> String {
     let agg = &finished.aggregates;
+    let applies = |m: usize| {
+        (0..agg.policies.len()).any(|k| agg.summary(k, m).mean.is_some_and(|v| v != 0.0))
+    };
+    let shown: Vec<usize> = if all_metrics {
+        (0..agg.metrics.len()).collect()
+    } else {
+        SHORT_TABLE
+            .iter()
+            .filter_map(|n| agg.metric_index(n))
+            .filter(|&m| applies(m))
+            .collect()
+    };
+    let mut cat: Vec<MetricInfo> = Vec::new();
+    let mut factor: Vec<f64> = Vec::new();
+    for &m in &shown {
+        let info = &agg.metrics[m];
+        match in_days(sc, info).filter(|_| !all_metrics) {
+            Some((i, k)) => {
+                cat.push(i);
+                factor.push(k);
+            }
+            None => {
+                cat.push(info.clone());
+                factor.push(1.0);
+            }
+        }
+    }
     let summaries: Vec<Vec<Summary>> = (0..agg.policies.len())
-        .map(|k| (0..agg.metrics.len()).map(|m| agg.summary(k, m)).collect())
+        .map(|k| {
+            shown
+                .iter()
+                .zip(&factor)
+                .map(|(&m, &f)| scaled(agg.summary(k, m), f))
+                .collect()
+        })
         .collect();
     let names: Vec<&str> = agg.policies.iter().map(String::as_str).collect();
     let mut s = format!(
@@ -215,12 +324,31 @@ pub fn render(sc: &Scenario, finished: &Finished, dir: &Path) -> String {
         sc.model.name, agg.reps, sc.settings.seed, finished.threads, finished.wall_s
     );
     s.push_str("mean ±half-width of the 95% interval; - = undefined in every replication\n\n");
-    s.push_str(&crate::report::table(&agg.metrics, &names, &summaries));
-    let undefined: Vec<String> = agg
-        .metrics
+    s.push_str(&crate::report::table(&cat, &names, &summaries));
+    if !all_metrics {
+        let days = cat
+            .iter()
+            .find(|i| i.unit.ends_with("days"))
+            .map(|i| i.unit);
+        let hidden = agg.metrics.len() - shown.len();
+        s.push_str(&format!(
+            "{}{hidden} more metric{} in summary.csv{}; --all-metrics prints them all here.\n",
+            days.map_or(String::new(), |u| format!(
+                "Durations in {u} ({}); summary.csv keeps hours. ",
+                if sc.model.round_the_clock() {
+                    "24 h each".to_string()
+                } else {
+                    format!("{} a calendar week", sc.model.days_per_week())
+                }
+            )),
+            if hidden == 1 { "" } else { "s" },
+            if hidden > 0 { "" } else { " (none hidden)" },
+        ));
+    }
+    let undefined: Vec<String> = shown
         .iter()
-        .enumerate()
-        .flat_map(|(m, info)| {
+        .flat_map(|&m| {
+            let info = &agg.metrics[m];
             agg.policies.iter().enumerate().filter_map(move |(k, p)| {
                 let u = agg.per_metric[k][m].undefined;
                 (u > 0).then(|| {
@@ -247,19 +375,55 @@ pub fn render(sc: &Scenario, finished: &Finished, dir: &Path) -> String {
             s.push_str(&format!("  {l}\n"));
         }
     }
-    for c in crate::output::json::littles_law(agg) {
+    for (k, c) in crate::output::json::littles_law(agg)
+        .into_iter()
+        .enumerate()
+    {
         if c.status == "warning" {
-            s.push_str(&format!(
-                "\nWarning: Little's law is off by {:.1}% for {} (cards in system {:.2} against throughput x lead time {:.2}): the horizon is probably too short, or much work is unfinished at its end; lengthen run.horizon_weeks before trusting time averages.\n",
-                c.relative_difference.unwrap_or(0.0) * 100.0,
-                c.policy,
-                c.cards_in_system.unwrap_or(0.0),
-                c.throughput_x_lead_time.unwrap_or(0.0)
-            ));
+            s.push_str(&little_warning(agg, k, &c));
         }
     }
     s.push_str(&format!("\nWrote {}\n", dir.display()));
     s
+}
+
+/// The Little's-law warning says that demand exceeds capacity when the cards unfinished at the
+/// horizon are more than this share of those finished (work arrived at least 1.25 times as
+/// fast as it was finished) ...
+pub const OVERLOAD_SHARE: f64 = 0.25;
+/// ... and more than this many times what throughput x lead time predicts (the backlog grew
+/// instead of holding steady).
+pub const OVERLOAD_RATIO: f64 = 2.0;
+
+/// The terminal's Little's-law warning for policy `k`. When the work unfinished at the horizon
+/// is both a large share of the work finished and far more than throughput x lead time
+/// predicts (see [`OVERLOAD_SHARE`], [`OVERLOAD_RATIO`]), work piles up faster than it is
+/// finished: demand exceeds capacity, and a longer horizon only makes it worse. Otherwise the
+/// horizon is probably too short.
+pub fn little_warning(agg: &Aggregates, k: usize, c: &crate::output::json::LittleCheck) -> String {
+    let mean = |name: &str| agg.metric_index(name).and_then(|m| agg.summary(k, m).mean);
+    let off = format!(
+        "\nWarning: Little's law is off by {:.1}% for {} (cards in system {:.2} against throughput x lead time {:.2})",
+        c.relative_difference.unwrap_or(0.0) * 100.0,
+        c.policy,
+        c.cards_in_system.unwrap_or(0.0),
+        c.throughput_x_lead_time.unwrap_or(0.0)
+    );
+    let unfinished = mean("unfinished_cards").unwrap_or(0.0);
+    let finished = mean("cards_finished").unwrap_or(0.0);
+    let predicted = c.throughput_x_lead_time.unwrap_or(0.0).max(1.0);
+    if unfinished > OVERLOAD_SHARE * finished && unfinished > OVERLOAD_RATIO * predicted {
+        let tp = mean("throughput_per_week").unwrap_or(0.0);
+        let demand = tp * (1.0 + unfinished / finished.max(1.0));
+        format!(
+            "{off}: demand exceeds capacity. About {demand:.1} cards arrive a week and {} finishes {tp:.1}; on average {unfinished:.0} cards are unfinished at the horizon against {finished:.0} finished, so queues and lead times grow with the horizon and a longer one will not help. Lower the arrivals or add capacity (`flowsim levers` shows where).\n",
+            c.policy,
+        )
+    } else {
+        format!(
+            "{off}: the horizon is probably too short, or much work is unfinished at its end; lengthen run.horizon_weeks before trusting time averages.\n"
+        )
+    }
 }
 
 /// A progress bar on stderr counting replications, with rate and ETA; hidden when `quiet` or

@@ -328,10 +328,28 @@ fn undefined_metrics_are_empty_cells_with_a_note() {
         .replace("initial_backlog = 3", "initial_backlog = 0");
     let d = folder_with(&[("idle.toml", &idle)]);
     flowsim(d.path())
-        .args(["run", "idle.toml", "-q", "--reps", "5", "--out", "o"])
+        .args([
+            "run",
+            "idle.toml",
+            "-q",
+            "--reps",
+            "5",
+            "--out",
+            "o",
+            "--all-metrics",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("undefined in 5 of 5 replications"));
+    // The short table leaves out what does not apply here, and says so.
+    flowsim(d.path())
+        .args(["run", "idle.toml", "-q", "--reps", "5", "--out", "o2"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("lead_time_mean").not())
+        .stdout(predicate::str::contains(
+            "--all-metrics prints them all here",
+        ));
     let s = rows(d.path().join("o/summary.csv"));
     let lead = s
         .iter()

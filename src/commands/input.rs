@@ -40,19 +40,43 @@ pub fn read_source(path: Option<&Path>) -> Result<Source, Error> {
 /// # Errors
 /// A bad override or an invalid scenario.
 pub fn load_with_overrides(src: &Source, set: &[String]) -> Result<(Scenario, String), Error> {
-    let text = crate::overrides::apply_all(&src.text, set)
+    let (text, changed) = crate::overrides::apply_all_at(&src.text, set)
         .map_err(|e| Error::bad_input(format!("{}: {e}", src.origin)))?;
-    let sc = scenario::load_str(&text, &src.origin).map_err(|e| {
-        let mut m = e.to_string();
+    let sc = scenario::load_str(&text, &src.origin).map_err(|mut e| {
         if !set.is_empty() {
-            m.push_str(&format!(
-                "  (after --set {}; line and column refer to the text as rewritten by them)\n",
-                set.join(", --set ")
-            ));
+            in_users_file(&mut e, &src.text, set, &changed);
         }
-        Error::bad_input(m)
+        Error::bad_input(e.to_string())
     })?;
     Ok((sc, text))
+}
+
+/// Points each problem of a scenario rewritten by `--set` into the user's own file: a problem
+/// with a value that a `--set` gave names that `--set` instead of a position; any other takes
+/// its position in the original text (the rewritten text's lines mean nothing to the user).
+fn in_users_file(
+    e: &mut scenario::ScenarioError,
+    original: &str,
+    set: &[String],
+    changed: &[String],
+) {
+    for p in &mut e.problems {
+        let by_set = changed.iter().zip(set).rev().find(|(c, _)| {
+            !p.path.is_empty()
+                && (p.path == **c
+                    || p.path.starts_with(&format!("{c}."))
+                    || p.path.starts_with(&format!("{c}["))
+                    || c.starts_with(&format!("{}.", p.path)))
+        });
+        match by_set {
+            Some((_, a)) => {
+                p.at = None;
+                p.message = format!("{} (from --set {a})", p.message.trim_end_matches('.'));
+            }
+            None => p.at = scenario::position_of(original, &p.path),
+        }
+    }
+    e.problems.sort_by_key(|p| p.at.unwrap_or((usize::MAX, 0)));
 }
 
 /// Applies `--reps`, `--seed` and `--policies` to a loaded scenario, and checks `--threads`.

@@ -21,7 +21,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Error> {
     let text = match crate::shard::merge(&args.shards, out)? {
         Merged::Run { run, shards } => {
             draw_charts(out, &run.text, &args.charts)?;
-            let mut s = crate::report::render(&run.scenario, &run.finished, out);
+            let mut s = crate::report::render(&run.scenario, &run.finished, out, args.all_metrics);
             s.push_str(&format!(
                 "Merged {shards} shard{} in {:.2} s\n",
                 plural(shards),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::input::{apply_overrides, expand, load_with_overrides, read_source};
 use super::{announce_target, draw_charts, print_out, wrote_note};
-use crate::cli::{ChartArgs, CommonArgs, RunArgs};
+use crate::cli::RunArgs;
 use crate::error::{Error, Kind};
 use crate::output::files;
 use crate::output::folder::{Completion, Finished, Provenance, ResultWriter, Source};
@@ -97,7 +97,7 @@ fn run_one(
         let msg = crate::shard::run_shard(&sc, &src, &text, common.shard_options(), &dir, shard)?;
         return print_out(&msg);
     }
-    run_to_folder(&sc, &src, &text, &dir, common, &args.charts)
+    run_to_folder(&sc, &src, &text, &dir, args)
 }
 
 /// Runs a loaded scenario into a staged folder, renames it into place and prints its table.
@@ -106,9 +106,9 @@ fn run_to_folder(
     src: &Source,
     text: &str,
     dir: &Path,
-    common: &CommonArgs,
-    charts: &ChartArgs,
+    args: &RunArgs,
 ) -> Result<(), Error> {
+    let (common, charts) = (&args.common, &args.charts);
     let stage = Staged::begin(dir, common.force)?;
     announce_target(dir, stage.target());
     let pb = crate::report::progress_bar(u64::from(sc.settings.replications), common.quiet);
@@ -145,7 +145,7 @@ fn run_to_folder(
     draw_charts(stage.path(), text, charts)?;
     let done = stage.commit()?;
     print_out(&wrote_note(
-        crate::report::render(sc, &finished, &done),
+        crate::report::render(sc, &finished, &done, args.all_metrics),
         dir,
         &done,
     ))

@@ -5,8 +5,9 @@
 
 use super::Event;
 use super::state::{ClassOfService, NONE, Sim};
-use crate::model::{ArrivalProcess, Calendar, HOURS_PER_WEEK};
+use crate::model::{ArrivalProcess, Calendar, HOURS_PER_WEEK, ReplayClass, ReplayFill};
 use crate::policy::{Handoff, Release};
+use rand::RngExt;
 
 impl Sim<'_> {
     pub(super) fn run(&mut self) -> Result<(), String> {
@@ -44,6 +45,17 @@ impl Sim<'_> {
                 self.ws.queue.push(t, Event::Arrival);
             }
             ArrivalProcess::Batch { .. } => self.ws.queue.push(0.0, Event::Batch),
+            ArrivalProcess::Replay(ref r) => {
+                self.replay = super::state::ReplayCursor {
+                    end: r.cards.len(),
+                    ..Default::default()
+                };
+                if r.fill == ReplayFill::Resample {
+                    self.replay.week = u64::MAX;
+                    self.replay.end = 0;
+                }
+                self.next_replayed();
+            }
             ArrivalProcess::None | ArrivalProcess::Unlimited => {}
         }
         if self.expedite_gap.is_some() {
@@ -102,6 +114,52 @@ impl Sim<'_> {
         self.now + d.expect("poisson process").sample(rng)
     }
 
+    /// Schedules the next card of a replayed history within the horizon, if any: the history
+    /// once, passes of it (`repeat`), or one history week drawn from the arrivals stream for
+    /// each simulated week (`resample`), so every policy sees the same arrivals.
+    fn next_replayed(&mut self) {
+        let ArrivalProcess::Replay(ref r) = self.model.arrivals.process else {
+            return;
+        };
+        let horizon = self.model.horizon_h;
+        let c = &mut self.replay;
+        loop {
+            if c.next < c.end {
+                let t = r.cards[c.next].at_h + c.offset;
+                if t < horizon {
+                    self.ws.queue.push(
+                        t,
+                        Event::Replay {
+                            card: c.next as u32,
+                        },
+                    );
+                }
+                return;
+            }
+            match r.fill {
+                ReplayFill::Once => return,
+                ReplayFill::Repeat => {
+                    c.offset += r.weeks as f64 * HOURS_PER_WEEK;
+                    c.next = 0;
+                    if c.offset >= horizon {
+                        return;
+                    }
+                }
+                ReplayFill::Resample => {
+                    c.week = c.week.wrapping_add(1);
+                    let start = c.week as f64 * HOURS_PER_WEEK;
+                    if start >= horizon {
+                        return;
+                    }
+                    let w = self.arrivals_rng.random_range(0..r.weeks as usize);
+                    c.offset = start - w as f64 * HOURS_PER_WEEK;
+                    c.next = r.week_starts[w];
+                    c.end = r.week_starts[w + 1];
+                }
+            }
+        }
+    }
+
     fn handle(&mut self, ev: Event) {
         match ev {
             Event::Arrival => {
@@ -118,6 +176,30 @@ impl Sim<'_> {
                 }
                 let t = self.next_gap(true);
                 self.ws.queue.push(t, Event::Expedite);
+                self.dispatch();
+            }
+            Event::Replay { card } => {
+                if let ArrivalProcess::Replay(ref r) = self.model.arrivals.process {
+                    let rc = r.cards[card as usize];
+                    let class = match rc.class {
+                        ReplayClass::Standard => ClassOfService::Standard,
+                        ReplayClass::Expedite => ClassOfService::Expedite,
+                        ReplayClass::FixedDate => ClassOfService::FixedDate,
+                    };
+                    if let Some(slot) = self.arrive(class) {
+                        match rc.class {
+                            ReplayClass::FixedDate => {
+                                self.ws.cards[slot as usize].due = self.now + rc.due_in_h;
+                            }
+                            ReplayClass::Expedite if self.policy.planned() => {
+                                self.force_into_plan(slot);
+                            }
+                            _ => {}
+                        }
+                    }
+                    self.replay.next += 1;
+                    self.next_replayed();
+                }
                 self.dispatch();
             }
             Event::Batch => {
@@ -213,5 +295,108 @@ impl Sim<'_> {
             }
             Event::WarmupEnd => self.end_warmup(),
         }
+    }
+}
+
+#[cfg(test)]
+mod replay_tests {
+    use super::super::Workspace;
+    use super::super::state::{ClassOfService, Sim};
+    use crate::rng::Streams;
+    use crate::scenario::load_str;
+
+    /// One stage nobody finishes within the horizon (so no card slot is reused and every
+    /// card keeps its arrival time), arrivals replayed from `csv`.
+    fn cards(
+        csv: &str,
+        fill: &str,
+        weeks: u32,
+        policy: &str,
+        rep: u64,
+    ) -> Vec<(f64, ClassOfService, f64)> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("h.csv"), csv).unwrap();
+        let text = format!(
+            r#"
+[run]
+horizon_weeks = {weeks}
+[calendar]
+mode = "24/7"
+[arrivals]
+process = "replay"
+file = "h.csv"
+fill = "{fill}"
+[[stages]]
+name = "a"
+effort = {{ dist = "constant", value = 1e8 }}
+[team.x]
+skills = {{ a = 1.0 }}
+"#
+        );
+        let path = dir.path().join("s.toml");
+        let sc = load_str(&text, &path.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let p = sc.policies.iter().find(|p| p.name == policy).unwrap();
+        let mut ws = Workspace::default();
+        let mut sim = Sim::new(&sc.model, p, Streams::new(9, rep), &mut ws);
+        sim.run().unwrap();
+        assert_eq!(sim.arrived_total as usize, sim.ws.cards.len());
+        sim.ws
+            .cards
+            .iter()
+            .map(|c| (c.arrived, c.class, c.due))
+            .collect()
+    }
+
+    fn arrivals(csv: &str, fill: &str, weeks: u32, policy: &str, rep: u64) -> Vec<f64> {
+        cards(csv, fill, weeks, policy, rep)
+            .into_iter()
+            .map(|c| c.0)
+            .collect()
+    }
+
+    const CSV: &str = "created,class,due\n2026-03-03 10:00,,\n2026-03-02 09:30,expedite,\n\
+                       2026-03-12,,2026-03-20\n2026-03-25 16:00,,\n";
+
+    #[test]
+    fn a_history_replays_exactly_its_arrivals() {
+        // 2026-03-02 is a Monday: t = 0 is its midnight.
+        let want = [9.5, 34.0, 10.0 * 24.0, 23.0 * 24.0 + 16.0];
+        for policy in ["push", "pull", "flow"] {
+            assert_eq!(arrivals(CSV, "once", 8, policy, 0), want, "{policy}");
+        }
+        // Repeated in passes of the history's whole weeks (4), up to the horizon.
+        let rep = arrivals(CSV, "repeat", 10, "pull", 0);
+        let mut expected: Vec<f64> = Vec::new();
+        for pass in 0..3 {
+            expected.extend(want.iter().map(|t| t + pass as f64 * 4.0 * 168.0));
+        }
+        expected.retain(|&t| t < 10.0 * 168.0);
+        assert_eq!(rep, expected);
+    }
+
+    #[test]
+    fn resampled_weeks_are_common_random_numbers() {
+        let push = arrivals(CSV, "resample", 30, "push", 3);
+        let flow = arrivals(CSV, "resample", 30, "flow", 3);
+        assert_eq!(push, flow);
+        assert!(push.windows(2).all(|w| w[0] <= w[1]));
+        // Each card sits at its history card's time within a week.
+        let offsets = [9.5, 34.0, 72.0, 64.0];
+        for t in &push {
+            let within = t % 168.0;
+            assert!(offsets.contains(&within), "{t}");
+        }
+        assert_ne!(push, arrivals(CSV, "resample", 30, "push", 4));
+    }
+
+    #[test]
+    fn replayed_classes_and_due_dates_reach_the_cards() {
+        let c = cards(CSV, "once", 8, "push", 0);
+        assert_eq!(c[0].1, ClassOfService::Expedite);
+        assert_eq!(c[1].1, ClassOfService::Standard);
+        assert_eq!(c[2].1, ClassOfService::FixedDate);
+        // Due eight days after it arrived.
+        assert_eq!(c[2].2, 10.0 * 24.0 + 8.0 * 24.0);
+        assert_eq!(c[3].2, f64::INFINITY);
     }
 }

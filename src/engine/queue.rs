@@ -15,6 +15,11 @@ pub enum Event {
     Batch,
     /// An expedite card arrives.
     Expedite,
+    /// Card `card` of a replayed history arrives.
+    Replay {
+        /// Index into the history.
+        card: u32,
+    },
     /// A blocked card's input or blocker clears (or a card in clarification gets its input).
     Unblock {
         /// Card slot.

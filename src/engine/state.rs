@@ -194,6 +194,9 @@ pub(super) struct Sim<'a> {
     pub(super) expedite_rng: Stream,
     /// Time between Poisson arrivals (hours).
     pub(super) interarrival: Option<Dist>,
+    /// A replayed history's cursor: the next card, the end of the current pass or history
+    /// week, the time added to the history's times, and the simulated week (resampling).
+    pub(super) replay: ReplayCursor,
     /// Time between expedite arrivals (hours).
     pub(super) expedite_gap: Option<Dist>,
     /// Number of stages.
@@ -402,6 +405,7 @@ impl<'a> Sim<'a> {
                 }
                 _ => None,
             },
+            replay: ReplayCursor::default(),
             expedite_gap: (model.classes.expedite_rate_per_h > 0.0).then(|| {
                 Dist::exponential(1.0 / model.classes.expedite_rate_per_h).expect("validated rate")
             }),
@@ -441,4 +445,17 @@ impl<'a> Sim<'a> {
             plan_end_now: f64::INFINITY,
         }
     }
+}
+
+/// Where a replayed history stands in a replication (see `clock::next_replayed`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct ReplayCursor {
+    /// Index of the next history card.
+    pub(super) next: usize,
+    /// End (exclusive) of the current pass or history week.
+    pub(super) end: usize,
+    /// Hours added to the history's times.
+    pub(super) offset: f64,
+    /// The simulated week being filled (resampling).
+    pub(super) week: u64,
 }

@@ -1,10 +1,12 @@
-//! The `[arrivals]` table: how cards arrive (Poisson, batches, none, an unlimited backlog).
+//! The `[arrivals]` table: how cards arrive (Poisson, batches, none, an unlimited backlog, or
+//! the team's own history replayed from a CSV file).
 
 use serde::Deserialize;
 
+use super::data;
 use super::problems::Checker;
 use crate::limits::{MAX_CARDS_AT_ONCE, MIN_RATE_PER_WEEK};
-use crate::model::{ArrivalProcess, Arrivals, HOURS_PER_WEEK};
+use crate::model::{ArrivalProcess, Arrivals, Calendar, HOURS_PER_WEEK, Replay, ReplayFill};
 
 keywords! {
     /// `arrivals.process`.
@@ -17,6 +19,20 @@ keywords! {
         None = "none",
         /// A backlog that never runs dry.
         Unlimited = "unlimited",
+        /// The team's own history, from a CSV file.
+        Replay = "replay",
+    }
+}
+
+keywords! {
+    /// `arrivals.fill`: what a replayed history does after its last week.
+    pub(super) enum FillKind => ReplayFill {
+        /// The history once.
+        Once = "once",
+        /// The history again and again.
+        Repeat = "repeat",
+        /// Weeks of the history drawn at random.
+        Resample = "resample",
     }
 }
 
@@ -40,12 +56,18 @@ file_table! {
         optional initial_backlog: u32 => "cards waiting at the start, e.g. initial_backlog = 10",
         /// The most cards the backlog holds (cards); arrivals beyond it are lost.
         optional max_backlog: Option<u32> => "the most cards the backlog holds, e.g. max_backlog = 50",
+        /// The history to replay (a CSV file, relative to the scenario file).
+        optional file: Option<String> => "a CSV file of card arrivals, e.g. file = \"data/history.csv\"",
+        /// The column holding each card's arrival date or timestamp (default `created`).
+        optional date_column: Option<String> => "the column of arrival dates, e.g. date_column = \"created\"",
+        /// What a replayed history does after its last week (default `once`).
+        optional fill: Option<FillKind> => "once, repeat or resample, e.g. fill = \"resample\"",
     }
 }
 
 impl ArrivalsFile {
     /// Checks the process and its parameters; the arrivals the model runs with.
-    pub(super) fn build(&self, ck: &mut Checker) -> Arrivals {
+    pub(super) fn build(&self, calendar: &Calendar, ck: &mut Checker) -> Arrivals {
         let process = match self.process {
             ProcessKind::Poisson => ArrivalProcess::Poisson {
                 rate_per_h: self.poisson_rate_per_h(ck).unwrap_or(1.0),
@@ -53,6 +75,7 @@ impl ArrivalsFile {
             ProcessKind::Batch => self.batch(ck),
             ProcessKind::None => ArrivalProcess::None,
             ProcessKind::Unlimited => ArrivalProcess::Unlimited,
+            ProcessKind::Replay => self.replay(calendar, ck),
         };
         self.check_fields_fit_process(ck);
         // A cap of 0 is legitimate (a loss system), nothing to check for max_backlog.
@@ -120,10 +143,40 @@ impl ArrivalsFile {
         }
     }
 
+    /// The history in `file`, read now (the engine does no I/O).
+    fn replay(&self, calendar: &Calendar, ck: &mut Checker) -> ArrivalProcess {
+        let fill = self.fill.map_or(ReplayFill::Once, ReplayFill::from);
+        let Some(file) = &self.file else {
+            ck.fail(
+                "arrivals",
+                "a replay process needs the history's file, e.g. file = \"data/history.csv\" \
+                 (one card per line, a `created` column of dates).",
+            );
+            return ArrivalProcess::None;
+        };
+        let path = data::resolve(ck.base(), file);
+        let column = self.date_column.as_deref().unwrap_or("created");
+        let day_start_h = match *calendar {
+            Calendar::Working { day_start_h, .. } => day_start_h,
+            Calendar::AlwaysOn => 0.0,
+        };
+        match data::read_history(&path, column, day_start_h) {
+            Ok(cards) => {
+                let weeks = data::history_weeks(&cards);
+                ArrivalProcess::Replay(Replay::new(cards, weeks, fill))
+            }
+            Err(e) => {
+                ck.fail("arrivals.file", e);
+                ArrivalProcess::None
+            }
+        }
+    }
+
     /// Reports each rate or batch field given for a process it does not apply to.
     fn check_fields_fit_process(&self, ck: &mut Checker) {
         let poisson = self.process == ProcessKind::Poisson;
         let batch = self.process == ProcessKind::Batch;
+        let replay = self.process == ProcessKind::Replay;
         for (field, given, applies, to) in [
             (
                 "rate_per_week",
@@ -139,6 +192,9 @@ impl ArrivalsFile {
             ),
             ("batch_size", self.batch_size.is_some(), batch, "batch"),
             ("period_weeks", self.period_weeks.is_some(), batch, "batch"),
+            ("file", self.file.is_some(), replay, "replay"),
+            ("date_column", self.date_column.is_some(), replay, "replay"),
+            ("fill", self.fill.is_some(), replay, "replay"),
         ] {
             if given && !applies {
                 ck.fail(

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use super::effort::EffortFile;
 use super::problems::Checker;
 use crate::dist::Dist;
+use crate::limits::MIN_RATE_PER_WEEK;
 use crate::model::{Classes, Estimates, HOURS_PER_WEEK};
 
 file_table! {
@@ -76,11 +77,19 @@ impl EstimatesFile {
 impl ClassesFile {
     /// Checks the classes of service; what the model draws them with.
     pub(super) fn build(&self, ck: &mut Checker) -> Classes {
-        ck.nonneg(
-            "classes.expedite_rate_per_week",
-            self.expedite_rate_per_week,
-            "cards per week",
-        );
+        let rate = self.expedite_rate_per_week;
+        if ck.nonneg("classes.expedite_rate_per_week", rate, "cards per week")
+            && rate > 0.0
+            && rate < MIN_RATE_PER_WEEK
+        {
+            ck.fail(
+                "classes.expedite_rate_per_week",
+                format!(
+                    "{rate:e} cards per week is below the smallest rate of {MIN_RATE_PER_WEEK:e} \
+                     cards per week; for no expedite cards use 0."
+                ),
+            );
+        }
         ck.probability("classes.fixed_date_share", self.fixed_date_share);
         let due_in = match &self.due_in_weeks {
             Some(e) => e.to_dist("classes.due_in_weeks", HOURS_PER_WEEK, ck),

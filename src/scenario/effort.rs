@@ -3,8 +3,9 @@
 
 use serde::Deserialize;
 
+use super::data;
 use super::problems::Checker;
-use super::schema::{FileType, Ty, req};
+use super::schema::{Field, FileType, Ty, req};
 use crate::dist::Dist;
 
 /// A `{ dist = ... }` table; values are in the unit of the field that holds it (hours unless
@@ -12,13 +13,39 @@ use crate::dist::Dist;
 #[derive(Debug, Deserialize)]
 #[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
 pub(super) enum EffortFile {
-    Constant { value: f64 },
-    Uniform { min: f64, max: f64 },
-    Triangular { min: f64, mode: f64, max: f64 },
-    Exponential { mean: f64 },
-    Lognormal { mean: f64, sd: f64 },
-    Gamma { shape: f64, mean: f64 },
-    Erlang { k: u32, mean: f64 },
+    Constant {
+        value: f64,
+    },
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Exponential {
+        mean: f64,
+    },
+    Lognormal {
+        mean: f64,
+        sd: f64,
+    },
+    Gamma {
+        shape: f64,
+        mean: f64,
+    },
+    Erlang {
+        k: u32,
+        mean: f64,
+    },
+    /// The team's own numbers: a list, or a column of a CSV file (relative to the scenario).
+    Empirical {
+        values: Option<Vec<f64>>,
+        file: Option<String>,
+        column: Option<String>,
+    },
 }
 
 // Hints shared by several variants' parameters.
@@ -26,6 +53,16 @@ const MEAN: &str = "the mean, e.g. mean = 4";
 const SD: &str = "the standard deviation, e.g. sd = 2";
 const MIN: &str = "the least value, e.g. min = 1";
 const MAX: &str = "the most value, e.g. max = 8";
+
+/// An optional parameter (the empirical distribution takes its values from one of two places).
+const fn opt(name: &'static str, ty: Ty, hint: &'static str) -> Field {
+    Field {
+        name,
+        ty,
+        required: false,
+        hint,
+    }
+}
 
 /// The `{ dist = ... }` tables: the tag picks the variant, each with its own parameters.
 impl FileType for EffortFile {
@@ -71,6 +108,26 @@ impl FileType for EffortFile {
                     req("mean", Ty::Float, MEAN),
                 ],
             ),
+            (
+                "empirical",
+                &[
+                    opt(
+                        "values",
+                        Ty::Array(&Ty::Float),
+                        "the observed values, e.g. values = [3, 5, 8, 13]",
+                    ),
+                    opt(
+                        "file",
+                        Ty::Str,
+                        "a CSV file of observed values, e.g. file = \"data/history.csv\"",
+                    ),
+                    opt(
+                        "column",
+                        Ty::Str,
+                        "the CSV column of hours, e.g. column = \"dev_hours\"",
+                    ),
+                ],
+            ),
         ],
     };
 }
@@ -90,6 +147,42 @@ impl EffortFile {
             EffortFile::Lognormal { mean, sd } => Dist::lognormal(mean * k, sd * k),
             EffortFile::Gamma { shape, mean } => Dist::gamma(shape, mean * k),
             EffortFile::Erlang { k: shape, mean } => Dist::gamma(shape as f64, mean * k),
+            EffortFile::Empirical {
+                ref values,
+                ref file,
+                ref column,
+            } => {
+                let observed = match (values, file) {
+                    (Some(v), None) if column.is_none() => Ok(v.clone()),
+                    (None, Some(f)) => {
+                        let p = data::resolve(ck.base(), f);
+                        match column {
+                            Some(c) => data::read_hours(&p, c),
+                            None => Err(format!(
+                                "a file needs the column of hours to read, e.g. column = \
+                                 \"{}\"",
+                                path.rsplit('.').nth(1).unwrap_or("hours")
+                            )),
+                        }
+                    }
+                    _ => Err(
+                        "an empirical distribution takes either values = [...] or file \
+                         and column, e.g. values = [3, 5, 8] or file = \"data/history.csv\", \
+                         column = \"dev_hours\""
+                            .into(),
+                    ),
+                };
+                match observed {
+                    Ok(v) => {
+                        let scaled: Vec<f64> = v.iter().map(|x| x * k).collect();
+                        Dist::empirical(&scaled)
+                    }
+                    Err(e) => {
+                        ck.fail(path, format!("{e}."));
+                        return Dist::Constant(1.0);
+                    }
+                }
+            }
         };
         d.unwrap_or_else(|e| {
             ck.fail(path, format!("these parameters cannot hold: {e}."));

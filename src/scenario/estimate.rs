@@ -75,6 +75,7 @@ fn expected_arrivals(m: &Model) -> f64 {
             size as f64 * (m.horizon_h / period_h).ceil().max(1.0)
         }
         ArrivalProcess::Unlimited => f64::INFINITY,
+        ArrivalProcess::Replay(ref r) => r.expected_in(m.horizon_h),
     };
     a.initial_backlog as f64 + flow + m.classes.expedite_rate_per_h * m.horizon_h
 }
@@ -103,7 +104,7 @@ fn events_per_rep(m: &Model, p: &Policy, arrivals: f64, cards: f64) -> f64 {
         .map(|s| stage_capacity(m, s).min(cards))
         .sum();
     let arrival_events = match m.arrivals.process {
-        ArrivalProcess::Poisson { .. } => arrivals,
+        ArrivalProcess::Poisson { .. } | ArrivalProcess::Replay(_) => arrivals,
         ArrivalProcess::Batch { period_h, .. } => (m.horizon_h / period_h).ceil(),
         ArrivalProcess::None | ArrivalProcess::Unlimited => 0.0,
     };

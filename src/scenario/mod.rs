@@ -21,6 +21,7 @@ mod schema;
 mod arrivals;
 mod calendar;
 mod classes;
+mod data;
 mod disruptions;
 mod effort;
 mod estimate;
@@ -111,6 +112,56 @@ pub struct Scenario {
     pub origin: String,
 }
 
+/// What the file format allows as keys of the table at a dotted path (`team.tester`,
+/// `stages.test`): the steps are keys, with an array's element (index or name) and a map's
+/// entry (a role, a policy) as one step each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedKeys {
+    /// A table with these fields.
+    Fields(Vec<&'static str>),
+    /// A table of names the user chooses (`team`, `policies`, a role's `skills`).
+    Names,
+    /// Not known from the path alone (a distribution's parameters depend on its `dist`), or
+    /// not a table.
+    Unknown,
+}
+
+/// The keys the file format allows at `steps` (see [`AllowedKeys`]).
+pub fn allowed_keys(steps: &[&str]) -> AllowedKeys {
+    use schema::Ty;
+    let root = Ty::Table(ScenarioFile::FIELDS);
+    let mut ty = &root;
+    for step in steps {
+        ty = match ty {
+            Ty::Table(fields) => match fields.iter().find(|f| f.name == *step) {
+                Some(f) => &f.ty,
+                None => return AllowedKeys::Unknown,
+            },
+            Ty::Map(inner) | Ty::Array(inner) => inner,
+            _ => return AllowedKeys::Unknown,
+        };
+    }
+    match ty {
+        Ty::Table(fields) => AllowedKeys::Fields(fields.iter().map(|f| f.name).collect()),
+        Ty::Map(_) => AllowedKeys::Names,
+        _ => AllowedKeys::Unknown,
+    }
+}
+
+/// The policy names a scenario may use without defining them (the presets).
+pub const PRESET_POLICIES: [&str; 3] = crate::policy::PRESETS;
+
+/// ` (did you mean `x`?)` when one of `options` is close to `word`, else nothing.
+pub fn did_you_mean(word: &str, options: &[&str]) -> String {
+    problems::suggest(word, options)
+}
+
+/// The line and column of the field at a dotted path (`stages[1].wip_limit`) in `text`, or of
+/// the deepest part of the path the text has; `None` when it has none of it.
+pub fn position_of(text: &str, path: &str) -> Option<(usize, usize)> {
+    problems::locate(text, path)
+}
+
 /// Loads and validates scenario text. `origin` names it in messages.
 ///
 /// Never panics, whatever the text.
@@ -139,7 +190,16 @@ pub fn load_str(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
     if syntax.is_empty() && !walk.fatal {
         match ScenarioFile::deserialize(toml::de::Deserializer::from(doc)) {
             Ok(file) => {
-                let mut ck = Checker::new(text);
+                // Data files are relative to the scenario file (the working directory for the
+                // built-in scenario).
+                let base = (origin != REFERENCE_NAME)
+                    .then(|| {
+                        std::path::Path::new(origin)
+                            .parent()
+                            .map(std::path::Path::to_path_buf)
+                    })
+                    .flatten();
+                let mut ck = Checker::new(text).with_base(base);
                 let built = build(file, &mut ck, text, origin);
                 if ck.problems.is_empty() && problems.is_empty() {
                     estimate::guard(&built, &mut ck);
@@ -201,7 +261,7 @@ pub fn load_file(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
 fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Scenario {
     f.run.check(ck);
     let calendar = f.calendar.build(ck);
-    let arrivals = f.arrivals.build(ck);
+    let arrivals = f.arrivals.build(&calendar, ck);
     let stages = stages::build(&f.stages, ck);
     let stage_names: Vec<&str> = f.stages.iter().map(|s| s.name.as_str()).collect();
     let mut people = team::build(

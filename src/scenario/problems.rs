@@ -70,7 +70,7 @@ pub(super) fn line_col(text: &str, pos: usize) -> (usize, usize) {
 /// Finds the position of a dotted path (`stages[1].wip_limit`, `team.dev.skills`) in the text:
 /// the value's start, or the deepest part of the path that the file has (`None` when the file
 /// has not even the first part, e.g. a policy that comes from a preset only).
-fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+pub(super) fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
     use toml::de::{DeTable, DeValue};
     let doc = DeTable::parse(text).ok()?;
     let root = DeValue::Table(doc.into_inner());
@@ -104,6 +104,8 @@ fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
 /// Collects the problems the per-table builders find, locating each in the text.
 pub(super) struct Checker<'t> {
     text: &'t str,
+    /// The folder data files are relative to (the scenario file's).
+    base: Option<std::path::PathBuf>,
     /// The problems so far, in the order found.
     pub(super) problems: Vec<Problem>,
 }
@@ -113,8 +115,20 @@ impl<'t> Checker<'t> {
     pub(super) fn new(text: &'t str) -> Self {
         Checker {
             text,
+            base: None,
             problems: Vec::new(),
         }
+    }
+
+    /// A checker whose data files are relative to `base`.
+    pub(super) fn with_base(mut self, base: Option<std::path::PathBuf>) -> Self {
+        self.base = base;
+        self
+    }
+
+    /// The folder data files are relative to, if any.
+    pub(super) fn base(&self) -> Option<&std::path::Path> {
+        self.base.as_deref()
     }
 
     /// Reports a problem of the field at `path`, located where the text has it.

@@ -359,7 +359,14 @@ deployment = { failure_probability = 0.1, fix_in = "a", rollback_effort = { dist
             "{msg}"
         );
         for (variant, fields) in *variants {
-            let params: String = fields.iter().map(|f| format!(", {} = 1", f.name)).collect();
+            let params: String = fields
+                .iter()
+                .map(|f| match f.ty {
+                    Ty::Str => format!(", {} = \"a\"", f.name),
+                    Ty::Array(_) => format!(", {} = [1]", f.name),
+                    _ => format!(", {} = 1", f.name),
+                })
+                .collect();
             let effort = format!("{{ dist = \"{variant}\"{params}, zzz_unknown = 1 }}");
             let text = with_unknown_at("").replace("{ dist = \"constant\", value = 1  }", &effort);
             let msg = serde_error(&text);

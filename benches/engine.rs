@@ -21,25 +21,6 @@ fn reference() -> Scenario {
     load(REFERENCE, "reference")
 }
 
-const MM1: &str = r#"
-name = "mm1"
-[run]
-horizon_weeks = 1000
-policies = ["fifo"]
-[calendar]
-mode = "24/7"
-[arrivals]
-process = "poisson"
-rate_per_hour = 0.8
-[[stages]]
-name = "serve"
-effort = { dist = "exponential", mean = 1.0 }
-[team.server]
-skills = { serve = 1.0 }
-[policies.fifo]
-preset = "pull"
-"#;
-
 /// Times one simulated year of `sc` under `policy`, a fresh replication each iteration.
 fn bench_year(bencher: divan::Bencher, sc: &Scenario, name: &str) {
     let p = policy(sc, name);
@@ -90,7 +71,7 @@ fn reference_year_disrupted(bencher: divan::Bencher, policy: &str) {
 /// M/M/1 at utilisation 0.8 over 1000 weeks: about 134,000 customers per replication.
 #[divan::bench]
 fn mm1_customers(bencher: divan::Bencher) {
-    let sc = load(MM1, "mm1");
+    let sc = load(common::MM1, "mm1");
     let p = sc.policies[0].clone();
     let mut ws = Workspace::default();
     let customers = simulate(&sc.model, &p, Streams::new(1, 0), &mut ws)

@@ -1,11 +1,14 @@
 //! flowsim's general engine against the hand-rolled limit, in one run: an M/M/1 queue at
-//! utilisation 0.8 simulated by flowsim's scenario (the same one as `benches/engine.rs`) and
-//! by a minimal event loop written for this one model (a binary heap of arrival and departure
+//! utilisation 0.8 simulated by flowsim's scenario (`MM1` in `tests/common`, as in
+//! `benches/engine.rs`) and by a minimal event loop written for this one model (a binary heap of arrival and departure
 //! times, exponential draws, a FIFO line). The two alternate, round after round, so both see
 //! the same machine load; the ratio of their median speeds is the figure to quote, since it
 //! holds on a noisy, shared machine where absolute times do not.
 //!
 //! Run with `cargo bench --bench reference_loop` (add `-- ROUNDS` for more than 15 rounds).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -14,7 +17,6 @@ use std::time::Instant;
 use flowsim::engine::{Workspace, simulate};
 use flowsim::metrics::M;
 use flowsim::rng::Streams;
-use flowsim::scenario::load_str;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Exp};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -24,25 +26,6 @@ const ARRIVAL_RATE: f64 = 0.8;
 const SERVICE_RATE: f64 = 1.0;
 /// Simulated hours per replication: 1,000 weeks of 168 hours.
 const HORIZON_H: f64 = 1000.0 * 168.0;
-
-const MM1: &str = r#"
-name = "mm1"
-[run]
-horizon_weeks = 1000
-policies = ["fifo"]
-[calendar]
-mode = "24/7"
-[arrivals]
-process = "poisson"
-rate_per_hour = 0.8
-[[stages]]
-name = "serve"
-effort = { dist = "exponential", mean = 1.0 }
-[team.server]
-skills = { serve = 1.0 }
-[policies.fifo]
-preset = "pull"
-"#;
 
 /// The hand-rolled M/M/1: returns the customers served by the horizon.
 fn hand_rolled(seed: u64) -> u64 {
@@ -109,7 +92,7 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(15);
-    let sc = load_str(MM1, "mm1").expect("the M/M/1 scenario loads");
+    let sc = common::load(common::MM1, "mm1");
     let policy = &sc.policies[0];
     let mut ws = Workspace::default();
     let (mut engine_speed, mut loop_speed) = (Vec::new(), Vec::new());

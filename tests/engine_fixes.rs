@@ -26,34 +26,7 @@ fn mean(rs: &[RepResult], m: M) -> f64 {
 /// that it occupied itself, and the board stopped (0.11 cards a week with 5 arriving, WIP 70).
 #[test]
 fn nested_rework_returns_to_every_check_that_sent_the_card_back() {
-    let sc = load(
-        r#"
-name = "nested"
-[run]
-horizon_weeks = 30
-warmup_weeks = 2
-seed = 1
-policies = ["pull", "push", "flow"]
-[arrivals]
-process = "poisson"
-rate_per_week = 5
-[[stages]]
-name = "dev"
-effort = { dist = "lognormal", mean = 6.0, sd = 3.0 }
-rework = { probability = 0.3, to = "dev", effort_share = 0.5 }
-[[stages]]
-name = "test"
-effort = { dist = "lognormal", mean = 3.0, sd = 1.5 }
-wip_limit = 1
-rework = { probability = 0.3, to = "dev", effort_share = 0.5 }
-[team.dev]
-count = 2
-skills = { dev = 1.0 }
-[team.tester]
-count = 1
-skills = { test = 1.0 }
-"#,
-    );
+    let sc = load(common::NESTED_REWORK);
     for name in ["pull", "push", "flow"] {
         let rs = runs(&sc, name, 6);
         let tp = mean(&rs, M::ThroughputPerWeek);

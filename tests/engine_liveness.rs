@@ -36,38 +36,9 @@ fn every_shipped_scenario_is_live_under_the_audit() {
     }
 }
 
-/// The scenario of issue 14, bug 1: 5 cards a week arrive, 0.11 a week were finished.
-const NESTED: &str = r#"
-name = "nested"
-[run]
-horizon_weeks = 30
-warmup_weeks = 2
-replications = 50
-seed = 1
-policies = ["pull"]
-[arrivals]
-process = "poisson"
-rate_per_week = 5
-[[stages]]
-name = "dev"
-effort = { dist = "lognormal", mean = 6.0, sd = 3.0 }
-rework = { probability = 0.3, to = "dev", effort_share = 0.5 }
-[[stages]]
-name = "test"
-effort = { dist = "lognormal", mean = 3.0, sd = 1.5 }
-wip_limit = 1
-rework = { probability = 0.3, to = "dev", effort_share = 0.5 }
-[team.dev]
-count = 2
-skills = { dev = 1.0 }
-[team.tester]
-count = 1
-skills = { test = 1.0 }
-"#;
-
 #[test]
 fn the_nested_rework_scenario_of_issue_14() {
-    let sc = load(NESTED, "nested.toml");
+    let sc = load(common::NESTED_REWORK, "nested.toml");
     let p = &sc.policies[0];
     let mut ws = Workspace::default();
     for rep in 0..3 {

@@ -171,3 +171,52 @@ pub fn aggregate(sc: &Scenario, reps: u64, threads: Option<usize>) -> u64 {
     })
     .expect("a thread pool")
 }
+
+/// The scenario of issue 14's bug 1: rework from test to dev while dev has a check of its own
+/// (nested rework), 5 cards a week arriving. It deadlocked before the fix (0.11 cards a week).
+pub const NESTED_REWORK: &str = r#"
+name = "nested"
+[run]
+horizon_weeks = 30
+warmup_weeks = 2
+seed = 1
+policies = ["pull", "push", "flow"]
+[arrivals]
+process = "poisson"
+rate_per_week = 5
+[[stages]]
+name = "dev"
+effort = { dist = "lognormal", mean = 6.0, sd = 3.0 }
+rework = { probability = 0.3, to = "dev", effort_share = 0.5 }
+[[stages]]
+name = "test"
+effort = { dist = "lognormal", mean = 3.0, sd = 1.5 }
+wip_limit = 1
+rework = { probability = 0.3, to = "dev", effort_share = 0.5 }
+[team.dev]
+count = 2
+skills = { dev = 1.0 }
+[team.tester]
+count = 1
+skills = { test = 1.0 }
+"#;
+
+/// An M/M/1 queue at utilisation 0.8 through the general engine (24/7, 1,000 weeks).
+pub const MM1: &str = r#"
+name = "mm1"
+[run]
+horizon_weeks = 1000
+policies = ["fifo"]
+[calendar]
+mode = "24/7"
+[arrivals]
+process = "poisson"
+rate_per_hour = 0.8
+[[stages]]
+name = "serve"
+effort = { dist = "exponential", mean = 1.0 }
+[team.server]
+skills = { serve = 1.0 }
+[policies.fifo]
+preset = "pull"
+"#;

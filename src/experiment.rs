@@ -261,11 +261,21 @@ pub struct Aggregates {
     pub reps: u64,
     /// `[policy][metric]`.
     pub per_metric: Vec<Vec<MetricAgg>>,
-    /// `[policy][metric]`: policy minus baseline, per replication (index 0, the baseline
-    /// against itself, is kept for uniformity and is exactly zero).
+    /// Every pair of policies compared, as `(policy, against)` indices: first each policy
+    /// against the baseline (in policy order), then each later pair in policy order.
+    pub pairs: Vec<(usize, usize)>,
+    /// `[pair][metric]`: `policy - against` per replication, for each of [`Self::pairs`].
     pub paired: Vec<Vec<Paired>>,
     /// `[policy][week * series + s]`.
     pub weekly: Vec<Vec<WeeklyAgg>>,
+}
+
+/// Every pair of `n` policies as `(policy, against)`: each later policy against the baseline
+/// first (the pairs the headlines lead with), then `(j, i)` for `0 < i < j` in order.
+pub fn policy_pairs(n: usize) -> Vec<(usize, usize)> {
+    (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (j, i)))
+        .collect()
 }
 
 impl Aggregates {
@@ -275,9 +285,11 @@ impl Aggregates {
         let weekly_series = weekly_catalogue(&sc.model);
         let weeks = sc.model.weeks();
         let np = sc.policies.len();
+        let pairs = policy_pairs(np);
         Aggregates {
             per_metric: vec![vec![MetricAgg::default(); metrics.len()]; np],
-            paired: vec![vec![Paired::default(); metrics.len()]; np],
+            paired: vec![vec![Paired::default(); metrics.len()]; pairs.len()],
+            pairs,
             weekly: vec![vec![WeeklyAgg::default(); weeks * weekly_series.len()]; np],
             metrics,
             weekly_series,
@@ -290,16 +302,20 @@ impl Aggregates {
     /// Adds one replication: one result per policy, in policy order.
     pub fn add(&mut self, results: &[RepResult]) {
         self.reps += 1;
-        let base = &results[0];
-        for (k, r) in results.iter().enumerate() {
-            for (m, &v) in r.values.iter().enumerate() {
-                self.per_metric[k][m].push(v);
-                if let (Some(x), Some(y)) = (base.values[m], v)
+        for (pair, &(k, against)) in self.paired.iter_mut().zip(&self.pairs) {
+            let (base, r) = (&results[against], &results[k]);
+            for (m, d) in pair.iter_mut().enumerate() {
+                if let (Some(x), Some(y)) = (base.values[m], r.values[m])
                     && x.is_finite()
                     && y.is_finite()
                 {
-                    self.paired[k][m].push(x, y);
+                    d.push(x, y);
                 }
+            }
+        }
+        for (k, r) in results.iter().enumerate() {
+            for (m, &v) in r.values.iter().enumerate() {
+                self.per_metric[k][m].push(v);
             }
             for (i, &v) in r.weekly.iter().enumerate().take(self.weekly[k].len()) {
                 if v.is_finite() {
@@ -313,6 +329,12 @@ impl Aggregates {
     /// Summary of metric `m` under policy `k`.
     pub fn summary(&self, k: usize, m: usize) -> Summary {
         self.per_metric[k][m].summary()
+    }
+
+    /// The paired differences `policy - against` of metric `m`, if that pair is compared.
+    pub fn paired(&self, k: usize, against: usize, m: usize) -> Option<&Paired> {
+        let i = self.pairs.iter().position(|&p| p == (k, against))?;
+        Some(&self.paired[i][m])
     }
 
     /// Index of a metric by name.

@@ -146,70 +146,123 @@ fn hours(x: f64) -> String {
     format!("{c} h")
 }
 
-/// Plain-language sentences a manager can repeat, one per policy after the baseline and per
-/// headline metric, built from the paired differences against the baseline. When the 95%
-/// interval includes zero the sentence says there is no clear difference.
-pub fn headlines(agg: &Aggregates) -> Vec<String> {
+/// How durations read in the headlines: calendar hours times `per_hour` gives `unit` (working
+/// days of the scenario's calendar, or days in 24/7 mode).
+#[derive(Debug, Clone, Copy)]
+pub struct DayUnit {
+    /// Days per calendar hour.
+    pub per_hour: f64,
+    /// "working days" or "days".
+    pub unit: &'static str,
+}
+
+impl DayUnit {
+    /// The day unit of a scenario's calendar.
+    pub fn of(sc: &Scenario) -> Self {
+        DayUnit {
+            per_hour: sc.model.working_days_per_hour(),
+            unit: if sc.model.round_the_clock() {
+                "days"
+            } else {
+                "working days"
+            },
+        }
+    }
+}
+
+/// Plain-language sentences a manager can repeat, for every pair of policies (each against
+/// the baseline first, then each later pair; see [`Aggregates::pairs`]) and every headline
+/// metric, built from the paired differences. When the 95% interval includes zero the
+/// sentence says there is no clear difference. With `days`, lead-time sentences also give
+/// both means in days.
+pub fn headlines(agg: &Aggregates, days: Option<DayUnit>) -> Vec<String> {
+    agg.pairs
+        .iter()
+        .flat_map(|&(k, against)| pair_headlines(agg, k, against, days))
+        .collect()
+}
+
+/// The headline sentences of policy `k` against policy `against`.
+pub fn pair_headlines(
+    agg: &Aggregates,
+    k: usize,
+    against: usize,
+    days: Option<DayUnit>,
+) -> Vec<String> {
     let mut out = Vec::new();
-    let Some(base) = agg.policies.first() else {
-        return out;
-    };
-    for (k, p) in agg.policies.iter().enumerate().skip(1) {
-        for h in &HEADLINES {
-            let Some(m) = agg.metric_index(h.metric) else {
-                continue;
-            };
-            let pd = &agg.paired[k][m];
-            let (est, lo, hi, fmt): (f64, f64, f64, fn(f64) -> String) = if h.relative {
-                match pd.relative(0.95) {
-                    Some(r) => (r.0, r.1, r.2, pct),
-                    None => continue,
-                }
+    let (p, base) = (&agg.policies[k], &agg.policies[against]);
+    for h in &HEADLINES {
+        let Some(m) = agg.metric_index(h.metric) else {
+            continue;
+        };
+        let Some(pd) = agg.paired(k, against, m) else {
+            continue;
+        };
+        let (est, lo, hi, fmt): (f64, f64, f64, fn(f64) -> String) = if h.relative {
+            match pd.relative(0.95) {
+                Some(r) => (r.0, r.1, r.2, pct),
+                None => continue,
+            }
+        } else {
+            match (pd.diff.mean(), pd.diff.interval(0.95)) {
+                (Some(m), Some((lo, hi))) => (m, lo, hi, hours),
+                _ => continue,
+            }
+        };
+        let ci = format!("95% CI {}..{}", fmt(lo), fmt(hi));
+        if lo <= 0.0 && hi >= 0.0 {
+            if est == 0.0 && lo == 0.0 && hi == 0.0 {
+                out.push(format!("{p} and {base}: identical {}.", h.what));
             } else {
-                match (pd.diff.mean(), pd.diff.interval(0.95)) {
-                    (Some(m), Some((lo, hi))) => (m, lo, hi, hours),
-                    _ => continue,
-                }
-            };
-            let ci = format!("95% CI {}..{}", fmt(lo), fmt(hi));
-            if lo <= 0.0 && hi >= 0.0 {
-                if est == 0.0 && lo == 0.0 && hi == 0.0 {
-                    out.push(format!("{p} and {base}: identical {}.", h.what));
-                } else {
-                    out.push(format!(
-                        "{p} and {base}: no clear difference in {} ({ci}).",
-                        h.what
-                    ));
-                }
-            } else if h.relative && lo.abs() < NEGLIGIBLE && hi.abs() < NEGLIGIBLE {
                 out.push(format!(
-                    "{p} and {base}: practically the same {} ({p} {} {}; {ci}).",
-                    h.what,
-                    pct(est.abs()),
-                    if est > 0.0 { "higher" } else { "lower" }
-                ));
-            } else {
-                let phrase = if est > 0.0 { h.more } else { h.less };
-                let phrase = phrase.replace("{x}", &fmt(est.abs()));
-                // Keep the interval in the sentence's direction: "14% more (CI 11%..17%)".
-                let (a, b) = if est > 0.0 { (lo, hi) } else { (-hi, -lo) };
-                // A time 45% shorter is 1.8 times as fast: say both, so "45% faster" is not
-                // read as a speed.
-                let times = if h.metric == "lead_time_mean_h" && est > -1.0 {
-                    if est < 0.0 {
-                        format!("{:.1} times as fast; ", 1.0 / (1.0 + est))
-                    } else {
-                        format!("{:.1} times as long; ", 1.0 + est)
-                    }
-                } else {
-                    String::new()
-                };
-                out.push(format!(
-                    "{p} {phrase} {base} ({times}95% CI {}..{}).",
-                    fmt(a),
-                    fmt(b)
+                    "{p} and {base}: no clear difference in {} ({ci}).",
+                    h.what
                 ));
             }
+        } else if h.relative && lo.abs() < NEGLIGIBLE && hi.abs() < NEGLIGIBLE {
+            out.push(format!(
+                "{p} and {base}: practically the same {} ({p} {} {}; {ci}).",
+                h.what,
+                pct(est.abs()),
+                if est > 0.0 { "higher" } else { "lower" }
+            ));
+        } else {
+            let phrase = if est > 0.0 { h.more } else { h.less };
+            let phrase = phrase.replace("{x}", &fmt(est.abs()));
+            // Keep the interval in the sentence's direction: "14% more (CI 11%..17%)".
+            let (a, b) = if est > 0.0 { (lo, hi) } else { (-hi, -lo) };
+            // A time 45% shorter is 1.8 times as fast: say both, so "45% faster" is not
+            // read as a speed; and say both means in days, which a manager reads right.
+            let mut extra = String::new();
+            if h.metric == "lead_time_mean_h" && est > -1.0 {
+                let times = |x: f64| {
+                    if x < 1.1 {
+                        format!("{x:.2}")
+                    } else {
+                        format!("{x:.1}")
+                    }
+                };
+                if est < 0.0 {
+                    extra.push_str(&format!("{} times as fast; ", times(1.0 / (1.0 + est))));
+                } else {
+                    extra.push_str(&format!("{} times as long; ", times(1.0 + est)));
+                }
+                if let (Some(d), Some(x), Some(y)) =
+                    (days, agg.summary(k, m).mean, agg.summary(against, m).mean)
+                {
+                    extra.push_str(&format!(
+                        "{} against {} {}; ",
+                        cell(Some(x * d.per_hour)),
+                        cell(Some(y * d.per_hour)),
+                        d.unit
+                    ));
+                }
+            }
+            out.push(format!(
+                "{p} {phrase} {base} ({extra}95% CI {}..{}).",
+                fmt(a),
+                fmt(b)
+            ));
         }
     }
     out
@@ -351,7 +404,8 @@ pub fn render(sc: &Scenario, finished: &Finished, dir: &Path, all_metrics: bool)
             let info = &agg.metrics[m];
             agg.policies.iter().enumerate().filter_map(move |(k, p)| {
                 let u = agg.per_metric[k][m].undefined;
-                (u > 0).then(|| {
+                // In the short table, undefined in every replication is its "-" already.
+                (u > 0 && (all_metrics || u < agg.reps)).then(|| {
                     format!(
                         "  {} under {p}: undefined in {u} of {} replications",
                         info.name, agg.reps
@@ -365,13 +419,31 @@ pub fn render(sc: &Scenario, finished: &Finished, dir: &Path, all_metrics: bool)
         s.push_str(&undefined.join("\n"));
         s.push('\n');
     }
-    let lines = crate::report::headlines(agg);
-    if !lines.is_empty() {
+    let days = Some(DayUnit::of(sc));
+    let mut against_base = Vec::new();
+    let mut others = Vec::new();
+    for &(k, against) in &agg.pairs {
+        let lines = pair_headlines(agg, k, against, days);
+        if against == 0 {
+            against_base.extend(lines);
+        } else {
+            others.extend(lines);
+        }
+    }
+    if !against_base.is_empty() {
         s.push_str(&format!(
             "\nCompared with {} (same random numbers in every replication):\n",
             agg.policies[0]
         ));
-        for l in lines {
+        for l in against_base {
+            s.push_str(&format!("  {l}\n"));
+        }
+    }
+    if !others.is_empty() {
+        s.push_str(
+            "\nBetween the other policies (paired the same way; all pairs in differences.csv):\n",
+        );
+        for l in others {
             s.push_str(&format!("  {l}\n"));
         }
     }
@@ -476,23 +548,81 @@ mod tests {
 
     #[test]
     fn headlines_speak_of_more_less_and_no_clear_difference() {
-        let up = headlines(&fake(1.14));
+        let up = headlines(&fake(1.14), None);
         assert!(
             up[0].starts_with("flow finished 14% more cards per week than pull (95% CI 1"),
             "{up:?}"
         );
-        let down = headlines(&fake(0.8));
+        let down = headlines(&fake(0.8), None);
         assert!(
             down[0].starts_with("flow finished 2")
                 && down[0].contains("% fewer cards per week than pull"),
             "{down:?}"
         );
-        let same = headlines(&fake(0.9995));
+        let same = headlines(&fake(0.9995), None);
         assert!(
             same[0].contains("practically the same") || same[0].contains("no clear difference"),
             "{same:?}"
         );
         // Metrics undefined everywhere give no sentence.
         assert_eq!(up.len(), 1);
+    }
+
+    /// Every pair is compared, each on its own paired differences: with three policies whose
+    /// throughputs are 10, 12 and 14.4 (each 20% above the one before), the third pair says
+    /// flow finished 20% more than pull, not 44% (its difference against push).
+    #[test]
+    fn every_pair_of_policies_gets_its_own_headlines() {
+        let sc =
+            crate::scenario::load_str(crate::scenario::REFERENCE, crate::scenario::REFERENCE_NAME)
+                .unwrap();
+        assert_eq!(sc.policies.len(), 3);
+        let mut agg = Aggregates::new(&sc);
+        assert_eq!(agg.pairs, vec![(1, 0), (2, 0), (2, 1)]);
+        let n = agg.metrics.len();
+        let tp = agg.metric_index("throughput_per_week").unwrap();
+        let lt = agg.metric_index("lead_time_mean_h").unwrap();
+        for r in 0..40 {
+            let noise = ((r * 37) % 11) as f64 * 0.01;
+            let rep = |k: i32| {
+                let mut v = vec![None; n];
+                v[tp] = Some(10.0 * 1.2f64.powi(k) + noise);
+                v[lt] = Some(100.0 / 1.2f64.powi(k) + noise);
+                RepResult {
+                    values: v,
+                    weekly: Vec::new(),
+                    events: 0,
+                }
+            };
+            agg.add(&[rep(0), rep(1), rep(2)]);
+        }
+        let days = DayUnit {
+            per_hour: 0.1,
+            unit: "working days",
+        };
+        let lines = headlines(&agg, Some(days));
+        let [p, f] = [&agg.policies[1], &agg.policies[2]];
+        let base = &agg.policies[0];
+        assert!(
+            lines.iter().any(
+                |l| l.starts_with(&format!("{f} finished 44% more cards per week than {base}"))
+            ),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("{f} finished 20% more cards per week than {p}"))),
+            "{lines:?}"
+        );
+        // Lead time: 83.3 h against 100 h is 8.3 against 10.0 working days at 0.1 a hour.
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("{p} had a mean lead time"))
+                    && l.contains("; 8.3")
+                    && l.contains("against 10.0 working days")),
+            "{lines:?}"
+        );
     }
 }

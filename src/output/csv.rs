@@ -171,9 +171,10 @@ pub fn write_summary(path: &Path, scenario: &str, agg: &Aggregates) -> Result<()
     f.finish()
 }
 
-/// Writes `differences.csv`: for each policy after the baseline and each metric, the paired
+/// Writes `differences.csv`: for every pair of policies and each metric, the paired
 /// difference `policy - baseline` across replications, and the relative difference
-/// `mean(policy) / mean(baseline) - 1` with its interval.
+/// `mean(policy) / mean(baseline) - 1` with its interval. Each policy against the first
+/// (the baseline) comes first; then each later pair, so every two policies can be compared.
 ///
 /// # Errors
 /// The file cannot be written.
@@ -187,9 +188,9 @@ pub fn write_differences(path: &Path, scenario: &str, agg: &Aggregates) -> Resul
         "note",
     ]));
     let mut f = CsvFile::create(path, &header)?;
-    for (k, p) in agg.policies.iter().enumerate().skip(1) {
+    for (&(k, against), paired) in agg.pairs.iter().zip(&agg.paired) {
         for (m, info) in agg.metrics.iter().enumerate() {
-            let pd = &agg.paired[k][m];
+            let pd = &paired[m];
             let s = Summary {
                 n: pd.diff.n(),
                 mean: pd.diff.mean(),
@@ -200,8 +201,8 @@ pub fn write_differences(path: &Path, scenario: &str, agg: &Aggregates) -> Resul
             };
             let mut row = vec![
                 scenario.to_string(),
-                agg.policies[0].clone(),
-                p.clone(),
+                agg.policies[against].clone(),
+                agg.policies[k].clone(),
                 info.name.clone(),
                 info.unit.to_string(),
             ];

@@ -12,7 +12,7 @@ pub const VALIDATION_DIR: &str = "validation";
 
 /// Per policy and metric: mean, 95% interval, percentiles.
 pub const SUMMARY: &str = "summary.csv";
-/// Paired differences of every policy against the baseline.
+/// Paired differences of every pair of policies (each against the baseline first).
 pub const DIFFERENCES: &str = "differences.csv";
 /// One row per replication and policy (streamed as replications finish).
 pub const REPLICATIONS: &str = "replications.csv";

@@ -460,7 +460,7 @@ pub fn answer(base: &Base, p: &Prepared, o: &Outcome) -> Value {
         "set": p.set,
         "command": base.command(p),
         "metrics": metrics,
-        "headlines": crate::report::headlines(agg),
+        "headlines": crate::report::headlines(agg, Some(crate::report::DayUnit::of(&p.scenario))),
         "weeks": agg.weeks,
         "warmup_weeks": p.scenario.model.warmup_h / crate::model::HOURS_PER_WEEK,
         "weekly": weekly,

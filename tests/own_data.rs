@@ -95,6 +95,50 @@ fn a_replayed_history_arrives_exactly_in_the_run() {
     assert_eq!(finished["mean"], "5");
 }
 
+/// `manifest.json` names each data file a scenario read with the SHA-256 of its bytes, so a
+/// result says which export it replayed: the same path with one card more gives another hash.
+#[test]
+fn the_manifest_hashes_the_history_it_replayed() {
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        format!(
+            "[run]\nhorizon_weeks = 2\nreplications = 2\n[arrivals]\nprocess = \"replay\"\n\
+             file = \"data/h.csv\"\n{TEAM}"
+        ),
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    for history in [
+        "created\n2026-03-02\n2026-03-03\n",
+        "created\n2026-03-02\n2026-03-03\n2026-03-04\n",
+    ] {
+        std::fs::write(dir.path().join("data/h.csv"), history).unwrap();
+        let out = format!("out{}", seen.len());
+        let o = flowsim(
+            &["run", "s.toml", "--out", &out, "--no-charts", "-q"],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{:?}", text(&o));
+        let manifest: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join(&out).join("manifest.json")).unwrap(),
+        )
+        .unwrap();
+        let files = manifest["data_files"].as_array().unwrap();
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert_eq!(files[0]["path"], "data/h.csv");
+        let want: String = Sha256::digest(history.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(files[0]["sha256"], want.as_str());
+        seen.push(want);
+    }
+    assert_ne!(seen[0], seen[1]);
+}
+
 #[test]
 fn an_empirical_effort_has_the_sample_mean() {
     let dir = tempfile::tempdir().unwrap();

@@ -215,6 +215,7 @@ impl ResultWriter {
             source_sha256: provenance.source_sha256,
             overrides: provenance.overrides,
             scenario_sha256: provenance.scenario_sha256,
+            data_files: sc.data_files.clone(),
             seed: sc.settings.seed,
             replications: u64::from(sc.settings.replications),
             replications_done: 0,

@@ -48,6 +48,10 @@ pub struct Manifest {
     pub overrides: Vec<String>,
     /// SHA-256 (hex) of the scenario text actually simulated (after overrides).
     pub scenario_sha256: String,
+    /// The data files the scenario read (replayed history, empirical efforts), each with the
+    /// SHA-256 of its bytes; absent when it read none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data_files: Vec<crate::scenario::DataFile>,
     /// Master seed.
     pub seed: u64,
     /// Replications per policy asked for.

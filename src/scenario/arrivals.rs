@@ -162,6 +162,7 @@ impl ArrivalsFile {
         };
         match data::read_history(&path, column, day_start_h) {
             Ok(cards) => {
+                ck.read_data_file(file, &path);
                 let weeks = data::history_weeks(&cards);
                 ArrivalProcess::Replay(Replay::new(cards, weeks, fill))
             }

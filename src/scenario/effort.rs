@@ -157,7 +157,13 @@ impl EffortFile {
                     (None, Some(f)) => {
                         let p = data::resolve(ck.base(), f);
                         match column {
-                            Some(c) => data::read_hours(&p, c),
+                            Some(c) => {
+                                let read = data::read_hours(&p, c);
+                                if read.is_ok() {
+                                    ck.read_data_file(f, &p);
+                                }
+                                read
+                            }
                             None => Err(format!(
                                 "a file needs the column of hours to read, e.g. column = \
                                  \"{}\"",

@@ -110,6 +110,17 @@ pub struct Scenario {
     pub source: String,
     /// Where it came from (a path, or the reference scenario's name).
     pub origin: String,
+    /// The data files it read (replayed history, empirical efforts), in the order read.
+    pub data_files: Vec<DataFile>,
+}
+
+/// A data file a scenario read, as `manifest.json` records it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DataFile {
+    /// The path as the scenario gives it (relative to the scenario file).
+    pub path: String,
+    /// SHA-256 (hex) of the file's bytes when it was read.
+    pub sha256: String,
 }
 
 /// What the file format allows as keys of the table at a dotted path (`team.tester`,
@@ -313,6 +324,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Scenari
         },
         source: text.to_string(),
         origin: origin.to_string(),
+        data_files: ck.data_files.clone(),
     }
 }
 

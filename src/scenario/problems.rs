@@ -108,6 +108,8 @@ pub(super) struct Checker<'t> {
     base: Option<std::path::PathBuf>,
     /// The problems so far, in the order found.
     pub(super) problems: Vec<Problem>,
+    /// The data files read, in the order read.
+    pub(super) data_files: Vec<super::DataFile>,
 }
 
 impl<'t> Checker<'t> {
@@ -117,6 +119,7 @@ impl<'t> Checker<'t> {
             text,
             base: None,
             problems: Vec::new(),
+            data_files: Vec::new(),
         }
     }
 
@@ -129,6 +132,22 @@ impl<'t> Checker<'t> {
     /// The folder data files are relative to, if any.
     pub(super) fn base(&self) -> Option<&std::path::Path> {
         self.base.as_deref()
+    }
+
+    /// Records a data file read successfully: `written` as the scenario gives it, its bytes'
+    /// SHA-256 from `path` (so a result names the exact history it replayed).
+    pub(super) fn read_data_file(&mut self, written: &str, path: &std::path::Path) {
+        use sha2::{Digest, Sha256};
+        if self.data_files.iter().any(|d| d.path == written) {
+            return;
+        }
+        if let Ok(bytes) = std::fs::read(path) {
+            let d = Sha256::digest(&bytes);
+            self.data_files.push(super::DataFile {
+                path: written.to_string(),
+                sha256: d.iter().map(|b| format!("{b:02x}")).collect(),
+            });
+        }
     }
 
     /// Reports a problem of the field at `path`, located where the text has it.

@@ -137,7 +137,7 @@ pub struct CheckArgs {
     pub scenarios: Vec<PathBuf>,
 }
 
-/// Options shared by `run` and `sweep`.
+/// Options shared by `run`, `sweep`, `forecast` and `levers`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CommonArgs {
     /// Replications per policy (default: the scenario's `run.replications`).
@@ -165,15 +165,6 @@ pub struct CommonArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Run only shard K of N (numbered from 1) and write a shard folder,
-    /// `<out>/shard-K-of-N/`, for `flowsim merge`; `auto` reads the index from a Slurm job
-    /// array (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX).
-    #[arg(long, value_name = "K/N|auto")]
-    pub shard: Option<String>,
-    /// The number of shards, for `--shard auto` where the scheduler does not say it
-    /// (Kubernetes; or set FLOWSIM_SHARDS).
-    #[arg(long, value_name = "N")]
-    pub shards: Option<u64>,
     /// Replace an existing result folder (only once the new result is complete) instead of
     /// writing to a new numbered one, and run even beyond --max-events or --max-memory-mb.
     #[arg(long)]
@@ -185,6 +176,20 @@ pub struct CommonArgs {
     /// Refuse a run predicted to need more memory than this many MiB; --force runs it anyway.
     #[arg(long, value_name = "MIB", default_value_t = crate::guard::DEFAULT_MAX_MEMORY_MB)]
     pub max_memory_mb: f64,
+}
+
+/// Splitting a run or sweep over machines: only `run` and `sweep` take these.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ShardArgs {
+    /// Run only shard K of N (numbered from 1) and write a shard folder,
+    /// `<out>/shard-K-of-N/`, for `flowsim merge`; `auto` reads the index from a Slurm job
+    /// array (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX).
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<String>,
+    /// The number of shards, for `--shard auto` where the scheduler does not say it
+    /// (Kubernetes; or set FLOWSIM_SHARDS).
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u64>,
 }
 
 /// Arguments of `flowsim merge`.
@@ -213,6 +218,9 @@ pub struct RunArgs {
     /// Shared options.
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Sharding options.
+    #[command(flatten)]
+    pub sharding: ShardArgs,
     /// Print every metric in the terminal table, in the files' units (hours), not only the
     /// headline metrics that apply to this scenario (summary.csv always has them all).
     #[arg(long)]
@@ -277,6 +285,9 @@ pub struct SweepArgs {
     /// Shared options.
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Sharding options.
+    #[command(flatten)]
+    pub sharding: ShardArgs,
     /// Chart options.
     #[command(flatten)]
     pub charts: ChartArgs,

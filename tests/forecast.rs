@@ -332,7 +332,7 @@ fn bad_input_names_the_flag_and_the_fix() {
         (&["forecast", "--by-weeks=0"], "--by-weeks must be"),
         (
             &["forecast", "--shard", "1/2"],
-            "--shard is for `flowsim run`",
+            "unexpected argument '--shard'",
         ),
         (
             &[

@@ -4,6 +4,7 @@
 
 mod common;
 
+use predicates::prelude::PredicateBooleanExt;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -140,7 +141,14 @@ fn levers_refuses_shards_and_bad_scenarios() {
         .args(["levers", "b.toml", "--shard", "1/2", "-q"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("--shard is for `flowsim run`"));
+        .stderr(predicates::str::contains("unexpected argument '--shard'"));
+    // Nor does its help offer it.
+    flowsim(dir.path())
+        .args(["levers", "--help"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("--shard").not())
+        .stdout(predicates::str::contains("--reps"));
     flowsim(dir.path())
         .args(["levers", "bad.toml", "-q"])
         .assert()

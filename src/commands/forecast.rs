@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::input::{apply_overrides, load_with_overrides, read_source};
 use super::{announce_target, print_out, wrote_note};
-use crate::cli::{CommonArgs, ForecastArgs};
+use crate::cli::ForecastArgs;
 use crate::error::Error;
 use crate::forecast::{self, Date, PERCENTILES, PolicyForecast, Runs};
 use crate::model::{Calendar, HOURS_PER_WEEK, Model};
@@ -22,17 +22,6 @@ struct By {
     working_days: u64,
     /// The date, with --by.
     date: Option<Date>,
-}
-
-/// Refuses the flags of `run` that a command does not take.
-pub(super) fn refuse_shards(common: &CommonArgs, command: &str) -> Result<(), Error> {
-    if common.shard.is_some() || common.shards.is_some() {
-        return Err(Error::bad_input(format!(
-            "--shard is for `flowsim run` and `flowsim sweep`; `flowsim {command}` runs on one \
-             machine (leave --shard out)"
-        )));
-    }
-    Ok(())
 }
 
 fn parse_date(flag: &str, s: &str) -> Result<Date, Error> {
@@ -93,7 +82,6 @@ fn resolve_by(
 /// Bad input, a file that cannot be written, or a closed standard output.
 pub fn forecast(args: &ForecastArgs) -> Result<(), Error> {
     let common = &args.common;
-    refuse_shards(common, "forecast")?;
     let start = args
         .start
         .as_deref()

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::CommonArgs;
+use crate::cli::{CommonArgs, ShardArgs};
 use crate::error::Error;
 use crate::experiment::RunOverrides;
 use crate::output::folder::Source;
@@ -98,7 +98,7 @@ pub fn apply_overrides(sc: &mut Scenario, args: &CommonArgs) -> Result<(), Error
     Ok(())
 }
 
-impl CommonArgs {
+impl ShardArgs {
     /// The shard this process runs, if `--shard` was given.
     ///
     /// # Errors
@@ -114,7 +114,9 @@ impl CommonArgs {
                 .map_err(Error::bad_input),
         }
     }
+}
 
+impl CommonArgs {
     /// The flags a shard run needs.
     pub fn shard_options(&self) -> ShardOptions<'_> {
         ShardOptions {

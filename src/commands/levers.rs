@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::time::Instant;
 
-use super::forecast::refuse_shards;
 use super::input::{apply_overrides, load_with_overrides, read_source};
 use super::{announce_target, print_out, wrote_note};
 use crate::cli::LeversArgs;
@@ -20,7 +19,6 @@ use crate::output::safe::{Staged, component};
 /// Bad input, a file that cannot be written, or a closed standard output.
 pub fn levers(args: &LeversArgs) -> Result<(), Error> {
     let common = &args.common;
-    refuse_shards(common, "levers")?;
     let src = read_source(args.scenario.as_deref())?;
     let (mut sc, text) = load_with_overrides(&src, &common.set)?;
     apply_overrides(&mut sc, common)?;

@@ -20,8 +20,7 @@ use crate::shard::Shard;
 /// The worst failure, after all scenarios were tried (its message lists how many failed); a
 /// closed standard output stops at once.
 pub fn run(args: &RunArgs) -> Result<(), Error> {
-    let common = &args.common;
-    let shard = common.shard()?;
+    let shard = args.sharding.shard()?;
     let items: Vec<Result<Option<PathBuf>, Error>> = if args.scenarios.is_empty() {
         vec![Ok(None)]
     } else {

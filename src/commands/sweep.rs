@@ -21,7 +21,7 @@ use crate::scenario::Scenario;
 /// Bad input, a file that cannot be written, Ctrl-C, or a closed standard output.
 pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
     let common = &args.common;
-    let shard = common.shard()?;
+    let shard = args.sharding.shard()?;
     if args.vary.len() > 2 {
         return Err(Error::bad_input(
             "--vary may be given at most twice (a grid of two parameters)",

@@ -12,11 +12,11 @@
 //! The levers, each one step from the scenario as written:
 //! - **people**: one more person in each role; one fewer where the role has more than one;
 //! - **effort**: each stage's effort distribution scaled by 0.8 and by 1.2 (every time-valued
-//!   parameter: `value`, `min`, `mode`, `max`, `mean`, `sd`), so each card's effort there is
-//!   20% less or more;
+//!   parameter: `value`, `min`, `mode`, `max`, `mean`, `sd`; an empirical distribution's
+//!   `scale`), so each card's effort there is 20% less or more;
 //! - **WIP limit**: each stage's `wip_limit`, where set, one lower (if above 1) and one higher;
-//! - **arrivals**: the arrival rate 10% lower and higher (`rate_per_week`/`rate_per_hour`, or a
-//!   batch's `period_weeks` divided by 0.9 or 1.1);
+//! - **arrivals**: the arrival rate 10% lower and higher (`rate_per_week`/`rate_per_hour`, a
+//!   batch's `period_weeks` divided by 0.9 or 1.1, or a replayed history's `replay_speed`);
 //! - **sickness**: every role's `sick_chance_per_day` halved and raised by half, where any role
 //!   has one;
 //! - **estimate bias**: estimates made unbiased (`estimates.bias = 1`), where the scenario
@@ -182,17 +182,25 @@ pub fn levers(text: &str) -> Result<Vec<Lever>, String> {
             continue;
         };
         let dist = effort.get("dist").and_then(Value::as_str).unwrap_or("");
-        let Some(fields) = time_fields(dist) else {
+        let fields = time_fields(dist);
+        if fields.is_none() && dist != "empirical" {
             continue;
-        };
+        }
         for (dir, f, word) in [(Direction::Down, 0.8, "-20%"), (Direction::Up, 1.2, "+20%")] {
-            let sets = fields
-                .iter()
-                .filter_map(|k| {
-                    let v = num(effort.get(*k)?)?;
-                    Some(format!("stages[{i}].effort.{k}={}", lit(v * f)))
-                })
-                .collect();
+            let sets = match fields {
+                Some(fields) => fields
+                    .iter()
+                    .filter_map(|k| {
+                        let v = num(effort.get(*k)?)?;
+                        Some(format!("stages[{i}].effort.{k}={}", lit(v * f)))
+                    })
+                    .collect(),
+                // The team's own efforts: every observed value scaled.
+                None => {
+                    let scale = effort.get("scale").and_then(num).unwrap_or(1.0);
+                    vec![format!("stages[{i}].effort.scale={}", lit(scale * f))]
+                }
+            };
             out.push(Lever {
                 factor: format!("effort: {name}"),
                 direction: dir,
@@ -235,6 +243,10 @@ pub fn levers(text: &str) -> Result<Vec<Lever>, String> {
                 "batch" => {
                     let period = arr.get("period_weeks").and_then(num).unwrap_or(1.0);
                     vec![format!("arrivals.period_weeks={}", lit(period / f))]
+                }
+                "replay" => {
+                    let scale = arr.get("replay_speed").and_then(num).unwrap_or(1.0);
+                    vec![format!("arrivals.replay_speed={}", lit(scale * f))]
                 }
                 _ => Vec::new(),
             };

@@ -86,6 +86,27 @@ fn a_replayed_history_arrives_exactly_in_the_run() {
             assert_eq!(r["p05"], r["p95"], "{r:?}");
         }
     }
+    // `replay_speed = 2` plays the history twice as fast: the two cards of its third week
+    // (hours 345 and 443 from the first Monday) arrive in the second (172.5 and 221.5).
+    let o = flowsim(
+        &[
+            "run",
+            "s.toml",
+            "--out",
+            "fast",
+            "--no-charts",
+            "--set",
+            "arrivals.replay_speed=2",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let arrived: Vec<f64> = rows(&dir.path().join("fast/weekly.csv"))
+        .iter()
+        .filter(|r| r["policy"] == "pull" && r["series"] == "arrived_total")
+        .map(|r| r["mean"].parse().unwrap())
+        .collect();
+    assert_eq!(arrived, [3.0, 5.0, 5.0, 5.0, 5.0, 5.0]);
     // All five are done: 2 hours of work each, three people.
     let summary = rows(&dir.path().join("out/summary.csv"));
     let finished = summary
@@ -172,18 +193,35 @@ fn an_empirical_effort_has_the_sample_mean() {
     );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
-    let summary = rows(&dir.path().join("out/summary.csv"));
-    let ct = summary
-        .iter()
-        .find(|r| r["metric"] == "cycle_time_mean_h")
-        .unwrap();
     let sample_mean = hours.iter().sum::<f64>() / hours.len() as f64;
-    let lo: f64 = ct["ci95_low"].parse().unwrap();
-    let hi: f64 = ct["ci95_high"].parse().unwrap();
-    assert!(
-        lo <= sample_mean && sample_mean <= hi,
-        "{sample_mean} outside [{lo}, {hi}]"
+    let within = |folder: &str, want: f64| {
+        let summary = rows(&dir.path().join(folder).join("summary.csv"));
+        let ct = summary
+            .iter()
+            .find(|r| r["metric"] == "cycle_time_mean_h")
+            .unwrap();
+        let lo: f64 = ct["ci95_low"].parse().unwrap();
+        let hi: f64 = ct["ci95_high"].parse().unwrap();
+        assert!(lo <= want && want <= hi, "{want} outside [{lo}, {hi}]");
+    };
+    within("out", sample_mean);
+    // `scale` multiplies every observed value: "what if this stage took 20% less?".
+    let o = flowsim(
+        &[
+            "run",
+            "s.toml",
+            "--out",
+            "out-scaled",
+            "--no-charts",
+            "--policies",
+            "pull",
+            "--set",
+            "stages[0].effort.scale=0.8",
+        ],
+        dir.path(),
     );
+    assert!(o.status.success(), "{:?}", text(&o));
+    within("out-scaled", 0.8 * sample_mean);
 }
 
 #[test]
@@ -345,4 +383,24 @@ fn littles_law_says_when_demand_exceeds_capacity() {
     assert!(out.contains("for pull"), "{out}");
     assert!(out.contains("demand exceeds capacity"), "{out}");
     assert!(!out.contains("lengthen run.horizon_weeks"), "{out}");
+}
+
+/// `flowsim levers` on the team's own data: the empirical efforts get their `scale` levers and
+/// the replayed history its `replay_speed` lever, like any parametric scenario.
+#[test]
+fn levers_move_the_teams_own_efforts_and_arrivals() {
+    let levers = flowsim::levers::levers(
+        "[arrivals]\nprocess = \"replay\"\nfile = \"h.csv\"\n[[stages]]\nname = \"dev\"\n\
+         effort = { dist = \"empirical\", values = [2, 3, 5] }\n[team.dev]\nskills = { dev = 1.0 }\n",
+    )
+    .unwrap();
+    let sets: Vec<String> = levers.iter().flat_map(|l| l.sets.clone()).collect();
+    for want in [
+        "stages[0].effort.scale=0.8",
+        "stages[0].effort.scale=1.2",
+        "arrivals.replay_speed=0.9",
+        "arrivals.replay_speed=1.1",
+    ] {
+        assert!(sets.iter().any(|s| s == want), "{want} not in {sets:?}");
+    }
 }

@@ -202,9 +202,11 @@ fn render(
             .map(|e| (e.lead_time.base, e.throughput.base));
         o.push_str(&format!("\n{policy}"));
         if let Some((Some(l), Some(t))) = base {
+            let days = crate::report::DayUnit::of(sc);
             o.push_str(&format!(
-                ": mean lead time {l:.0} h ({:.1} calendar days), throughput {t:.2} cards/week",
-                l / 24.0
+                ": mean lead time {:.1} {} ({l:.0} h of calendar time), throughput {t:.2} cards/week",
+                l * days.per_hour,
+                days.unit
             ));
         }
         o.push('\n');

@@ -45,6 +45,9 @@ pub(super) enum EffortFile {
         values: Option<Vec<f64>>,
         file: Option<String>,
         column: Option<String>,
+        /// Every observed value multiplied by this (default 1): "what if this stage took 20%
+        /// less?" is `scale = 0.8`.
+        scale: Option<f64>,
     },
 }
 
@@ -126,6 +129,11 @@ impl FileType for EffortFile {
                         Ty::Str,
                         "the CSV column of hours, e.g. column = \"dev_hours\"",
                     ),
+                    opt(
+                        "scale",
+                        Ty::Float,
+                        "every observed value multiplied by this, e.g. scale = 0.8",
+                    ),
                 ],
             ),
         ],
@@ -151,7 +159,19 @@ impl EffortFile {
                 ref values,
                 ref file,
                 ref column,
+                scale,
             } => {
+                let scale = scale.unwrap_or(1.0);
+                if !(scale.is_finite() && scale > 0.0) {
+                    ck.fail(
+                        format!("{path}.scale"),
+                        format!(
+                            "the scale must be a positive number (got {scale}), e.g. scale = 0.8 \
+                             for 20% less effort"
+                        ),
+                    );
+                    return Dist::Constant(1.0);
+                }
                 let observed = match (values, file) {
                     (Some(v), None) if column.is_none() => Ok(v.clone()),
                     (None, Some(f)) => {
@@ -180,7 +200,7 @@ impl EffortFile {
                 };
                 match observed {
                     Ok(v) => {
-                        let scaled: Vec<f64> = v.iter().map(|x| x * k).collect();
+                        let scaled: Vec<f64> = v.iter().map(|x| x * k * scale).collect();
                         Dist::empirical(&scaled)
                     }
                     Err(e) => {

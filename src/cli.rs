@@ -28,6 +28,9 @@ pub enum Command {
     /// Check scenario files without running them: prints `ok: FILE` for each valid one and
     /// every problem of the others; exits with 2 when any has a problem.
     Check(CheckArgs),
+    /// Print the JSON Schema of the scenario format, for editors that complete and check TOML
+    /// (Even Better TOML / Taplo, JetBrains): `flowsim schema > flowsim.schema.json`.
+    Schema,
     /// Run a scenario at every point of a parameter grid (`--vary`, up to two) and write
     /// sweep.csv plus each point's own output under points/.
     Sweep(SweepArgs),
@@ -132,7 +135,7 @@ pub struct ValidateArgs {
 /// Arguments of `flowsim check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Scenario files (TOML) to check.
+    /// Scenario files (TOML) to check, or folders of them (every `*.toml` inside).
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
 }

@@ -4,7 +4,7 @@ use super::print_out;
 use crate::cli::CheckArgs;
 use crate::error::Error;
 
-/// `flowsim check`: validates every file; prints `ok: FILE` for each valid one and every
+/// `flowsim check`: validates every file (a folder's `*.toml` files, like `run`); prints `ok: FILE` for each valid one and every
 /// problem of the others (on stderr).
 ///
 /// # Errors
@@ -12,8 +12,18 @@ use crate::error::Error;
 /// closed standard output (which stops at once).
 pub fn check(args: &CheckArgs) -> Result<(), Error> {
     let mut bad = 0;
-    for path in &args.scenarios {
-        match crate::scenario::load_file(path) {
+    let mut files = 0;
+    for item in super::input::expand(&args.scenarios) {
+        files += 1;
+        let path = match item {
+            Ok(p) => p,
+            Err(e) => {
+                bad += 1;
+                eprintln!("{e}");
+                continue;
+            }
+        };
+        match crate::scenario::load_file(&path) {
             Ok(_) => print_out(&format!("ok: {}\n", path.display()))?,
             Err(e) => {
                 bad += 1;
@@ -24,7 +34,6 @@ pub fn check(args: &CheckArgs) -> Result<(), Error> {
     if bad == 0 {
         return Ok(());
     }
-    let files = args.scenarios.len();
     Err(Error::bad_input(format!(
         "{bad} of {files} scenario file{} {} problems.",
         if files == 1 { "" } else { "s" },

@@ -1,5 +1,5 @@
 //! The commands behind the command line: `run`, `sweep`, `merge`, `chart`, `check`,
-//! `validate`, `forecast`, `levers` and `serve`, one file each.
+//! `validate`, `forecast`, `levers` and `serve`, one file each (`schema` is one line here).
 //!
 //! Why it exists: [`crate::cli`] only describes arguments; this module turns them into loaded,
 //! overridden and validated scenarios, runs the library and prints what happened. Every
@@ -49,6 +49,7 @@ pub fn execute(command: &Command) -> Result<(), Error> {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
         Command::Check(args) => check(args),
+        Command::Schema => print_out(&format!("{:#}\n", crate::scenario::json_schema())),
         Command::Sweep(args) => sweep(args),
         Command::Chart(args) => chart(args),
         Command::Merge(args) => merge(args),

@@ -25,6 +25,7 @@ mod data;
 mod disruptions;
 mod effort;
 mod estimate;
+mod json_schema;
 mod policies;
 mod problems;
 mod run;
@@ -37,6 +38,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 pub use estimate::{Estimate, estimate_work};
+pub use json_schema::json_schema;
 pub use problems::{Problem, ScenarioError};
 
 use crate::model::{ArrivalProcess, HOURS_PER_WEEK, Model};

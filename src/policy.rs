@@ -194,6 +194,12 @@ pub struct Policy {
     pub emergency_after_days: u32,
     /// What a failed deployment does to its environment.
     pub failed_deploy: FailedDeploy,
+    /// Board-driven pull: a column with room takes the next card waiting for it at once,
+    /// before anybody is free to work it, at the commitment point (`on_pull` from the backlog,
+    /// `cadence` from the ready column) and at every pull hand-off without a polling interval;
+    /// the card waits in the column, counted in its WIP, until a person takes it. `false`
+    /// (every preset): a card crosses only when a person takes it.
+    pub column_pull: bool,
 }
 
 /// Names of the built-in presets.
@@ -228,6 +234,7 @@ impl Policy {
             on_block: OnBlock::Switch,
             emergency_after_days: DEFAULT_EMERGENCY_AFTER_DAYS,
             failed_deploy: FailedDeploy::Break,
+            column_pull: false,
         }
     }
 
@@ -250,6 +257,7 @@ impl Policy {
             on_block: OnBlock::Switch,
             emergency_after_days: DEFAULT_EMERGENCY_AFTER_DAYS,
             failed_deploy: FailedDeploy::KeepLastGood,
+            column_pull: false,
         }
     }
 

@@ -135,6 +135,8 @@ file_table! {
         optional emergency_after_days: Option<u32> => "days an absent person's cards wait before they are handed over, e.g. emergency_after_days = 2",
         /// What a failed deployment does to its environment.
         optional failed_deploy: Option<FailedDeployKind> => "what a failed deployment does to its environment, e.g. failed_deploy = \"keep_last_good\"",
+        /// Whether a column pulls a card as soon as it has room, before anybody is free to work it.
+        optional column_pull: Option<bool> => "whether a column takes a card as soon as it has room, e.g. column_pull = true",
         /// Push or pull into each stage after the first, by stage name.
         #[serde(default)]
         optional handoff: BTreeMap<String, HandoffKind> => "push or pull into each stage, e.g. handoff = { deploy = \"pull\" }",
@@ -146,13 +148,15 @@ file_table! {
 
 /// Checks `run.policies` (`listed`, or by default every preset and then every other defined
 /// policy) and the `[policies.NAME]` tables against the board and team; the policies to
-/// compare, in order. `unlimited_backlog` is whether arrivals never run dry.
+/// compare, in order. `unlimited_backlog` is whether arrivals never run dry;
+/// `first_stage_limit` is the first stage's WIP limit, if any.
 pub(super) fn build(
     listed: Option<&[String]>,
     defined: &BTreeMap<String, PolicyFile>,
     stage_names: &[&str],
     team_size: usize,
     unlimited_backlog: bool,
+    first_stage_limit: Option<u32>,
     ck: &mut Checker,
 ) -> Vec<Policy> {
     let listed: Vec<String> = match listed {
@@ -231,6 +235,26 @@ pub(super) fn build(
                 ),
             );
         }
+        // A column pulling from a backlog that never runs dry, with nothing to stop it, would
+        // take cards without end.
+        let first_limited = pol.stage_limits && first_stage_limit.is_some();
+        if pol.column_pull
+            && unlimited_backlog
+            && pol.release == Release::OnPull
+            && !first_limited
+            && pol.system_wip_limit.is_none()
+        {
+            ck.fail(
+                format!("policies.{name}.column_pull"),
+                format!(
+                    "policy `{name}` pulls cards into the first column as soon as it has room, but \
+                     the backlog is unlimited and nothing limits that column, so it would take cards \
+                     without end: give the first stage a wip_limit (with stage_limits = true) or set \
+                     [policies.{name}] system_wip_limit = {}.",
+                    Policy::default_system_wip_limit(team_size)
+                ),
+            );
+        }
         policies.push(pol);
     }
     for key in defined.keys() {
@@ -267,6 +291,9 @@ impl PolicyFile {
         }
         if let Some(f) = self.failed_deploy {
             pol.failed_deploy = f.into();
+        }
+        if let Some(b) = self.column_pull {
+            pol.column_pull = b;
         }
         self.apply_handoffs(pol, p, stages, ck);
         self.apply_replenish(pol, p, ck);

@@ -145,6 +145,17 @@ pub enum Selection {
     RightmostFirst,
 }
 
+/// Which stage a free helper joins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SwarmTo {
+    /// The stage (among those the helper can work, with a card to join) holding the most
+    /// cards in its WIP.
+    MostCards,
+    /// The constraint: the stage with the highest load per capable person, its mean effort
+    /// per card (hours) over the summed speed of the people present who can work it.
+    Constraint,
+}
+
 /// Free people joining cards already in progress.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Swarming {
@@ -152,13 +163,17 @@ pub struct Swarming {
     pub pairing_efficiency: f64,
     /// Most people on one card at once, owner included (>= 2).
     pub max_per_card: u32,
+    /// Which stage a helper goes to.
+    pub to: SwarmTo,
 }
 
 impl Swarming {
-    /// Pairs at 70% of their summed speed, at most two people on a card.
+    /// Pairs at 70% of their summed speed, at most two people on a card, helpers to the stage
+    /// with the most cards.
     pub const DEFAULT: Swarming = Swarming {
         pairing_efficiency: 0.7,
         max_per_card: 2,
+        to: SwarmTo::MostCards,
     };
 }
 

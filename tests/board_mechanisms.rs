@@ -9,6 +9,7 @@ mod common;
 
 use common::{audited_replications, load, paired_interval, policy};
 use flowsim::metrics::{M, RepResult};
+use flowsim::policy::SwarmTo;
 use flowsim::scenario::{Scenario, load_str};
 
 /// Replications per policy in these checks.
@@ -129,4 +130,83 @@ fn a_board_pulling_from_an_endless_backlog_without_a_limit_is_refused() {
         e.contains("wip_limit") && e.contains("system_wip_limit"),
         "{e}"
     );
+}
+
+// ---- Swarming to the constraint ------------------------------------------------------------
+
+/// swarm-to-constraint's claim: a helper at the constraint (highest load per capable person)
+/// finishes more than a helper at the stage with the most cards.
+#[test]
+fn swarming_to_the_constraint_raises_throughput() {
+    let sc = load(&shipped("swarm-to-constraint"), "swarm-to-constraint");
+    let (constraint, most) = (runs(&sc, "flow-constraint"), runs(&sc, "flow"));
+    above_zero(
+        "throughput, flow-constraint - flow (cards a week)",
+        diff(&constraint, &most, M::ThroughputPerWeek),
+    );
+}
+
+/// Every preset can send its helpers to the constraint, and it changes what each one does
+/// (the same random world, different results); the effect's size is
+/// `swarming_to_the_constraint_raises_throughput`'s.
+#[test]
+fn every_preset_can_swarm_to_the_constraint() {
+    let base = shipped("swarm-to-constraint");
+    let base = &base[..base.find("[policies.flow]").unwrap()];
+    let mut tables = String::new();
+    let mut names = Vec::new();
+    for preset in ["push", "pull", "flow"] {
+        for (suffix, to) in [("most", "most_cards"), ("constraint", "constraint")] {
+            // (A plan commits its own batches: push keeps no system limit.)
+            let limit = if preset == "push" {
+                ""
+            } else {
+                "system_wip_limit = 8\n"
+            };
+            tables.push_str(&format!(
+                "[policies.{preset}-{suffix}]\npreset = \"{preset}\"\nswarming = true\n\
+                 {limit}swarm_to = \"{to}\"\n"
+            ));
+            names.push(format!("{preset}-{suffix}"));
+        }
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let sc = load(&with_policies(base, &names, &tables), "every preset swarms");
+    for preset in ["push", "pull", "flow"] {
+        let (c, m) = (format!("{preset}-constraint"), format!("{preset}-most"));
+        assert_eq!(
+            policy(&sc, &c).swarming.map(|s| s.to),
+            Some(SwarmTo::Constraint)
+        );
+        let (rc, rm) = (runs(&sc, &c), runs(&sc, &m));
+        let changed = rc
+            .iter()
+            .zip(&rm)
+            .filter(|(a, b)| a.values != b.values)
+            .count();
+        assert!(changed > 0, "{c} and {m} gave identical replications");
+        assert!(
+            rc.iter()
+                .zip(&rm)
+                .all(|(a, b)| a.get(M::PairingLossH).is_some() && b.get(M::PairingLossH).is_some()),
+            "{c}: pairing loss undefined"
+        );
+    }
+}
+
+#[test]
+fn swarm_to_needs_swarming_and_a_known_target() {
+    let base = shipped("swarm-to-constraint");
+    let e = error(
+        &format!("{base}\n[policies.pull]\nswarm_to = \"constraint\"\n").replace(
+            "policies = [\"flow\", \"flow-constraint\"]",
+            "policies = [\"flow\", \"flow-constraint\", \"pull\"]",
+        ),
+    );
+    assert!(
+        e.contains("policies.pull.swarm_to") && e.contains("swarming = true"),
+        "{e}"
+    );
+    let e = error(&base.replace("swarm_to = \"constraint\"", "swarm_to = \"bottleneck\""));
+    assert!(e.contains("constraint") && e.contains("most_cards"), "{e}");
 }

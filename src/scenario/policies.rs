@@ -9,7 +9,7 @@ use super::problems::{Checker, names_no_stage, suggest};
 use crate::limits::{MAX_SWARM, MAX_SYSTEM_WIP, MIN_REPLENISH_H};
 use crate::policy::{
     DEFAULT_DETECTION, DEFAULT_PLAN_WINDOW, FailedDeploy, Handoff, OnBlock, Overtime, PRESETS,
-    PlanFrom, PlanPeriod, Policy, Release, Selection, Swarming,
+    PlanFrom, PlanPeriod, Policy, Release, Selection, SwarmTo, Swarming,
 };
 
 keywords! {
@@ -77,6 +77,16 @@ keywords! {
 }
 
 keywords! {
+    /// `swarm_to`: which stage a helper joins.
+    pub(super) enum SwarmToKind => SwarmTo {
+        /// The stage with the most cards.
+        MostCards = "most_cards",
+        /// The stage with the highest load per capable person.
+        Constraint = "constraint",
+    }
+}
+
+keywords! {
     /// `failed_deploy`.
     pub(super) enum FailedDeployKind => FailedDeploy {
         /// The environment is broken until rolled back.
@@ -111,6 +121,8 @@ file_table! {
         optional pairing_efficiency: Option<f64> => "share of summed speed a pair delivers, e.g. pairing_efficiency = 0.7",
         /// Most people on one card, with swarming (people).
         optional max_per_card: Option<u32> => "most people on one card, e.g. max_per_card = 2",
+        /// Which stage a helper joins, with swarming.
+        optional swarm_to: Option<SwarmToKind> => "which stage a helper joins, e.g. swarm_to = \"constraint\"",
         /// Weeks between plans, with `plan` (weeks).
         optional planning_period_weeks: Option<u32> => "weeks between plans, e.g. planning_period_weeks = 2",
         /// Working days between plans, with `plan` (days; 1 = every morning).
@@ -567,6 +579,9 @@ impl PolicyFile {
             }
             sw.max_per_card = n;
         }
+        if let Some(t) = self.swarm_to {
+            sw.to = t.into();
+        }
         match self.swarming {
             Some(true) => pol.swarming = Some(sw),
             Some(false) => pol.swarming = None,
@@ -580,6 +595,7 @@ impl PolicyFile {
             for (field, given) in [
                 ("pairing_efficiency", self.pairing_efficiency.is_some()),
                 ("max_per_card", self.max_per_card.is_some()),
+                ("swarm_to", self.swarm_to.is_some()),
             ] {
                 if given {
                     ck.fail(

@@ -210,3 +210,76 @@ fn swarm_to_needs_swarming_and_a_known_target() {
     let e = error(&base.replace("swarm_to = \"constraint\"", "swarm_to = \"bottleneck\""));
     assert!(e.contains("constraint") && e.contains("most_cards"), "{e}");
 }
+
+// ---- Quality under pressure ----------------------------------------------------------------
+
+/// everyday-friction with its test check's chance raised by `extra` (TOML keys of the rework
+/// table, e.g. `per_extra_card = 0.5`).
+fn friction_under_pressure(extra: &str) -> Scenario {
+    let base = shipped("everyday-friction");
+    let old = "rework = { probability = 0.2, to = \"development\", effort_share = 0.4 }";
+    assert!(base.contains(old), "everyday-friction's rework line moved");
+    let new = format!(
+        "rework = {{ probability = 0.2, to = \"development\", effort_share = 0.4, {extra} }}"
+    );
+    load(&base.replace(old, &new), "everyday-friction under pressure")
+}
+
+/// Overtime cuts quality: push, the only policy here that works overtime, loses lead time to
+/// the extra rework; pull and flow, which work none, see exactly the same runs (one rule for
+/// every policy: only overtime worked raises the chance).
+#[test]
+fn overtime_raises_rework_for_whoever_works_it() {
+    let plain = load(&shipped("everyday-friction"), "everyday-friction");
+    let tired = friction_under_pressure("per_overtime_hour = 0.1");
+    above_zero(
+        "push lead time, rework growing with overtime - plain (h)",
+        diff(
+            &runs(&tired, "push"),
+            &runs(&plain, "push"),
+            M::LeadTimeMean,
+        ),
+    );
+    for name in ["pull", "flow"] {
+        let (a, b) = (runs(&tired, name), runs(&plain, name));
+        assert!(
+            a.iter().all(|r| r.get(M::OvertimeH) == Some(0.0)),
+            "{name} works overtime here: pick another check"
+        );
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.values, y.values, "{name}: no overtime, no change");
+        }
+    }
+}
+
+/// Every policy's people may hold several cards (switching on a block); under every preset a
+/// chance that grows with the cards held lengthens start-to-done.
+#[test]
+fn cards_held_raise_rework_under_every_preset() {
+    let plain = load(&shipped("everyday-friction"), "everyday-friction");
+    let juggling = friction_under_pressure("per_extra_card = 0.5");
+    for name in ["push", "pull", "flow"] {
+        above_zero(
+            &format!("{name} start-to-done, rework growing with cards held - plain (h)"),
+            diff(
+                &runs(&juggling, name),
+                &runs(&plain, name),
+                M::StartToDoneMean,
+            ),
+        );
+    }
+}
+
+#[test]
+fn pressure_terms_must_be_chances() {
+    for (field, v) in [("per_overtime_hour", "-0.1"), ("per_extra_card", "2")] {
+        let base = shipped("everyday-friction");
+        let text = base.replace(
+            "effort_share = 0.4 }",
+            &format!("effort_share = 0.4, {field} = {v} }}"),
+        );
+        let e = error(&text);
+        assert!(e.contains(&format!("stages[1].rework.{field}")), "{e}");
+        assert!(e.contains("from 0 (off) to 1"), "{e}");
+    }
+}

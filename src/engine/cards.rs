@@ -251,9 +251,18 @@ impl Sim<'_> {
     }
 
     pub(super) fn stage_done(&mut self, slot: u32) {
+        let s = self.ws.cards[slot as usize].stage as usize;
+        // Quality under pressure: the holder's overtime and other cards, as they finish.
+        let chance = match &self.model.stages[s].rework {
+            Some(rw) if rw.under_pressure() => {
+                let (overtime_h, extra) = self.pressure(self.ws.cards[slot as usize].holder);
+                rw.chance(overtime_h, extra)
+            }
+            Some(rw) => rw.probability,
+            None => 0.0,
+        };
         self.deactivate(slot);
         self.unhold(slot);
-        let s = self.ws.cards[slot as usize].stage as usize;
         if self.ws.cards[slot as usize].rollback {
             self.rollback_done(slot, s);
             return;
@@ -261,7 +270,7 @@ impl Sim<'_> {
         // The stage's check may send the card back.
         if let Some(rw) = &self.model.stages[s].rework {
             let u: f64 = self.ws.cards[slot as usize].rng.random();
-            if u < rw.probability {
+            if u < chance {
                 self.send_back(slot, s, rw.to, rw.effort_share, rw.effort_share);
                 return;
             }
@@ -296,6 +305,20 @@ impl Sim<'_> {
                 self.push_to_queue(slot, s + 1, false);
             }
         }
+    }
+
+    /// The pressure on `person` now: overtime worked this calendar week, today's so far
+    /// included (hours), and cards held besides one.
+    fn pressure(&self, person: u32) -> (f64, u32) {
+        let Some(ps) = self.ws.people.get(person as usize) else {
+            return (0.0, 0);
+        };
+        let today = if ps.present {
+            (self.now - ps.normal_end).max(0.0)
+        } else {
+            0.0
+        };
+        (ps.overtime_week_h + today, ps.n_held.saturating_sub(1))
     }
 
     /// Sends a card that failed stage `s`'s check back to stage `to` for a fix (`fix_share` of

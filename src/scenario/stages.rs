@@ -43,6 +43,12 @@ file_table! {
         /// Share of the first effort that rework takes (default 0.5).
         #[serde(default = "half")]
         optional effort_share: f64 => "the share of the first effort that rework takes, e.g. effort_share = 0.5",
+        /// Chance added per hour of overtime the finisher worked this week (default 0: off).
+        #[serde(default)]
+        optional per_overtime_hour: f64 => "the chance added per overtime hour its finisher worked this week, e.g. per_overtime_hour = 0.01",
+        /// Chance added per card the finisher holds besides this one (default 0: off).
+        #[serde(default)]
+        optional per_extra_card: f64 => "the chance added per other card its finisher holds, e.g. per_extra_card = 0.05",
     }
 }
 
@@ -189,6 +195,20 @@ impl ReworkFile {
                 ),
             );
         }
+        for (field, v) in [
+            ("per_overtime_hour", self.per_overtime_hour),
+            ("per_extra_card", self.per_extra_card),
+        ] {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                ck.fail(
+                    format!("{p}.{field}"),
+                    format!(
+                        "must be a chance from 0 (off) to 1, added to `probability` per unit of \
+                         pressure; got {v}."
+                    ),
+                );
+            }
+        }
         let forward = format!(
             "rework must send a card back to this stage or an earlier one, not forward to `{}`",
             self.to
@@ -198,6 +218,8 @@ impl ReworkFile {
             probability: self.probability,
             to,
             effort_share: self.effort_share,
+            per_overtime_hour: self.per_overtime_hour,
+            per_extra_card: self.per_extra_card,
         })
     }
 }

@@ -214,6 +214,13 @@ pub struct Stage {
     pub rework: Option<Rework>,
     /// Finishing this stage deploys the change, which may fail, if set.
     pub deployment: Option<Deployment>,
+    /// The conservative puller: the stage takes a new card from upstream only while fewer than
+    /// this many of its cards are not finished here (in progress or waiting to be started),
+    /// whatever the policy's stage limits (cards); `None`: no such threshold.
+    pub pull_below: Option<u32>,
+    /// The conservative puller: hours the stage waits after taking a card before it takes the
+    /// next one from upstream (0 = none).
+    pub pull_delay_h: f64,
 }
 
 /// A stage whose completion deploys a change to an environment.

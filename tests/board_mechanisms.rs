@@ -39,6 +39,14 @@ fn above_zero(what: &str, (m, lo, hi): (f64, f64, f64)) {
 }
 
 #[track_caller]
+fn below_zero(what: &str, (m, lo, hi): (f64, f64, f64)) {
+    assert!(
+        hi < 0.0,
+        "{what}: {m:.3} [{lo:.3}, {hi:.3}] is not below zero"
+    );
+}
+
+#[track_caller]
 fn not_zero(what: &str, (m, lo, hi): (f64, f64, f64)) {
     assert!(
         lo > 0.0 || hi < 0.0,
@@ -282,4 +290,82 @@ fn pressure_terms_must_be_chances() {
         assert!(e.contains(&format!("stages[1].rework.{field}")), "{e}");
         assert!(e.contains("from 0 (off) to 1"), "{e}");
     }
+}
+
+// ---- The conservative puller ---------------------------------------------------------------
+
+/// conservative-pullers with `edit` applied to its text.
+fn pullers(edit: impl Fn(String) -> String) -> Scenario {
+    load(
+        &edit(shipped("conservative-pullers")),
+        "conservative-pullers",
+    )
+}
+
+/// The seed's claim: throughput is limited by the most conservative puller. Relaxing the
+/// release's 6 h wait raises throughput; relaxing review's threshold moves it by less than a
+/// tenth of that (the intervals of both paired differences decide).
+#[test]
+fn throughput_is_limited_by_the_most_conservative_puller() {
+    let base = pullers(|t| t);
+    let release = pullers(|t| t.replace("pull_delay_h = 6", "pull_delay_h = 3"));
+    let review = pullers(|t| t.replace("pull_below = 1", "pull_below = 2"));
+    for name in ["pull", "flow"] {
+        let b = runs(&base, name);
+        let (m, lo, hi) = diff(&runs(&release, name), &b, M::ThroughputPerWeek);
+        above_zero(
+            &format!("{name} throughput, release waits 3 h - 6 h"),
+            (m, lo, hi),
+        );
+        let (rm, rlo, rhi) = diff(&runs(&review, name), &b, M::ThroughputPerWeek);
+        assert!(
+            rlo > -lo / 10.0 && rhi < lo / 10.0,
+            "{name}: relaxing review moved throughput by {rm:.3} [{rlo:.3}, {rhi:.3}], \
+             not small against relaxing release's {m:.3} [{lo:.3}, {hi:.3}]"
+        );
+    }
+}
+
+/// A conservative puller is a stage's own: every preset meets it wherever the stage pulls
+/// (push once its hand-offs pull), and it lowers throughput under each.
+#[test]
+fn every_preset_meets_a_conservative_puller() {
+    let tables = "[policies.push]\nhandoff = { review = \"pull\", release = \"pull\" }\n\
+                  [policies.flow]\nsystem_wip_limit = 8\n";
+    let names = ["push", "pull", "flow"];
+    let strip = |t: String| {
+        let t = t[..t.find("[policies.flow]").unwrap()].to_string();
+        with_policies(&t, &names, tables)
+    };
+    let eager = pullers(|t| {
+        strip(t)
+            .replace("pull_below = 1\n", "")
+            .replace("pull_delay_h = 6\n", "")
+    });
+    let careful = pullers(strip);
+    for name in names {
+        below_zero(
+            &format!("{name} throughput, conservative pullers - eager ones"),
+            diff(
+                &runs(&careful, name),
+                &runs(&eager, name),
+                M::ThroughputPerWeek,
+            ),
+        );
+    }
+}
+
+#[test]
+fn a_conservative_puller_needs_usable_values() {
+    let e = error(&shipped("conservative-pullers").replace("pull_below = 1", "pull_below = 0"));
+    assert!(
+        e.contains("stages[1].pull_below") && e.contains("at least 1"),
+        "{e}"
+    );
+    let e =
+        error(&shipped("conservative-pullers").replace("pull_delay_h = 6", "pull_delay_h = -2"));
+    assert!(
+        e.contains("stages[2].pull_delay_h") && e.contains("got -2"),
+        "{e}"
+    );
 }

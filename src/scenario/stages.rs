@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::effort::EffortFile;
 use super::problems::{Checker, names_no_stage};
-use crate::limits::MAX_STAGES;
+use crate::limits::{MAX_PULL_DELAY_H, MAX_STAGES};
 use crate::model::{Deployment, Rework, Stage};
 
 /// Default share of the first effort that rework or a fix takes.
@@ -26,6 +26,10 @@ file_table! {
         optional wip_limit: Option<u32> => "cards in this stage at most, e.g. wip_limit = 3",
         /// A check that sends failing cards back.
         optional rework: Option<ReworkFile> => "e.g. rework = { probability = 0.1, to = \"development\" }",
+        /// The conservative puller: takes a card only while fewer of its own unfinished cards (cards).
+        optional pull_below: Option<u32> => "the stage takes a card only while fewer of its cards are unfinished, e.g. pull_below = 1",
+        /// The conservative puller: hours it waits after taking a card before taking the next.
+        optional pull_delay_h: Option<f64> => "hours the stage waits after taking a card before taking the next, e.g. pull_delay_h = 4",
         /// Deployments that can fail.
         optional deployment: Option<DeploymentFile> => "e.g. deployment = { failure_probability = 0.15, fix_in = \"build\", rollback_effort = { dist = \"constant\", value = 2 } }",
     }
@@ -126,7 +130,27 @@ impl StageFile {
                 "a WIP limit of 0 would stop all work: use at least 1, or leave it out for no limit.",
             );
         }
+        if self.pull_below == Some(0) {
+            ck.fail(
+                format!("{p}.pull_below"),
+                "a stage that pulls only below 0 cards would never take one: use at least 1, or \
+                 leave it out.",
+            );
+        }
+        if let Some(d) = self.pull_delay_h
+            && !(d.is_finite() && (0.0..=MAX_PULL_DELAY_H).contains(&d))
+        {
+            ck.fail(
+                format!("{p}.pull_delay_h"),
+                format!(
+                    "must be 0 (no delay) to {MAX_PULL_DELAY_H} hours after each card the stage \
+                     takes, e.g. pull_delay_h = 4; got {d}."
+                ),
+            );
+        }
         Stage {
+            pull_below: self.pull_below,
+            pull_delay_h: self.pull_delay_h.unwrap_or(0.0),
             name: self.name.clone(),
             effort: self.effort.to_dist(&format!("{p}.effort"), 1.0, ck),
             wip_limit: self.wip_limit,

@@ -224,7 +224,7 @@ impl Sim<'_> {
         } else {
             0
         };
-        let unfinished = self.stage_wip[s] - finished_here;
+        let unfinished = self.stage_wip[s].saturating_sub(finished_here);
         st.pull_below.is_none_or(|k| unfinished < k)
             && self.now >= self.pulled_at[s] + st.pull_delay_h - 1e-9
     }

@@ -30,5 +30,7 @@ pub const MAX_EVENTS_PER_REP: f64 = 1e10;
 pub const MAX_SYSTEM_WIP: u32 = 100_000;
 /// Smallest replenishment interval other than 0 (hours; 36 seconds).
 pub const MIN_REPLENISH_H: f64 = 0.01;
+/// The longest delay a conservative puller may take after each card it takes (hours: a year).
+pub const MAX_PULL_DELAY_H: f64 = 8760.0;
 /// Smallest arrival rate that is not a typo for "none" (cards per week).
 pub const MIN_RATE_PER_WEEK: f64 = 1e-9;

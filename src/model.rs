@@ -175,6 +175,29 @@ pub struct Rework {
     pub to: usize,
     /// Rework effort as a share of the card's original effort at that stage.
     pub effort_share: f64,
+    /// Quality under pressure: chance added per hour of overtime the card's holder has worked
+    /// this calendar week, today's included (0 = off).
+    pub per_overtime_hour: f64,
+    /// Quality under pressure: chance added per card the holder holds besides the one
+    /// finished (0 = off).
+    pub per_extra_card: f64,
+}
+
+impl Rework {
+    /// The chance a card fails the check when its holder has worked `overtime_h` hours of
+    /// overtime this week and holds `extra_cards` other cards: `probability` plus the
+    /// pressure terms, at most 1.
+    pub fn chance(&self, overtime_h: f64, extra_cards: u32) -> f64 {
+        (self.probability
+            + self.per_overtime_hour * overtime_h
+            + self.per_extra_card * f64::from(extra_cards))
+        .min(1.0)
+    }
+
+    /// Whether the chance depends on pressure at all.
+    pub fn under_pressure(&self) -> bool {
+        self.per_overtime_hour > 0.0 || self.per_extra_card > 0.0
+    }
 }
 
 /// One column of the board.
@@ -191,6 +214,13 @@ pub struct Stage {
     pub rework: Option<Rework>,
     /// Finishing this stage deploys the change, which may fail, if set.
     pub deployment: Option<Deployment>,
+    /// The conservative puller: the stage takes a new card from upstream only while fewer than
+    /// this many of its cards are not finished here (in progress or waiting to be started),
+    /// whatever the policy's stage limits (cards); `None`: no such threshold.
+    pub pull_below: Option<u32>,
+    /// The conservative puller: hours the stage waits after taking a card before it takes the
+    /// next one from upstream (0 = none).
+    pub pull_delay_h: f64,
 }
 
 /// A stage whose completion deploys a change to an environment.

@@ -145,6 +145,17 @@ pub enum Selection {
     RightmostFirst,
 }
 
+/// Which stage a free helper joins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SwarmTo {
+    /// The stage (among those the helper can work, with a card to join) holding the most
+    /// cards in its WIP.
+    MostCards,
+    /// The constraint: the stage with the highest load per capable person, its mean effort
+    /// per card (hours) over the summed speed of the people present who can work it.
+    Constraint,
+}
+
 /// Free people joining cards already in progress.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Swarming {
@@ -152,13 +163,17 @@ pub struct Swarming {
     pub pairing_efficiency: f64,
     /// Most people on one card at once, owner included (>= 2).
     pub max_per_card: u32,
+    /// Which stage a helper goes to.
+    pub to: SwarmTo,
 }
 
 impl Swarming {
-    /// Pairs at 70% of their summed speed, at most two people on a card.
+    /// Pairs at 70% of their summed speed, at most two people on a card, helpers to the stage
+    /// with the most cards.
     pub const DEFAULT: Swarming = Swarming {
         pairing_efficiency: 0.7,
         max_per_card: 2,
+        to: SwarmTo::MostCards,
     };
 }
 
@@ -194,6 +209,12 @@ pub struct Policy {
     pub emergency_after_days: u32,
     /// What a failed deployment does to its environment.
     pub failed_deploy: FailedDeploy,
+    /// Board-driven pull: a column with room takes the next card waiting for it at once,
+    /// before anybody is free to work it, at the commitment point (`on_pull` from the backlog,
+    /// `cadence` from the ready column) and at every pull hand-off without a polling interval;
+    /// the card waits in the column, counted in its WIP, until a person takes it. `false`
+    /// (every preset): a card crosses only when a person takes it.
+    pub column_pull: bool,
 }
 
 /// Names of the built-in presets.
@@ -228,6 +249,7 @@ impl Policy {
             on_block: OnBlock::Switch,
             emergency_after_days: DEFAULT_EMERGENCY_AFTER_DAYS,
             failed_deploy: FailedDeploy::Break,
+            column_pull: false,
         }
     }
 
@@ -250,6 +272,7 @@ impl Policy {
             on_block: OnBlock::Switch,
             emergency_after_days: DEFAULT_EMERGENCY_AFTER_DAYS,
             failed_deploy: FailedDeploy::KeepLastGood,
+            column_pull: false,
         }
     }
 

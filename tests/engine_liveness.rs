@@ -77,6 +77,14 @@ enum Mech {
     Deployments,
     Polls,
     PersonalWip,
+    /// Issue 15: columns pull by themselves (`column_pull`).
+    ColumnPull,
+    /// Issue 15: conservative pullers (`pull_below`, `pull_delay_h`) on the last stage.
+    Pullers,
+    /// Issue 15: rework growing with overtime and cards held.
+    Pressure,
+    /// Issue 15: helpers go to the constraint (`swarm_to`).
+    SwarmToConstraint,
 }
 
 fn board() -> impl Strategy<Value = Board> {
@@ -200,11 +208,19 @@ fn scenario_text(b: &Board) -> String {
             writeln!(t, "wip_limit = {l}").unwrap();
         }
         if let Some(k) = to[s] {
+            let pressure = if on(b, Mech::Pressure) {
+                ", per_overtime_hour = 0.02, per_extra_card = 0.05"
+            } else {
+                ""
+            };
             writeln!(
                 t,
-                "rework = {{ probability = 0.25, to = \"s{k}\", effort_share = 0.5 }}"
+                "rework = {{ probability = 0.25, to = \"s{k}\", effort_share = 0.5{pressure} }}"
             )
             .unwrap();
+        }
+        if s == last && on(b, Mech::Pullers) {
+            writeln!(t, "pull_below = 2\npull_delay_h = 1.5").unwrap();
         }
         if s == last && on(b, Mech::Deployments) {
             writeln!(
@@ -261,7 +277,13 @@ fn scenario_text(b: &Board) -> String {
             .unwrap();
         }
         writeln!(t, "swarming = {}", bit(4)).unwrap();
+        if bit(4) && on(b, Mech::SwarmToConstraint) {
+            writeln!(t, "swarm_to = \"constraint\"").unwrap();
+        }
         writeln!(t, "stage_limits = {}", !bit(5)).unwrap();
+    }
+    if on(b, Mech::ColumnPull) {
+        writeln!(t, "column_pull = true").unwrap();
     }
     writeln!(
         t,

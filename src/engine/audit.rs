@@ -265,10 +265,11 @@ impl Sim<'_> {
     /// counted on `s` needs none).
     fn room_for(&self, slot: u32, s: usize) -> bool {
         let own = u32::from(self.ws.cards[slot as usize].counted == s as u32);
-        !self.policy.stage_limits
+        (!self.policy.stage_limits
             || self.model.stages[s]
                 .wip_limit
-                .is_none_or(|l| self.stage_wip[s] - own < l)
+                .is_none_or(|l| self.stage_wip[s] - own < l))
+            && (own == 1 || self.puller_ready(s))
     }
 
     /// Whether free person `i` is allowed to do some work now (false when they are not free).

@@ -199,12 +199,34 @@ impl Sim<'_> {
             .is_none_or(|l| self.system_wip < l)
     }
 
+    /// Whether stage `s` may take a card in now: its WIP limit, where the policy honours
+    /// stage limits, and a conservative puller's own threshold and delay (every policy).
     #[inline]
     pub(super) fn stage_room(&self, s: usize) -> bool {
-        !self.policy.stage_limits
+        (!self.policy.stage_limits
             || self.model.stages[s]
                 .wip_limit
-                .is_none_or(|l| self.stage_wip[s] < l)
+                .is_none_or(|l| self.stage_wip[s] < l))
+            && self.puller_ready(s)
+    }
+
+    /// The conservative puller (`Stage::pull_below`, `Stage::pull_delay_h`): whether stage `s`
+    /// is willing to take a card now: fewer of its own unfinished cards than its threshold,
+    /// and its delay since the last card it took is over.
+    #[inline]
+    pub(super) fn puller_ready(&self, s: usize) -> bool {
+        let st = &self.model.stages[s];
+        if st.pull_below.is_none() && st.pull_delay_h <= 0.0 {
+            return true;
+        }
+        let finished_here = if s + 1 < self.n_stages {
+            self.ws.done_waiting[s].len() as u32
+        } else {
+            0
+        };
+        let unfinished = self.stage_wip[s].saturating_sub(finished_here);
+        st.pull_below.is_none_or(|k| unfinished < k)
+            && self.now >= self.pulled_at[s] + st.pull_delay_h - 1e-9
     }
 
     /// Flow's replenishment: release backlog cards into the ready column up to the limit.
@@ -240,6 +262,14 @@ impl Sim<'_> {
         });
         self.set_counted(slot, s as u32);
         self.set_work(slot, s, work);
+        let delay = self.model.stages[s].pull_delay_h;
+        if delay > 0.0 {
+            // A conservative puller waits before taking the next card.
+            self.pulled_at[s] = self.now;
+            self.ws
+                .queue
+                .push(self.now + delay, super::Event::PullerReady);
+        }
     }
 
     /// The card is to be worked at stage `s` with `work` to do (WIP accounting unchanged).
@@ -251,9 +281,18 @@ impl Sim<'_> {
     }
 
     pub(super) fn stage_done(&mut self, slot: u32) {
+        let s = self.ws.cards[slot as usize].stage as usize;
+        // Quality under pressure: the holder's overtime and other cards, as they finish.
+        let chance = match &self.model.stages[s].rework {
+            Some(rw) if rw.under_pressure() => {
+                let (overtime_h, extra) = self.pressure(self.ws.cards[slot as usize].holder);
+                rw.chance(overtime_h, extra)
+            }
+            Some(rw) => rw.probability,
+            None => 0.0,
+        };
         self.deactivate(slot);
         self.unhold(slot);
-        let s = self.ws.cards[slot as usize].stage as usize;
         if self.ws.cards[slot as usize].rollback {
             self.rollback_done(slot, s);
             return;
@@ -261,7 +300,7 @@ impl Sim<'_> {
         // The stage's check may send the card back.
         if let Some(rw) = &self.model.stages[s].rework {
             let u: f64 = self.ws.cards[slot as usize].rng.random();
-            if u < rw.probability {
+            if u < chance {
                 self.send_back(slot, s, rw.to, rw.effort_share, rw.effort_share);
                 return;
             }
@@ -296,6 +335,20 @@ impl Sim<'_> {
                 self.push_to_queue(slot, s + 1, false);
             }
         }
+    }
+
+    /// The pressure on `person` now: overtime worked this calendar week, today's so far
+    /// included (hours), and cards held besides one.
+    fn pressure(&self, person: u32) -> (f64, u32) {
+        let Some(ps) = self.ws.people.get(person as usize) else {
+            return (0.0, 0);
+        };
+        let today = if ps.present {
+            (self.now - ps.normal_end).max(0.0)
+        } else {
+            0.0
+        };
+        (ps.overtime_week_h + today, ps.n_held.saturating_sub(1))
     }
 
     /// Sends a card that failed stage `s`'s check back to stage `to` for a fix (`fix_share` of

@@ -293,6 +293,7 @@ impl Sim<'_> {
                         .push(self.now + poll_every_h, Event::Poll { stage });
                 }
             }
+            Event::PullerReady => self.dispatch(),
             Event::WarmupEnd => self.end_warmup(),
         }
     }

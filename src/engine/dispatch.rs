@@ -230,6 +230,9 @@ impl Sim<'_> {
         {
             self.release_to_limit();
         }
+        if self.policy.column_pull {
+            self.column_pull();
+        }
         if self.n_free == 0 {
             return;
         }
@@ -308,6 +311,57 @@ impl Sim<'_> {
         }
         if self.n_free > 0 {
             self.classify_idle();
+        }
+    }
+
+    /// Board-driven pull (`Policy::column_pull`): every column with room takes the best card
+    /// waiting for it at once, before anybody is free to work it, rightmost first (so that
+    /// room made downstream reaches upstream in the same instant). A pulled card waits in the
+    /// stage's pool (or its planned person's queue), counted in the stage's WIP, until a person
+    /// takes it. Polling stages keep to their polls and push hand-offs push; the first stage
+    /// pulls from the backlog under `on_pull` (the readiness check runs then, as when a person
+    /// pulls) or from the ready column under `cadence`; a plan pushes its own cards.
+    fn column_pull(&mut self) {
+        let n = self.n_stages;
+        for s in (1..n).rev() {
+            if self.policy.handoffs[s] != Handoff::PULL_WHEN_ROOM {
+                continue;
+            }
+            while self.stage_room(s)
+                && let Some(i) = self.best_in(&self.ws.done_waiting[s - 1])
+            {
+                let slot = self.ws.done_waiting[s - 1]
+                    .remove(i)
+                    .expect("index in queue");
+                let work = self.ws.efforts[slot as usize * n + s];
+                self.enter_stage(slot, s, work);
+                self.push_to_queue(slot, s, false);
+            }
+        }
+        match self.policy.release {
+            Release::OnPull => {
+                while self.stage_room(0) && self.system_room() && self.backlog_available() {
+                    let slot = self.pop_backlog();
+                    if self.readiness_gap(slot) {
+                        continue;
+                    }
+                    self.commit(slot);
+                    let work = self.ws.efforts[slot as usize * n];
+                    self.enter_stage(slot, 0, work);
+                    self.push_to_queue(slot, 0, false);
+                }
+            }
+            Release::Cadence { .. } => {
+                while self.stage_room(0)
+                    && let Some(i) = self.best_in(&self.ws.ready)
+                {
+                    let slot = self.ws.ready.remove(i).expect("index in ready");
+                    let work = self.ws.efforts[slot as usize * n];
+                    self.enter_stage(slot, 0, work);
+                    self.push_to_queue(slot, 0, false);
+                }
+            }
+            Release::Plan { .. } => {}
         }
     }
 

@@ -46,6 +46,8 @@ pub enum Event {
         /// The card's work version when this was scheduled.
         version: u32,
     },
+    /// A conservative puller's delay is over: free people look for work again.
+    PullerReady,
     /// A working day starts for everybody present.
     DayStart,
     /// Working days end for everybody whose day ends now.

@@ -205,6 +205,8 @@ pub(super) struct Sim<'a> {
     pub(super) days_per_week: u64,
     /// Per stage: since when its environment is down (NaN while up).
     pub(super) down_since: Vec<f64>,
+    /// Per stage: when it last took a card in (hours; for a conservative puller's delay).
+    pub(super) pulled_at: Vec<f64>,
     /// Whether answerers of missing inputs are at work now.
     pub(super) answering: bool,
     /// The clock (hours).
@@ -412,6 +414,7 @@ impl<'a> Sim<'a> {
             n_stages: s,
             days_per_week: model.days_per_week() as u64,
             down_since: vec![f64::NAN; s],
+            pulled_at: vec![f64::NEG_INFINITY; s],
             answering: model.calendar == Calendar::AlwaysOn,
             now: 0.0,
             integrated_to: 0.0,

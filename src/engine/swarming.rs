@@ -1,11 +1,27 @@
-//! Swarming: free people join a card in progress at the most loaded stage they can work.
+//! Swarming: free people join a card in progress at the most loaded stage they can work (the
+//! one with the most cards, or the constraint).
 
 use super::state::{NONE, Sim};
+use crate::policy::SwarmTo;
 
 impl Sim<'_> {
-    /// Free people join a card in progress at the most loaded stage they can work.
+    /// Free people join a card in progress at the most loaded stage they can work: the one
+    /// with the most cards, or under `SwarmTo::Constraint` the one with the highest load per
+    /// capable person (`constraint_load`).
     pub(super) fn swarm(&mut self) {
         let max = self.policy.swarming.map_or(1, |s| s.max_per_card as usize);
+        let to_constraint = self
+            .policy
+            .swarming
+            .is_some_and(|s| s.to == SwarmTo::Constraint);
+        let mut load = [0.0f64; 64];
+        for (s, l) in load.iter_mut().enumerate().take(self.n_stages) {
+            *l = if to_constraint {
+                self.constraint_load(s)
+            } else {
+                f64::from(self.stage_wip[s])
+            };
+        }
         // Per stage, the active card a helper would join: fewest workers, then oldest.
         let mut picks = [NONE; 64];
         for (s, pick) in picks.iter_mut().enumerate().take(self.n_stages) {
@@ -17,13 +33,13 @@ impl Sim<'_> {
                 continue;
             }
             // The most loaded stage the person can work that has a card to join.
-            let mut best: Option<(u32, usize)> = None;
+            let mut best: Option<(f64, usize)> = None;
             let mut bits = self.ws.skilled_stages[person];
             while bits != 0 {
                 let s = bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                if picks[s] != NONE && best.is_none_or(|(l, _)| self.stage_wip[s] > l) {
-                    best = Some((self.stage_wip[s], s));
+                if picks[s] != NONE && best.is_none_or(|(l, _)| load[s] > l) {
+                    best = Some((load[s], s));
                 }
             }
             if let Some((_, s)) = best {
@@ -39,6 +55,22 @@ impl Sim<'_> {
                 break;
             }
         }
+    }
+
+    /// Stage `s`'s load per capable person: its mean effort per card (hours at speed 1) over
+    /// the summed speed of the people present who can work it (infinite when nobody present
+    /// can).
+    fn constraint_load(&self, s: usize) -> f64 {
+        let mut capacity = 0.0;
+        let mut who = self.ws.skilled_people[s];
+        while who != 0 {
+            let i = who.trailing_zeros() as usize;
+            who &= who - 1;
+            if self.ws.people[i].present {
+                capacity += self.speed(i, s);
+            }
+        }
+        self.model.stages[s].effort.mean() / capacity
     }
 
     fn swarm_pick(&self, s: usize, max: usize) -> u32 {

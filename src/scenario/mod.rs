@@ -295,6 +295,7 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Scenari
         &stage_names,
         people.len(),
         matches!(arrivals.process, ArrivalProcess::Unlimited),
+        stages.first().and_then(|s| s.wip_limit),
         ck,
     );
     let r = &f.run;

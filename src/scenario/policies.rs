@@ -9,7 +9,7 @@ use super::problems::{Checker, names_no_stage, suggest};
 use crate::limits::{MAX_SWARM, MAX_SYSTEM_WIP, MIN_REPLENISH_H};
 use crate::policy::{
     DEFAULT_DETECTION, DEFAULT_PLAN_WINDOW, FailedDeploy, Handoff, OnBlock, Overtime, PRESETS,
-    PlanFrom, PlanPeriod, Policy, Release, Selection, Swarming,
+    PlanFrom, PlanPeriod, Policy, Release, Selection, SwarmTo, Swarming,
 };
 
 keywords! {
@@ -77,6 +77,16 @@ keywords! {
 }
 
 keywords! {
+    /// `swarm_to`: which stage a helper joins.
+    pub(super) enum SwarmToKind => SwarmTo {
+        /// The stage with the most cards.
+        MostCards = "most_cards",
+        /// The stage with the highest load per capable person.
+        Constraint = "constraint",
+    }
+}
+
+keywords! {
     /// `failed_deploy`.
     pub(super) enum FailedDeployKind => FailedDeploy {
         /// The environment is broken until rolled back.
@@ -111,6 +121,8 @@ file_table! {
         optional pairing_efficiency: Option<f64> => "share of summed speed a pair delivers, e.g. pairing_efficiency = 0.7",
         /// Most people on one card, with swarming (people).
         optional max_per_card: Option<u32> => "most people on one card, e.g. max_per_card = 2",
+        /// Which stage a helper joins, with swarming.
+        optional swarm_to: Option<SwarmToKind> => "which stage a helper joins, e.g. swarm_to = \"constraint\"",
         /// Weeks between plans, with `plan` (weeks).
         optional planning_period_weeks: Option<u32> => "weeks between plans, e.g. planning_period_weeks = 2",
         /// Working days between plans, with `plan` (days; 1 = every morning).
@@ -135,6 +147,8 @@ file_table! {
         optional emergency_after_days: Option<u32> => "days an absent person's cards wait before they are handed over, e.g. emergency_after_days = 2",
         /// What a failed deployment does to its environment.
         optional failed_deploy: Option<FailedDeployKind> => "what a failed deployment does to its environment, e.g. failed_deploy = \"keep_last_good\"",
+        /// Whether a column pulls a card as soon as it has room, before anybody is free to work it.
+        optional column_pull: Option<bool> => "whether a column takes a card as soon as it has room, e.g. column_pull = true",
         /// Push or pull into each stage after the first, by stage name.
         #[serde(default)]
         optional handoff: BTreeMap<String, HandoffKind> => "push or pull into each stage, e.g. handoff = { deploy = \"pull\" }",
@@ -146,13 +160,15 @@ file_table! {
 
 /// Checks `run.policies` (`listed`, or by default every preset and then every other defined
 /// policy) and the `[policies.NAME]` tables against the board and team; the policies to
-/// compare, in order. `unlimited_backlog` is whether arrivals never run dry.
+/// compare, in order. `unlimited_backlog` is whether arrivals never run dry;
+/// `first_stage_limit` is the first stage's WIP limit, if any.
 pub(super) fn build(
     listed: Option<&[String]>,
     defined: &BTreeMap<String, PolicyFile>,
     stage_names: &[&str],
     team_size: usize,
     unlimited_backlog: bool,
+    first_stage_limit: Option<u32>,
     ck: &mut Checker,
 ) -> Vec<Policy> {
     let listed: Vec<String> = match listed {
@@ -231,6 +247,26 @@ pub(super) fn build(
                 ),
             );
         }
+        // A column pulling from a backlog that never runs dry, with nothing to stop it, would
+        // take cards without end.
+        let first_limited = pol.stage_limits && first_stage_limit.is_some();
+        if pol.column_pull
+            && unlimited_backlog
+            && pol.release == Release::OnPull
+            && !first_limited
+            && pol.system_wip_limit.is_none()
+        {
+            ck.fail(
+                format!("policies.{name}.column_pull"),
+                format!(
+                    "policy `{name}` pulls cards into the first column as soon as it has room, but \
+                     the backlog is unlimited and nothing limits that column, so it would take cards \
+                     without end: give the first stage a wip_limit (with stage_limits = true) or set \
+                     [policies.{name}] system_wip_limit = {}.",
+                    Policy::default_system_wip_limit(team_size)
+                ),
+            );
+        }
         policies.push(pol);
     }
     for key in defined.keys() {
@@ -267,6 +303,9 @@ impl PolicyFile {
         }
         if let Some(f) = self.failed_deploy {
             pol.failed_deploy = f.into();
+        }
+        if let Some(b) = self.column_pull {
+            pol.column_pull = b;
         }
         self.apply_handoffs(pol, p, stages, ck);
         self.apply_replenish(pol, p, ck);
@@ -540,6 +579,9 @@ impl PolicyFile {
             }
             sw.max_per_card = n;
         }
+        if let Some(t) = self.swarm_to {
+            sw.to = t.into();
+        }
         match self.swarming {
             Some(true) => pol.swarming = Some(sw),
             Some(false) => pol.swarming = None,
@@ -553,6 +595,7 @@ impl PolicyFile {
             for (field, given) in [
                 ("pairing_efficiency", self.pairing_efficiency.is_some()),
                 ("max_per_card", self.max_per_card.is_some()),
+                ("swarm_to", self.swarm_to.is_some()),
             ] {
                 if given {
                     ck.fail(

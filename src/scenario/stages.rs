@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::effort::EffortFile;
 use super::problems::{Checker, names_no_stage};
-use crate::limits::MAX_STAGES;
+use crate::limits::{MAX_PULL_DELAY_H, MAX_STAGES};
 use crate::model::{Deployment, Rework, Stage};
 
 /// Default share of the first effort that rework or a fix takes.
@@ -26,6 +26,10 @@ file_table! {
         optional wip_limit: Option<u32> => "cards in this stage at most, e.g. wip_limit = 3",
         /// A check that sends failing cards back.
         optional rework: Option<ReworkFile> => "e.g. rework = { probability = 0.1, to = \"development\" }",
+        /// The conservative puller: takes a card only while fewer of its own unfinished cards (cards).
+        optional pull_below: Option<u32> => "the stage takes a card only while fewer of its cards are unfinished, e.g. pull_below = 1",
+        /// The conservative puller: hours it waits after taking a card before taking the next.
+        optional pull_delay_h: Option<f64> => "hours the stage waits after taking a card before taking the next, e.g. pull_delay_h = 4",
         /// Deployments that can fail.
         optional deployment: Option<DeploymentFile> => "e.g. deployment = { failure_probability = 0.15, fix_in = \"build\", rollback_effort = { dist = \"constant\", value = 2 } }",
     }
@@ -43,6 +47,12 @@ file_table! {
         /// Share of the first effort that rework takes (default 0.5).
         #[serde(default = "half")]
         optional effort_share: f64 => "the share of the first effort that rework takes, e.g. effort_share = 0.5",
+        /// Chance added per hour of overtime the finisher worked this week (default 0: off).
+        #[serde(default)]
+        optional per_overtime_hour: f64 => "the chance added per overtime hour its finisher worked this week, e.g. per_overtime_hour = 0.01",
+        /// Chance added per card the finisher holds besides this one (default 0: off).
+        #[serde(default)]
+        optional per_extra_card: f64 => "the chance added per other card its finisher holds, e.g. per_extra_card = 0.05",
     }
 }
 
@@ -120,7 +130,27 @@ impl StageFile {
                 "a WIP limit of 0 would stop all work: use at least 1, or leave it out for no limit.",
             );
         }
+        if self.pull_below == Some(0) {
+            ck.fail(
+                format!("{p}.pull_below"),
+                "a stage that pulls only below 0 cards would never take one: use at least 1, or \
+                 leave it out.",
+            );
+        }
+        if let Some(d) = self.pull_delay_h
+            && !(d.is_finite() && (0.0..=MAX_PULL_DELAY_H).contains(&d))
+        {
+            ck.fail(
+                format!("{p}.pull_delay_h"),
+                format!(
+                    "must be 0 (no delay) to {MAX_PULL_DELAY_H} hours after each card the stage \
+                     takes, e.g. pull_delay_h = 4; got {d}."
+                ),
+            );
+        }
         Stage {
+            pull_below: self.pull_below,
+            pull_delay_h: self.pull_delay_h.unwrap_or(0.0),
             name: self.name.clone(),
             effort: self.effort.to_dist(&format!("{p}.effort"), 1.0, ck),
             wip_limit: self.wip_limit,
@@ -189,6 +219,20 @@ impl ReworkFile {
                 ),
             );
         }
+        for (field, v) in [
+            ("per_overtime_hour", self.per_overtime_hour),
+            ("per_extra_card", self.per_extra_card),
+        ] {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                ck.fail(
+                    format!("{p}.{field}"),
+                    format!(
+                        "must be a chance from 0 (off) to 1, added to `probability` per unit of \
+                         pressure; got {v}."
+                    ),
+                );
+            }
+        }
         let forward = format!(
             "rework must send a card back to this stage or an earlier one, not forward to `{}`",
             self.to
@@ -198,6 +242,8 @@ impl ReworkFile {
             probability: self.probability,
             to,
             effort_share: self.effort_share,
+            per_overtime_hour: self.per_overtime_hour,
+            per_extra_card: self.per_extra_card,
         })
     }
 }

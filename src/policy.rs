@@ -162,6 +162,33 @@ impl Swarming {
     };
 }
 
+/// Multitasking by time-slicing (as in kanbansim): a person progresses every unblocked card
+/// they hold at once, each at an equal share of the useful part of their speed, instead of
+/// working one card at a time. Holding `n` cards leaves `useful_share(n)` of their speed
+/// useful; the cards they hold while working count, blocked ones included (they still cost
+/// attention). A person keeps taking cards while they work, up to their personal WIP limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeSlicing {
+    /// Share of a person's speed lost for each card held beyond the first (0..1; 0.1 = 10%
+    /// less useful time per extra card).
+    pub loss_per_card: f64,
+}
+
+impl TimeSlicing {
+    /// Ten per cent of a person's speed lost per extra card held.
+    pub const DEFAULT: TimeSlicing = TimeSlicing { loss_per_card: 0.1 };
+    /// The useful share never falls below this (a person juggling many cards still gets a
+    /// tenth of their speed done).
+    pub const MIN_SHARE: f64 = 0.1;
+
+    /// The useful share of a person's speed while holding `held` cards: `1 - loss_per_card x
+    /// (held - 1)`, at least `MIN_SHARE` (1 for one card or none).
+    pub fn useful_share(&self, held: u32) -> f64 {
+        let extra = held.saturating_sub(1) as f64;
+        (1.0 - self.loss_per_card * extra).max(Self::MIN_SHARE)
+    }
+}
+
 /// A way of working.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
@@ -194,6 +221,9 @@ pub struct Policy {
     pub emergency_after_days: u32,
     /// What a failed deployment does to its environment.
     pub failed_deploy: FailedDeploy,
+    /// Multitasking by time-slicing, if on (off: one card at a time, turning to another only
+    /// when the card blocks, at the `[multitasking]` model's cost).
+    pub time_slicing: Option<TimeSlicing>,
 }
 
 /// Names of the built-in presets.
@@ -228,6 +258,7 @@ impl Policy {
             on_block: OnBlock::Switch,
             emergency_after_days: DEFAULT_EMERGENCY_AFTER_DAYS,
             failed_deploy: FailedDeploy::Break,
+            time_slicing: None,
         }
     }
 
@@ -250,6 +281,7 @@ impl Policy {
             on_block: OnBlock::Switch,
             emergency_after_days: DEFAULT_EMERGENCY_AFTER_DAYS,
             failed_deploy: FailedDeploy::KeepLastGood,
+            time_slicing: None,
         }
     }
 

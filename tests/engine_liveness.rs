@@ -285,6 +285,9 @@ fn scenario_text(b: &Board) -> String {
     } else if bit(10) {
         writeln!(t, "handoff = {{ s{last} = \"push\" }}").unwrap();
     }
+    if bit(11) {
+        writeln!(t, "time_slicing = true\ntime_slicing_loss = 0.1").unwrap();
+    }
     t
 }
 

@@ -252,6 +252,7 @@ impl Sim<'_> {
                                 self.stage_done(slot);
                             }
                         }
+                        self.finish_sliced_now(i);
                         self.go_home(i);
                     }
                 }

@@ -9,7 +9,7 @@ use super::problems::{Checker, names_no_stage, suggest};
 use crate::limits::{MAX_SWARM, MAX_SYSTEM_WIP, MIN_REPLENISH_H};
 use crate::policy::{
     DEFAULT_DETECTION, DEFAULT_PLAN_WINDOW, FailedDeploy, Handoff, OnBlock, Overtime, PRESETS,
-    PlanFrom, PlanPeriod, Policy, Release, Selection, Swarming,
+    PlanFrom, PlanPeriod, Policy, Release, Selection, Swarming, TimeSlicing,
 };
 
 keywords! {
@@ -135,6 +135,10 @@ file_table! {
         optional emergency_after_days: Option<u32> => "days an absent person's cards wait before they are handed over, e.g. emergency_after_days = 2",
         /// What a failed deployment does to its environment.
         optional failed_deploy: Option<FailedDeployKind> => "what a failed deployment does to its environment, e.g. failed_deploy = \"keep_last_good\"",
+        /// Whether people progress every card they hold at once (time-slicing).
+        optional time_slicing: Option<bool> => "whether people work every card they hold at once, e.g. time_slicing = true",
+        /// Share of speed lost per extra card held, with time-slicing (0..1).
+        optional time_slicing_loss: Option<f64> => "the share of speed lost per extra card held, e.g. time_slicing_loss = 0.1",
         /// Push or pull into each stage after the first, by stage name.
         #[serde(default)]
         optional handoff: BTreeMap<String, HandoffKind> => "push or pull into each stage, e.g. handoff = { deploy = \"pull\" }",
@@ -278,6 +282,39 @@ impl PolicyFile {
             pol.selection = s.into();
         }
         self.apply_swarming(pol, p, ck);
+        self.apply_time_slicing(pol, p, ck);
+    }
+
+    /// `time_slicing` and `time_slicing_loss` (only with time-slicing on).
+    fn apply_time_slicing(&self, pol: &mut Policy, p: &str, ck: &mut Checker) {
+        let mut ts = pol.time_slicing.unwrap_or(TimeSlicing::DEFAULT);
+        if let Some(l) = self.time_slicing_loss {
+            if !(l.is_finite() && (0.0..1.0).contains(&l)) {
+                ck.fail(
+                    format!("{p}.time_slicing_loss"),
+                    format!(
+                        "must be at least 0 and below 1 (the share of speed lost per card held \
+                         beyond the first, e.g. 0.1); got {l}."
+                    ),
+                );
+            }
+            ts.loss_per_card = l;
+        }
+        match self.time_slicing {
+            Some(true) => pol.time_slicing = Some(ts),
+            Some(false) => pol.time_slicing = None,
+            None => {
+                if pol.time_slicing.is_some() {
+                    pol.time_slicing = Some(ts);
+                }
+            }
+        }
+        if pol.time_slicing.is_none() && self.time_slicing_loss.is_some() {
+            ck.fail(
+                format!("{p}.time_slicing_loss"),
+                "only applies when time-slicing is on; add time_slicing = true or remove this line.",
+            );
+        }
     }
 
     /// `release`, and the plan's period and factor (only with a plan).

@@ -189,6 +189,15 @@ impl TimeSlicing {
     }
 }
 
+/// GitOps deployment into a stage: at every poll of the stage's pull hand-off, every change
+/// waiting upstream deploys at once as one deployment, with no work by people (the stage's
+/// effort and WIP limit do not apply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GitOps {
+    /// An expedite change deploys alone as soon as it waits, without waiting for the poll.
+    pub expedite_bypass: bool,
+}
+
 /// A way of working.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
@@ -224,6 +233,8 @@ pub struct Policy {
     /// Multitasking by time-slicing, if on (off: one card at a time, turning to another only
     /// when the card blocks, at the `[multitasking]` model's cost).
     pub time_slicing: Option<TimeSlicing>,
+    /// Per stage: GitOps deployment into it, if on (index 0 unused).
+    pub gitops: Vec<Option<GitOps>>,
 }
 
 /// Names of the built-in presets.
@@ -259,6 +270,7 @@ impl Policy {
             emergency_after_days: DEFAULT_EMERGENCY_AFTER_DAYS,
             failed_deploy: FailedDeploy::Break,
             time_slicing: None,
+            gitops: vec![None; n_stages],
         }
     }
 
@@ -282,6 +294,7 @@ impl Policy {
             emergency_after_days: DEFAULT_EMERGENCY_AFTER_DAYS,
             failed_deploy: FailedDeploy::KeepLastGood,
             time_slicing: None,
+            gitops: vec![None; n_stages],
         }
     }
 

@@ -273,6 +273,19 @@ impl Sim<'_> {
                 }
                 self.dispatch();
             }
+            Event::Poll { stage } if self.policy.gitops[stage as usize].is_some() => {
+                self.gitops_sync(stage as usize, None);
+                self.dispatch();
+                if let Handoff::Pull { poll_every_h } = self.policy.handoffs[stage as usize] {
+                    self.ws
+                        .queue
+                        .push(self.now + poll_every_h, Event::Poll { stage });
+                }
+            }
+            Event::Detect { stage } => {
+                self.gitops_detect(stage as usize);
+                self.dispatch();
+            }
             Event::Poll { stage } => {
                 let s = stage as usize;
                 // Everything waiting upstream that fits is pulled into the stage at once; its

@@ -276,10 +276,15 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Scenari
     let disruptions = f.disruptions.build(ck);
     let classes = f.classes.build(ck);
     let multitasking = f.multitasking.build(ck);
+    let fix_in: Vec<Option<usize>> = stages
+        .iter()
+        .map(|s| s.deployment.as_ref().map(|d| d.fix_in))
+        .collect();
     let policies = policies::build(
         f.run.policies.as_deref(),
         &f.policies,
         &stage_names,
+        &fix_in,
         people.len(),
         matches!(arrivals.process, ArrivalProcess::Unlimited),
         ck,
@@ -302,6 +307,9 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Scenari
         disruptions,
         classes,
         multitasking,
+        change_metrics: policies
+            .iter()
+            .any(|p| p.gitops.iter().any(Option::is_some)),
     };
     ck.usable_name("name", &model.name, "scenario name");
     Scenario {

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::problems::{Checker, names_no_stage, suggest};
 use crate::limits::{MAX_SWARM, MAX_SYSTEM_WIP, MIN_REPLENISH_H};
 use crate::policy::{
-    DEFAULT_DETECTION, DEFAULT_PLAN_WINDOW, FailedDeploy, Handoff, OnBlock, Overtime, PRESETS,
-    PlanFrom, PlanPeriod, Policy, Release, Selection, Swarming, TimeSlicing,
+    DEFAULT_DETECTION, DEFAULT_PLAN_WINDOW, FailedDeploy, GitOps, Handoff, OnBlock, Overtime,
+    PRESETS, PlanFrom, PlanPeriod, Policy, Release, Selection, Swarming, TimeSlicing,
 };
 
 keywords! {
@@ -139,6 +139,11 @@ file_table! {
         optional time_slicing: Option<bool> => "whether people work every card they hold at once, e.g. time_slicing = true",
         /// Share of speed lost per extra card held, with time-slicing (0..1).
         optional time_slicing_loss: Option<f64> => "the share of speed lost per extra card held, e.g. time_slicing_loss = 0.1",
+        /// Whether each stage (by name) deploys by GitOps: every change waiting at a poll, as one deployment.
+        #[serde(default)]
+        optional gitops_sync: BTreeMap<String, bool> => "stages deployed by GitOps at each poll, e.g. gitops_sync = { production = true }",
+        /// Whether an expedite change bypasses the GitOps poll (default true).
+        optional expedite_bypasses_sync: Option<bool> => "whether an expedite change deploys without waiting for the poll, e.g. expedite_bypasses_sync = false",
         /// Push or pull into each stage after the first, by stage name.
         #[serde(default)]
         optional handoff: BTreeMap<String, HandoffKind> => "push or pull into each stage, e.g. handoff = { deploy = \"pull\" }",
@@ -150,11 +155,13 @@ file_table! {
 
 /// Checks `run.policies` (`listed`, or by default every preset and then every other defined
 /// policy) and the `[policies.NAME]` tables against the board and team; the policies to
-/// compare, in order. `unlimited_backlog` is whether arrivals never run dry.
+/// compare, in order. `fix_in` is, per stage with a deployment, the stage its failed changes
+/// go back to. `unlimited_backlog` is whether arrivals never run dry.
 pub(super) fn build(
     listed: Option<&[String]>,
     defined: &BTreeMap<String, PolicyFile>,
     stage_names: &[&str],
+    fix_in: &[Option<usize>],
     team_size: usize,
     unlimited_backlog: bool,
     ck: &mut Checker,
@@ -213,6 +220,13 @@ pub(super) fn build(
         pol.name = name.clone();
         if let Some(pf) = pf {
             pf.apply(&mut pol, &format!("policies.{name}"), stage_names, ck);
+            pf.apply_gitops(
+                &mut pol,
+                &format!("policies.{name}"),
+                stage_names,
+                fix_in,
+                ck,
+            );
         }
         // Replenishing "up to the limit" from a backlog that never runs dry loops forever.
         if let Release::Cadence { .. } = pol.release
@@ -283,6 +297,92 @@ impl PolicyFile {
         }
         self.apply_swarming(pol, p, ck);
         self.apply_time_slicing(pol, p, ck);
+    }
+
+    /// `gitops_sync` (by stage name: a deployment stage after the first, entered by a polling
+    /// pull, whose failed changes go back to an earlier stage) and `expedite_bypasses_sync`.
+    fn apply_gitops(
+        &self,
+        pol: &mut Policy,
+        p: &str,
+        stages: &[&str],
+        fix_in: &[Option<usize>],
+        ck: &mut Checker,
+    ) {
+        let bypass = self.expedite_bypasses_sync.unwrap_or(true);
+        for (stage, &on) in &self.gitops_sync {
+            let at = format!("{p}.gitops_sync.{stage}");
+            let Some(k) = stages.iter().position(|n| n == stage) else {
+                ck.fail(at, names_no_stage(stage, stages));
+                continue;
+            };
+            if !on {
+                pol.gitops[k] = None;
+                continue;
+            }
+            if k == 0 {
+                ck.fail(
+                    at,
+                    "the first stage's entry is set by `release`; GitOps syncs a later stage \
+                     from the one before it.",
+                );
+                continue;
+            }
+            match fix_in[k] {
+                None => {
+                    ck.fail(
+                        at,
+                        format!(
+                            "stage `{stage}` deploys nothing: give it a deployment, e.g. \
+                             deployment = {{ failure_probability = 0.1, fix_in = \"{}\", \
+                             rollback_effort = {{ dist = \"constant\", value = 2 }} }}.",
+                            stages[k - 1]
+                        ),
+                    );
+                    continue;
+                }
+                Some(to) if to == k => {
+                    ck.fail(
+                        at,
+                        format!(
+                            "nobody works a synced stage, so its failed changes must be fixed in \
+                             an earlier stage: set its deployment's fix_in to `{}` or earlier.",
+                            stages[k - 1]
+                        ),
+                    );
+                    continue;
+                }
+                Some(_) => {}
+            }
+            match pol.handoffs[k] {
+                Handoff::Pull { poll_every_h } if poll_every_h > 0.0 => {}
+                h => {
+                    let handoff = if h == Handoff::Push {
+                        format!("handoff = {{ {stage} = \"pull\" }} and ")
+                    } else {
+                        String::new()
+                    };
+                    ck.fail(
+                        at,
+                        format!(
+                            "GitOps syncs at polls: add {handoff}poll_every_hours = {{ {stage} = 1 }} \
+                             (hours between syncs)."
+                        ),
+                    );
+                    continue;
+                }
+            }
+            pol.gitops[k] = Some(GitOps {
+                expedite_bypass: bypass,
+            });
+        }
+        if self.expedite_bypasses_sync.is_some() && pol.gitops.iter().all(Option::is_none) {
+            ck.fail(
+                format!("{p}.expedite_bypasses_sync"),
+                "only applies with GitOps deployment; add gitops_sync = { STAGE = true } or \
+                 remove this line.",
+            );
+        }
     }
 
     /// `time_slicing` and `time_slicing_loss` (only with time-slicing on).

@@ -859,3 +859,56 @@ gitops_sync = {{ production = true }}
         assert!(run_change(&sc, "worked", 10, 0).iter().all(Option::is_some));
     }
 }
+
+/// Time-slicing's rate, exactly: one person holding two 4-hour cards progresses both at once,
+/// each at half of the 90% of their speed left with two cards (loss 0.1), so both finish at
+/// 4 / 0.45 h; one card at a time finishes them at 4 h and 8 h.
+#[test]
+fn a_time_slicing_person_progresses_both_cards_at_their_share() {
+    let text = r#"
+name = "two"
+[run]
+horizon_weeks = 1
+seed = 3
+policies = ["one", "sliced"]
+[calendar]
+mode = "24/7"
+[arrivals]
+process = "none"
+initial_backlog = 2
+[[stages]]
+name = "work"
+effort = { dist = "constant", value = 4.0 }
+[team.dev]
+skills = { work = 1.0 }
+wip_limit = 2
+[policies.one]
+preset = "pull"
+[policies.sliced]
+preset = "pull"
+time_slicing = true
+time_slicing_loss = 0.1
+"#;
+    let sc = load(text);
+    let done = |name: &str| -> Vec<f64> {
+        let (_, trace) = common::traced(&sc, policy(&sc, name), Streams::new(3, 0));
+        trace
+            .iter()
+            .filter_map(|t| match t {
+                Trace::Done { t, .. } => Some(*t),
+                _ => None,
+            })
+            .collect()
+    };
+    let one = done("one");
+    assert_eq!(one.len(), 2);
+    assert!(
+        (one[0] - 4.0).abs() < 1e-9 && (one[1] - 8.0).abs() < 1e-9,
+        "{one:?}"
+    );
+    let sliced = done("sliced");
+    assert_eq!(sliced.len(), 2);
+    for t in sliced {
+        assert!((t - 4.0 / 0.45).abs() < 1e-9, "{t}");
+    }
+}

@@ -244,15 +244,16 @@ impl Sim<'_> {
                     let ps = &self.ws.people[i];
                     if ps.present && self.now >= ps.day_end - 1e-9 {
                         // Work completing at this very instant is done before leaving (its
-                        // StageDone, scheduled after this event, would find nobody there).
-                        let slot = ps.active;
+                        // StageDone, scheduled after this event, would find nobody there);
+                        // under time-slicing, every card they progress.
+                        self.finish_sliced_now(i);
+                        let slot = self.ws.people[i].active;
                         if slot != NONE {
                             self.progress(slot);
                             if self.ws.cards[slot as usize].remaining <= 1e-9 {
                                 self.stage_done(slot);
                             }
                         }
-                        self.finish_sliced_now(i);
                         self.go_home(i);
                     }
                 }

@@ -11,6 +11,7 @@
 
 use super::state::{CardState, NONE, Sim};
 use super::{Event, Trace};
+use crate::limits::MAX_HELD;
 use crate::model::Multitasking;
 
 impl Sim<'_> {
@@ -179,17 +180,23 @@ impl Sim<'_> {
         if self.policy.time_slicing.is_none() {
             return;
         }
-        let mut k = 0;
-        while k < self.ws.people[person].n_held as usize {
+        // The cards progressing now, brought up to now first: one finishing may stop the
+        // others for an instant (its holder is then at work on none of their cards).
+        let mut due = [NONE; MAX_HELD];
+        let mut n = 0;
+        for k in 0..self.ws.people[person].n_held as usize {
             let slot = self.ws.people[person].held[k];
-            k += 1;
-            if self.ws.cards[slot as usize].rate > 0.0 {
-                self.progress(slot);
-                if self.ws.cards[slot as usize].remaining <= 1e-9 {
-                    self.stage_done(slot);
-                    // The held cards moved down by one.
-                    k -= 1;
-                }
+            self.progress(slot);
+            let c = &self.ws.cards[slot as usize];
+            if c.rate > 0.0 && c.remaining <= 1e-9 {
+                due[n] = slot;
+                n += 1;
+            }
+        }
+        for &slot in &due[..n] {
+            let c = &self.ws.cards[slot as usize];
+            if c.holder == person as u32 && c.state == CardState::Doing {
+                self.stage_done(slot);
             }
         }
     }

@@ -191,7 +191,7 @@ impl TimeSlicing {
 
 /// GitOps deployment into a stage: at every poll of the stage's pull hand-off, every change
 /// waiting upstream deploys at once as one deployment, with no work by people (the stage's
-/// effort and WIP limit do not apply).
+/// effort, WIP limit and rework check do not apply).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GitOps {
     /// An expedite change deploys alone as soon as it waits, without waiting for the poll.

@@ -303,7 +303,37 @@ pub fn catalogue(model: &Model) -> Vec<MetricInfo> {
             ),
         });
     }
+    if model.change_metrics {
+        for (n, u, d) in CHANGE_METRICS {
+            v.push(MetricInfo {
+                name: n.to_string(),
+                unit: u,
+                description: d.to_string(),
+            });
+        }
+    }
     v
+}
+
+/// The change metrics, after the per-stage WIP when `Model::change_metrics` is set (a policy
+/// of the scenario deploys by GitOps); the same meaning under every policy.
+const CHANGE_METRICS: [(&str, &str, &str); 2] = [
+    (
+        "lead_time_for_changes_mean_h",
+        "h",
+        "mean time from a card's first hour of work to the successful deployment that delivered it at the board's last deployment stage (cards delivered after warm-up)",
+    ),
+    (
+        "changes_per_deployment",
+        "changes/deploy",
+        "cards delivered per successful deployment at the board's last deployment stage (1 when people deploy card by card; a GitOps sync deploys every change waiting)",
+    ),
+];
+
+/// Index in `RepResult::values` of the first change metric (`lead_time_for_changes_mean_h`,
+/// then `changes_per_deployment`) of a model with `change_metrics` set.
+pub fn change_metrics_at(model: &Model) -> usize {
+    N_FIXED + model.stages.len()
 }
 
 /// Weekly series, in order; per-stage card counts follow them.

@@ -234,6 +234,22 @@ pub struct Deployment {
     pub fix_effort_share: f64,
     /// Work to roll a broken environment back (hours at speed 1), under the `break` rule.
     pub rollback_effort: Dist,
+    /// How the failure chance of a batch synced by GitOps grows with its size.
+    pub batch_failure: BatchFailure,
+    /// Time a failed synced (GitOps) deployment goes unnoticed by the health check (hours);
+    /// `None` = noticed at once. A deployment a person works is watched and noticed at once.
+    pub detect_after: Option<Dist>,
+}
+
+/// How the failure chance of a GitOps batch (every change waiting at a poll, deployed as one)
+/// grows with the number of changes in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchFailure {
+    /// The batch fails with `failure_probability`, whatever its size.
+    Once,
+    /// Each change may break it, independently: `1 - (1 - failure_probability)^n` for `n`
+    /// changes.
+    EachChange,
 }
 
 /// How estimates relate to true effort: estimate = effort x `bias` x a lognormal factor of
@@ -402,6 +418,9 @@ pub struct Model {
     pub classes: Classes,
     /// The cost of holding several cards.
     pub multitasking: Multitasking,
+    /// Whether the metric catalogue holds the change metrics (`lead_time_for_changes_mean_h`,
+    /// `changes_per_deployment`): set when some policy of the scenario syncs a stage by GitOps.
+    pub change_metrics: bool,
 }
 
 impl Model {

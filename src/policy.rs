@@ -177,6 +177,42 @@ impl Swarming {
     };
 }
 
+/// Multitasking by time-slicing (as in kanbansim): a person progresses every unblocked card
+/// they hold at once, each at an equal share of the useful part of their speed, instead of
+/// working one card at a time. Holding `n` cards leaves `useful_share(n)` of their speed
+/// useful; the cards they hold while working count, blocked ones included (they still cost
+/// attention). A person keeps taking cards while they work, up to their personal WIP limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeSlicing {
+    /// Share of a person's speed lost for each card held beyond the first (0..1; 0.1 = 10%
+    /// less useful time per extra card).
+    pub loss_per_card: f64,
+}
+
+impl TimeSlicing {
+    /// Ten per cent of a person's speed lost per extra card held.
+    pub const DEFAULT: TimeSlicing = TimeSlicing { loss_per_card: 0.1 };
+    /// The useful share never falls below this (a person juggling many cards still gets a
+    /// tenth of their speed done).
+    pub const MIN_SHARE: f64 = 0.1;
+
+    /// The useful share of a person's speed while holding `held` cards: `1 - loss_per_card x
+    /// (held - 1)`, at least `MIN_SHARE` (1 for one card or none).
+    pub fn useful_share(&self, held: u32) -> f64 {
+        let extra = held.saturating_sub(1) as f64;
+        (1.0 - self.loss_per_card * extra).max(Self::MIN_SHARE)
+    }
+}
+
+/// GitOps deployment into a stage: at every poll of the stage's pull hand-off, every change
+/// waiting upstream deploys at once as one deployment, with no work by people (the stage's
+/// effort, WIP limit and rework check do not apply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GitOps {
+    /// An expedite change deploys alone as soon as it waits, without waiting for the poll.
+    pub expedite_bypass: bool,
+}
+
 /// A way of working.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
@@ -215,6 +251,11 @@ pub struct Policy {
     /// the card waits in the column, counted in its WIP, until a person takes it. `false`
     /// (every preset): a card crosses only when a person takes it.
     pub column_pull: bool,
+    /// Multitasking by time-slicing, if on (off: one card at a time, turning to another only
+    /// when the card blocks, at the `[multitasking]` model's cost).
+    pub time_slicing: Option<TimeSlicing>,
+    /// Per stage: GitOps deployment into it, if on (index 0 unused).
+    pub gitops: Vec<Option<GitOps>>,
 }
 
 /// Names of the built-in presets.
@@ -250,6 +291,8 @@ impl Policy {
             emergency_after_days: DEFAULT_EMERGENCY_AFTER_DAYS,
             failed_deploy: FailedDeploy::Break,
             column_pull: false,
+            time_slicing: None,
+            gitops: vec![None; n_stages],
         }
     }
 
@@ -273,6 +316,8 @@ impl Policy {
             emergency_after_days: DEFAULT_EMERGENCY_AFTER_DAYS,
             failed_deploy: FailedDeploy::KeepLastGood,
             column_pull: false,
+            time_slicing: None,
+            gitops: vec![None; n_stages],
         }
     }
 

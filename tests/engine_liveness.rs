@@ -226,6 +226,7 @@ fn scenario_text(b: &Board) -> String {
             writeln!(
                 t,
                 "deployment = {{ failure_probability = 0.2, fix_in = \"s0\", \
+                 batch_failure = \"each_change\", detect_after = {{ dist = \"exponential\", mean = 3 }}, \
                  rollback_effort = {{ dist = \"uniform\", min = 1, max = 4 }} }}"
             )
             .unwrap();
@@ -298,14 +299,26 @@ fn scenario_text(b: &Board) -> String {
     )
     .unwrap();
     if on(b, Mech::Polls) {
-        let s = 1 + (b.mix as usize >> 9) % last;
+        // GitOps syncs the deployment stage (the last) at its polls.
+        let gitops = bit(12) && on(b, Mech::Deployments);
+        let s = if gitops {
+            last
+        } else {
+            1 + (b.mix as usize >> 9) % last
+        };
         writeln!(
             t,
             "handoff = {{ s{s} = \"pull\" }}\npoll_every_hours = {{ s{s} = 12 }}"
         )
         .unwrap();
+        if gitops {
+            writeln!(t, "gitops_sync = {{ s{s} = true }}").unwrap();
+        }
     } else if bit(10) {
         writeln!(t, "handoff = {{ s{last} = \"push\" }}").unwrap();
+    }
+    if bit(11) {
+        writeln!(t, "time_slicing = true\ntime_slicing_loss = 0.1").unwrap();
     }
     t
 }

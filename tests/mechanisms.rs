@@ -608,3 +608,307 @@ emergency_after_days = 100
     }
     assert!(moved > 0, "the holiday-maker's cards were handed over");
 }
+
+/// Mean throughput of `reps` audited replications of policy `name` of the shipped sweet-spot
+/// scenario with the development column limited to `limit` cards.
+fn sweet_spot_throughput(name: &str, limit: u32, reps: u64) -> Vec<Option<f64>> {
+    let text = std::fs::read_to_string("scenarios/multitasking-sweet-spot.toml").unwrap();
+    let text = text.replacen("wip_limit = 6", &format!("wip_limit = {limit}"), 1);
+    let sc = load(&text);
+    assert_eq!(sc.model.stages[0].wip_limit, Some(limit));
+    run(&sc, name, reps, M::ThroughputPerWeek)
+}
+
+/// Time-slicing (issue 15, kanbansim's model): throughput peaks at a middle WIP limit and
+/// falls on both sides, each step a paired 95% interval clear of zero (the points share the
+/// seed, so replication r of every limit sees the same cards); one card at a time, more WIP
+/// never costs throughput.
+#[test]
+fn time_slicing_has_a_wip_sweet_spot() {
+    let reps = 30;
+    let low = sweet_spot_throughput("sliced", 1, reps);
+    let mid = sweet_spot_throughput("sliced", 7, reps);
+    let high = sweet_spot_throughput("sliced", 16, reps);
+    let (d, lo, _) = paired(&mid, &low);
+    assert!(
+        lo > 0.0,
+        "starved at a limit of 1: mid - low = {d:.2}, low end {lo:.2}"
+    );
+    let (d, lo, _) = paired(&mid, &high);
+    assert!(
+        lo > 0.0,
+        "juggling at 16: mid - high = {d:.2}, low end {lo:.2}"
+    );
+    let pull_mid = sweet_spot_throughput("pull", 7, reps);
+    let pull_high = sweet_spot_throughput("pull", 16, reps);
+    let (d, _, hi) = paired(&pull_high, &pull_mid);
+    assert!(
+        hi > 0.0,
+        "one card at a time, more WIP never costs: {d:.2}, high end {hi:.2}"
+    );
+}
+
+/// Fairness (issue 15): every preset can switch time-slicing on, and it changes what that
+/// preset does: a person holding several cards progresses them together, so each takes
+/// longer from its first hour of work to done (paired 95% interval above zero).
+#[test]
+fn every_preset_can_slice_its_time() {
+    for preset in ["push", "pull", "flow"] {
+        let text = format!(
+            r#"
+name = "juggle"
+[run]
+horizon_weeks = 12
+warmup_weeks = 1
+seed = 5
+policies = ["one", "sliced"]
+[arrivals]
+process = "poisson"
+rate_per_week = 6
+[disruptions]
+blockers = {{ chance_per_day = 0.2, duration = {{ dist = "exponential", mean = 6.0 }} }}
+[[stages]]
+name = "work"
+effort = {{ dist = "exponential", mean = 5.0 }}
+[team.dev]
+count = 2
+skills = {{ work = 1.0 }}
+wip_limit = 4
+[policies.one]
+preset = "{preset}"
+[policies.sliced]
+preset = "{preset}"
+time_slicing = true
+"#
+        );
+        let sc = load(&text);
+        assert_eq!(policy(&sc, "one").time_slicing, None, "{preset}");
+        assert!(policy(&sc, "sliced").time_slicing.is_some(), "{preset}");
+        let one = run(&sc, "one", 20, M::StartToDoneMean);
+        let sliced = run(&sc, "sliced", 20, M::StartToDoneMean);
+        let (d, lo, _) = paired(&sliced, &one);
+        assert!(
+            lo > 0.0,
+            "{preset}: sliced - one = {d:.2} h, low end {lo:.2}"
+        );
+    }
+}
+
+/// Per replication, the change metric `k` (0: lead time for changes, 1: changes per
+/// deployment) of `reps` audited replications of policy `name`.
+fn run_change(sc: &Scenario, name: &str, reps: u64, k: usize) -> Vec<Option<f64>> {
+    let at = flowsim::metrics::change_metrics_at(&sc.model) + k;
+    let names = flowsim::metrics::catalogue(&sc.model);
+    assert_eq!(
+        names[at].name,
+        ["lead_time_for_changes_mean_h", "changes_per_deployment"][k]
+    );
+    audited_replications(sc, policy(sc, name), reps)
+        .iter()
+        .map(|r| r.values[at])
+        .collect()
+}
+
+fn gitops_text() -> String {
+    std::fs::read_to_string("scenarios/gitops-deployments.toml").unwrap()
+}
+
+/// GitOps (issue 15): syncing once a day instead of every hour deploys fewer, larger batches;
+/// each change can break a batch, so more of them fail; and changes wait longer for delivery.
+/// Each effect is a paired 95% interval clear of zero.
+#[test]
+fn daily_gitops_syncs_fewer_larger_batches_that_fail_more_often() {
+    let sc = load(&gitops_text());
+    let reps = 30;
+    let m = |name: &str, metric: M| run(&sc, name, reps, metric);
+    let (d, _, hi) = paired(
+        &m("gitops-daily", M::DeploymentsPerWeek),
+        &m("gitops-hourly", M::DeploymentsPerWeek),
+    );
+    assert!(hi < 0.0, "deployments per week, daily - hourly = {d:.2}");
+    let (d, lo, _) = paired(
+        &m("gitops-daily", M::ChangeFailureRate),
+        &m("gitops-hourly", M::ChangeFailureRate),
+    );
+    assert!(lo > 0.0, "change failure rate, daily - hourly = {d:.3}");
+    let (d, lo, _) = paired(
+        &run_change(&sc, "gitops-daily", reps, 1),
+        &run_change(&sc, "gitops-hourly", reps, 1),
+    );
+    assert!(lo > 0.0, "changes per deployment, daily - hourly = {d:.2}");
+    let (d, lo, _) = paired(
+        &run_change(&sc, "gitops-daily", reps, 0),
+        &run_change(&sc, "gitops-hourly", reps, 0),
+    );
+    assert!(lo > 0.0, "lead time for changes, daily - hourly = {d:.1} h");
+    // A person deploys card by card: one change per deployment, every time.
+    for v in run_change(&sc, "operator", reps, 1) {
+        assert_eq!(v, Some(1.0));
+    }
+}
+
+/// GitOps: a failure the health check notices only later keeps production down meanwhile,
+/// even under keep-last-good (noticed at once: no downtime at all); the time to restore is
+/// measured from the run, so it varies from replication to replication.
+#[test]
+fn an_unnoticed_gitops_failure_costs_keep_last_good_its_downtime() {
+    let late = load(&gitops_text());
+    let text = gitops_text().replace(
+        "detect_after = { dist = \"exponential\", mean = 2.0 }, ",
+        "",
+    );
+    let at_once = load(&text);
+    assert!(
+        at_once.model.stages[2]
+            .deployment
+            .as_ref()
+            .unwrap()
+            .detect_after
+            .is_none()
+    );
+    let reps = 30;
+    let down_late = run(&late, "gitops-hourly", reps, M::DowntimeH);
+    let down_now = run(&at_once, "gitops-hourly", reps, M::DowntimeH);
+    for v in &down_now {
+        assert_eq!(*v, Some(0.0), "noticed at once: never down");
+    }
+    let (d, lo, _) = paired(&down_late, &down_now);
+    assert!(lo > 0.0, "down hours, noticed late - at once = {d:.1}");
+    let restore: Vec<f64> = run(&late, "gitops-hourly", reps, M::TimeToRestoreMean)
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(restore.len() > 20);
+    assert!(
+        restore.iter().any(|&r| (r - restore[0]).abs() > 1.0),
+        "{restore:?}"
+    );
+}
+
+/// GitOps: an expedite change deploys alone at once instead of waiting for the daily sync:
+/// more deployments a week (paired 95% interval above zero).
+#[test]
+fn expedite_changes_bypass_the_gitops_poll() {
+    let text = gitops_text().replace(
+        "gitops_sync = { production = true }\nfailed_deploy = \"keep_last_good\"\n",
+        "gitops_sync = { production = true }\nfailed_deploy = \"keep_last_good\"\n\
+         expedite_bypasses_sync = false\n",
+    );
+    let waits = load(&text);
+    assert!(
+        !policy(&waits, "gitops-daily").gitops[2]
+            .unwrap()
+            .expedite_bypass
+    );
+    let bypass = load(&gitops_text());
+    assert!(
+        policy(&bypass, "gitops-daily").gitops[2]
+            .unwrap()
+            .expedite_bypass
+    );
+    let a = run(&bypass, "gitops-daily", 30, M::DeploymentsPerWeek);
+    let b = run(&waits, "gitops-daily", 30, M::DeploymentsPerWeek);
+    let (d, lo, _) = paired(&a, &b);
+    assert!(lo > 0.0, "deployments per week, bypass - wait = {d:.2}");
+}
+
+/// Fairness (issue 15): every preset can deploy by GitOps, and the change metrics mean the
+/// same under every policy: a synced stage deploys more than one change at a time on
+/// average, a worked one exactly one.
+#[test]
+fn every_preset_can_deploy_by_gitops() {
+    for preset in ["push", "pull", "flow"] {
+        let text = format!(
+            r#"
+name = "sync"
+[run]
+horizon_weeks = 10
+warmup_weeks = 1
+seed = 8
+policies = ["worked", "synced"]
+[arrivals]
+process = "poisson"
+rate_per_week = 8
+[[stages]]
+name = "build"
+effort = {{ dist = "exponential", mean = 4.0 }}
+[[stages]]
+name = "production"
+effort = {{ dist = "constant", value = 0.5 }}
+deployment = {{ failure_probability = 0.1, batch_failure = "each_change", fix_in = "build", rollback_effort = {{ dist = "constant", value = 2.0 }} }}
+[team.dev]
+count = 2
+skills = {{ build = 1.0, production = 1.0 }}
+[policies.worked]
+preset = "{preset}"
+[policies.synced]
+preset = "{preset}"
+handoff = {{ production = "pull" }}
+poll_every_hours = {{ production = 24 }}
+gitops_sync = {{ production = true }}
+"#
+        );
+        let sc = load(&text);
+        assert!(sc.model.change_metrics);
+        assert!(policy(&sc, "synced").gitops[1].is_some(), "{preset}");
+        for v in run_change(&sc, "worked", 10, 1).into_iter().flatten() {
+            assert_eq!(v, 1.0, "{preset}");
+        }
+        let synced = run_change(&sc, "synced", 10, 1);
+        assert!(mean(&synced) > 1.5, "{preset}: {}", mean(&synced));
+        assert!(run_change(&sc, "worked", 10, 0).iter().all(Option::is_some));
+    }
+}
+
+/// Time-slicing's rate, exactly: one person holding two 4-hour cards progresses both at once,
+/// each at half of the 90% of their speed left with two cards (loss 0.1), so both finish at
+/// 4 / 0.45 h; one card at a time finishes them at 4 h and 8 h.
+#[test]
+fn a_time_slicing_person_progresses_both_cards_at_their_share() {
+    let text = r#"
+name = "two"
+[run]
+horizon_weeks = 1
+seed = 3
+policies = ["one", "sliced"]
+[calendar]
+mode = "24/7"
+[arrivals]
+process = "none"
+initial_backlog = 2
+[[stages]]
+name = "work"
+effort = { dist = "constant", value = 4.0 }
+[team.dev]
+skills = { work = 1.0 }
+wip_limit = 2
+[policies.one]
+preset = "pull"
+[policies.sliced]
+preset = "pull"
+time_slicing = true
+time_slicing_loss = 0.1
+"#;
+    let sc = load(text);
+    let done = |name: &str| -> Vec<f64> {
+        let (_, trace) = common::traced(&sc, policy(&sc, name), Streams::new(3, 0));
+        trace
+            .iter()
+            .filter_map(|t| match t {
+                Trace::Done { t, .. } => Some(*t),
+                _ => None,
+            })
+            .collect()
+    };
+    let one = done("one");
+    assert_eq!(one.len(), 2);
+    assert!(
+        (one[0] - 4.0).abs() < 1e-9 && (one[1] - 8.0).abs() < 1e-9,
+        "{one:?}"
+    );
+    let sliced = done("sliced");
+    assert_eq!(sliced.len(), 2);
+    for t in sliced {
+        assert!((t - 4.0 / 0.45).abs() < 1e-9, "{t}");
+    }
+}

@@ -81,11 +81,16 @@ impl Sim<'_> {
             for &c in &ws.rework[s] {
                 mark(c, CardState::Rework, "rework")?;
             }
+            for &c in &ws.syncing[s] {
+                mark(c, CardState::DoneWaiting, "a failed sync")?;
+            }
             // Limits hold where work is pulled in; a push hand-off ignores them by design.
+            // A GitOps sync deploys every change waiting, whatever the stage's limit.
             let pulled_in = if s == 0 {
                 !self.policy.planned()
             } else {
                 matches!(self.policy.handoffs[s], Handoff::Pull { .. })
+                    && self.policy.gitops[s].is_none()
             };
             if self.policy.stage_limits
                 && pulled_in
@@ -246,9 +251,13 @@ impl Sim<'_> {
             if let Handoff::Pull { poll_every_h } = self.policy.handoffs[s]
                 && poll_every_h > 0.0
             {
-                let waiting = self.ws.done_waiting[s - 1]
-                    .iter()
-                    .any(|&c| self.room_for(c, s));
+                let waiting = if self.policy.gitops[s].is_some() {
+                    !self.ws.done_waiting[s - 1].is_empty() && !self.sync_paused(s)
+                } else {
+                    self.ws.done_waiting[s - 1]
+                        .iter()
+                        .any(|&c| self.room_for(c, s))
+                };
                 let t = spell(&mut self.ws.live.poll_since[s], waiting, now);
                 if t > poll_every_h + 1e-6 {
                     return Err(format!(

@@ -1,7 +1,7 @@
 //! Blocked cards: a card stops when its missing input is found or a blocking event hits it,
 //! and resumes when the input arrives or the blocker clears.
 
-use super::state::{CardState, ClassOfService, Sim};
+use super::state::{CardState, ClassOfService, NONE, Sim};
 use super::{Event, Trace};
 use rand::RngExt;
 
@@ -21,7 +21,7 @@ impl Sim<'_> {
     }
 
     /// The card is blocked from now (whether or not anybody was working on it).
-    fn mark_blocked(&mut self, slot: u32) {
+    pub(super) fn mark_blocked(&mut self, slot: u32) {
         let c = &mut self.ws.cards[slot as usize];
         c.blocked = true;
         c.block_since = self.now;
@@ -32,6 +32,11 @@ impl Sim<'_> {
             if c.start_counted {
                 self.tally.started_blocked += 1;
             }
+        }
+        // A time-slicing holder's other cards get a larger slice.
+        let holder = c.holder;
+        if holder != NONE {
+            self.reslice(holder as usize);
         }
     }
 
@@ -67,6 +72,11 @@ impl Sim<'_> {
                 c.blocked = false;
                 if self.warmed_up {
                     self.tally.blocked_card_h += self.now - c.block_since.max(self.model.warmup_h);
+                }
+                // A time-slicing holder at work takes the card back among those they progress.
+                let holder = c.holder;
+                if holder != NONE {
+                    self.reslice(holder as usize);
                 }
             }
             _ => {}

@@ -308,12 +308,23 @@ impl Sim<'_> {
         if self.deployment_failed(slot, s) {
             return;
         }
+        self.pass_on(slot, s);
+    }
+
+    /// A card that passed stage `s` (and its checks) moves on: back to the stage whose check
+    /// sent it back, to the next stage, or done.
+    pub(super) fn pass_on(&mut self, slot: u32, s: usize) {
         let returns = self.ws.cards[slot as usize].returns;
         if returns != 0 {
             // Fixed: straight back to the innermost check that failed it (the lowest stage
             // still to pass again); the outer ones follow in turn.
             let back = returns.trailing_zeros() as usize;
             self.ws.cards[slot as usize].returns = returns & (returns - 1);
+            if self.policy.gitops[back].is_some() {
+                // Nobody works a synced stage: the fixed change waits for its next sync.
+                self.wait_for_sync(slot, back);
+                return;
+            }
             let i = slot as usize * self.n_stages + back;
             let work = self.ws.efforts[i] * self.ws.return_shares[i];
             self.set_work(slot, back, work);
@@ -325,6 +336,9 @@ impl Sim<'_> {
             return;
         }
         match self.policy.handoffs[s + 1] {
+            Handoff::Pull { .. } if self.policy.gitops[s + 1].is_some() => {
+                self.wait_for_sync(slot, s + 1);
+            }
             Handoff::Pull { .. } => {
                 self.ws.cards[slot as usize].state = CardState::DoneWaiting;
                 self.ws.done_waiting[s].push_back(slot);

@@ -244,8 +244,10 @@ impl Sim<'_> {
                     let ps = &self.ws.people[i];
                     if ps.present && self.now >= ps.day_end - 1e-9 {
                         // Work completing at this very instant is done before leaving (its
-                        // StageDone, scheduled after this event, would find nobody there).
-                        let slot = ps.active;
+                        // StageDone, scheduled after this event, would find nobody there);
+                        // under time-slicing, every card they progress.
+                        self.finish_sliced_now(i);
+                        let slot = self.ws.people[i].active;
                         if slot != NONE {
                             self.progress(slot);
                             if self.ws.cards[slot as usize].remaining <= 1e-9 {
@@ -270,6 +272,19 @@ impl Sim<'_> {
                 if let Release::Cadence { every_h } = self.policy.release {
                     self.ws.queue.push(self.now + every_h, Event::Replenish);
                 }
+                self.dispatch();
+            }
+            Event::Poll { stage } if self.policy.gitops[stage as usize].is_some() => {
+                self.gitops_sync(stage as usize, None);
+                self.dispatch();
+                if let Handoff::Pull { poll_every_h } = self.policy.handoffs[stage as usize] {
+                    self.ws
+                        .queue
+                        .push(self.now + poll_every_h, Event::Poll { stage });
+                }
+            }
+            Event::Detect { stage } => {
+                self.gitops_detect(stage as usize);
                 self.dispatch();
             }
             Event::Poll { stage } => {

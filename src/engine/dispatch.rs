@@ -174,7 +174,7 @@ impl Sim<'_> {
             }
         };
         self.hold(person, slot);
-        self.activate(person, slot);
+        self.start_on(person, slot);
         true
     }
 
@@ -203,14 +203,18 @@ impl Sim<'_> {
         best
     }
 
-    /// Free, present, with room in their personal WIP limit (and not waiting on a block).
+    /// Free (or, time-slicing, at work on their own cards), present, with room in their
+    /// personal WIP limit (and not waiting on a block).
     #[inline]
     fn may_take_new(&self, i: usize) -> bool {
         let ps = &self.ws.people[i];
+        let slicing = self.policy.time_slicing.is_some()
+            && ps.active != NONE
+            && self.ws.cards[ps.active as usize].holder == i as u32;
         ps.present
-            && ps.active == NONE
+            && (ps.active == NONE || slicing)
             && ps.n_held < self.model.people[i].wip_limit
-            && (ps.n_held == 0 || self.policy.on_block == OnBlock::Switch)
+            && (ps.n_held == 0 || self.policy.on_block == OnBlock::Switch || slicing)
             && !self.overtime_restricted(i)
     }
 
@@ -233,7 +237,7 @@ impl Sim<'_> {
         if self.policy.column_pull {
             self.column_pull();
         }
-        if self.n_free == 0 {
+        if self.n_free == 0 && self.policy.time_slicing.is_none() {
             return;
         }
         // Own cards first: resume held work, then (push) the person's planned queue. Collect
@@ -245,6 +249,18 @@ impl Sim<'_> {
             loop {
                 let ps = &self.ws.people[i];
                 if !ps.is_free() {
+                    // Time-slicing: a person at work takes more cards while they have room.
+                    if ps.present && ps.active != NONE && self.may_take_new(i) {
+                        if planned && let Some(k) = self.next_planned(i) {
+                            let slot = self.ws.queued_for[i].remove(k).expect("index in queue");
+                            self.ws.queued_at_stage[self.ws.cards[slot as usize].stage as usize] -=
+                                1;
+                            self.hold(i, slot);
+                            self.start_on(i, slot);
+                            continue;
+                        }
+                        takers |= 1u128 << i;
+                    }
                     break;
                 }
                 if ps.n_held > 0

@@ -17,7 +17,8 @@
 //! - in a stage (counted against that stage's WIP): `Todo` (pushed to a person or a stage
 //!   pool), `Doing` (held by a person, active, waiting for them or blocked), `Orphan` (its
 //!   holder fell sick; waiting for a new holder), `Rework` (failed a check; waiting for its
-//!   target stage), `DoneWaiting` (finished here, waiting for the next stage to pull it).
+//!   target stage), `DoneWaiting` (finished here, waiting for the next stage to pull it, or
+//!   deployed by a failed GitOps sync not yet noticed: `Workspace::syncing`).
 //!
 //! One mechanism, one file (each adds methods to `state::Sim`):
 //! - `state`: cards, people and the `Sim` itself, built by `Sim::new`; `queue`: the event list;
@@ -25,7 +26,7 @@
 //! - `cards`: a card's life (arrival, commitment, stages, rework, hand-off, finish);
 //! - `work`: holding and working a card, its rate and completion;
 //! - `inputs`: readiness checks, missing inputs and their answerers; `blockers`: blocked cards;
-//! - `deployments`: failed deployments and rollbacks;
+//! - `deployments`: failed deployments and rollbacks, GitOps syncs and their health check;
 //! - `people`: days, sickness, absences; `overtime`: who stays late;
 //! - `planning`: the push planner (loads, plans, expedite, emergency reassignment);
 //! - `dispatch`: free people taking work in the policy's order; `swarming`: helpers;
@@ -149,6 +150,10 @@ pub struct Workspace {
     /// Cards waiting in people's queues, per stage.
     queued_at_stage: Vec<u32>,
     doing: Vec<Vec<u32>>,
+    /// Per stage: changes of failed GitOps deployments not yet noticed by the health check.
+    syncing: Vec<Vec<u32>>,
+    /// The changes of the GitOps deployment being made (reused buffer).
+    sync_batch: Vec<u32>,
     people: Vec<PersonState>,
     load: Vec<f64>,
     plan: planning::PlanBuffers,

@@ -39,6 +39,11 @@ pub enum Event {
         /// Stage index.
         stage: u32,
     },
+    /// The health check notices the failed GitOps deployment of `stage`.
+    Detect {
+        /// Stage index.
+        stage: u32,
+    },
     /// The work on `card` at its current stage completes, unless `version` is stale.
     StageDone {
         /// Card slot.

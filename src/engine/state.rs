@@ -207,6 +207,13 @@ pub(super) struct Sim<'a> {
     pub(super) down_since: Vec<f64>,
     /// Per stage: when it last took a card in (hours; for a conservative puller's delay).
     pub(super) pulled_at: Vec<f64>,
+    /// Per stage: when the health check will notice its failed GitOps deployment (NaN: none
+    /// pending).
+    pub(super) detect_at: Vec<f64>,
+    /// Per stage: the rollback work its failed GitOps deployment will need (hours at speed 1).
+    pub(super) rollback_work: Vec<f64>,
+    /// The board's last deployment stage (where changes are delivered), if any.
+    pub(super) last_deploy: Option<usize>,
     /// Whether answerers of missing inputs are at work now.
     pub(super) answering: bool,
     /// The clock (hours).
@@ -319,6 +326,10 @@ impl<'a> Sim<'a> {
         ws.doing.resize_with(s, Vec::new);
         ws.doing.truncate(s);
         ws.doing.iter_mut().for_each(Vec::clear);
+        ws.syncing.resize_with(s, Vec::new);
+        ws.syncing.truncate(s);
+        ws.syncing.iter_mut().for_each(Vec::clear);
+        ws.sync_batch.clear();
         ws.speed.clear();
         ws.n_skills.clear();
         ws.skilled_people.clear();
@@ -415,6 +426,9 @@ impl<'a> Sim<'a> {
             days_per_week: model.days_per_week() as u64,
             down_since: vec![f64::NAN; s],
             pulled_at: vec![f64::NEG_INFINITY; s],
+            detect_at: vec![f64::NAN; s],
+            rollback_work: vec![0.0; s],
+            last_deploy: model.stages.iter().rposition(|st| st.deployment.is_some()),
             answering: model.calendar == Calendar::AlwaysOn,
             now: 0.0,
             integrated_to: 0.0,

@@ -109,6 +109,11 @@ pub(super) struct Tally {
     pub(super) restores: u64,
     pub(super) restore_h: f64,
     pub(super) downtime_h: f64,
+    /// Successful deployments at the board's last deployment stage, the cards they delivered,
+    /// and those cards' summed first-work-to-delivery times (hours).
+    pub(super) last_deploys: u64,
+    pub(super) delivered: u64,
+    pub(super) change_lead_h: f64,
     pub(super) due_cards: u64,
     pub(super) due_hits: u64,
 }
@@ -392,7 +397,8 @@ impl Sim<'_> {
         let n = t.finished;
         let mean = |sum: f64| (n > 0).then(|| sum / n as f64);
         let ratio = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
-        let mut v: Vec<Option<f64>> = vec![None; N_FIXED + self.n_stages];
+        let extra = if self.model.change_metrics { 2 } else { 0 };
+        let mut v: Vec<Option<f64>> = vec![None; N_FIXED + self.n_stages + extra];
         v[M::ThroughputPerWeek as usize] = Some(n as f64 / weeks);
         v[M::CardsFinished as usize] = Some(n as f64);
         v[M::LeadTimeMean as usize] = mean(t.sum_lead);
@@ -467,6 +473,11 @@ impl Sim<'_> {
         v[M::ArrivalsDeclined as usize] = Some(t.declined as f64);
         for s in 0..self.n_stages {
             v[N_FIXED + s] = Some((a.stage[s] - b.stage[s]) / measured);
+        }
+        if self.model.change_metrics {
+            let at = N_FIXED + self.n_stages;
+            v[at] = (t.delivered > 0).then(|| t.change_lead_h / t.delivered as f64);
+            v[at + 1] = ratio(t.delivered, t.last_deploys);
         }
         RepResult {
             values: v,

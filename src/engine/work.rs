@@ -1,8 +1,17 @@
 //! People working cards: holding a card, starting and stopping work on it, and the rate
 //! at which its work goes down (speed, multitasking, pairing), which schedules its completion.
+//!
+//! Under time-slicing (`Policy::time_slicing`) a person at work on a card they hold progresses
+//! every card they hold that is not blocked, each at an equal share of the useful part of their
+//! speed (`TimeSlicing::useful_share` of the cards held). The person's `active` card is then
+//! one of those cards (the one they took or resumed, which lists them as a worker); the others
+//! progress without listing them. Whatever changes the cards held, their blocks or whether the
+//! person works (`hold`, `unhold`, `start_working`, `stop_working`, blocks and unblocks)
+//! calls `reslice`, which brings every held card up to date and reschedules it.
 
 use super::state::{CardState, NONE, Sim};
 use super::{Event, Trace};
+use crate::limits::MAX_HELD;
 use crate::model::Multitasking;
 
 impl Sim<'_> {
@@ -22,6 +31,7 @@ impl Sim<'_> {
         let ps = &mut self.ws.people[person];
         ps.held[ps.n_held as usize] = slot;
         ps.n_held += 1;
+        self.reslice(person);
         self.trace(|sim| Trace::Hold {
             t: sim.now,
             card: sim.ws.cards[slot as usize].id,
@@ -65,25 +75,38 @@ impl Sim<'_> {
         }
         // The holder's useful share may have changed.
         let active = ps.active;
-        if active != NONE && active != slot && self.model.multitasking == Multitasking::Weinberg {
+        if self.policy.time_slicing.is_some() {
+            self.reslice(holder as usize);
+        } else if active != NONE
+            && active != slot
+            && self.model.multitasking == Multitasking::Weinberg
+        {
             self.reschedule(active);
         }
     }
 
-    /// `person` starts (or resumes) working on a card they hold or help with.
-    pub(super) fn activate(&mut self, person: usize, slot: u32) {
-        let s = self.ws.cards[slot as usize].stage as usize;
-        let helper = self.ws.cards[slot as usize].holder != person as u32;
-        let id = Some(self.ws.cards[slot as usize].id);
-        // Resuming the card one was on (after a night, say) is not a switch.
-        let turned = !helper && std::mem::replace(&mut self.ws.people[person].last_card, id) != id;
-        if turned && self.ws.people[person].n_held >= 2 {
-            self.tally.switches += 1;
-            if let Multitasking::SwitchCost { hours } = self.model.multitasking {
-                self.progress(slot);
-                self.ws.cards[slot as usize].remaining += hours * self.speed(person, s);
-            }
+    /// `person` starts on a card they were just given: as their active card when they work on
+    /// nothing, or (time-slicing, already at work) as one more card they progress at once.
+    pub(super) fn start_on(&mut self, person: usize, slot: u32) {
+        if self.ws.people[person].active == NONE {
+            self.activate(person, slot);
+            return;
         }
+        debug_assert!(self.policy.time_slicing.is_some());
+        self.first_touch(slot);
+        let c = &mut self.ws.cards[slot as usize];
+        if c.input_pending {
+            // Missing input found when work starts: the card blocks at once.
+            c.input_pending = false;
+            self.mark_blocked(slot);
+            self.request_input(slot);
+        }
+        self.reslice(person);
+    }
+
+    /// The first hour of work on a card: it is started (for start-to-done and the blocker
+    /// rate) unless it already was.
+    fn first_touch(&mut self, slot: u32) {
         let c = &mut self.ws.cards[slot as usize];
         if !c.started {
             c.started = true;
@@ -99,6 +122,102 @@ impl Sim<'_> {
                 }
             }
         }
+    }
+
+    /// Whether `person` works on a card they hold (and so, under time-slicing, on every card
+    /// they hold that may progress).
+    #[inline]
+    fn works_own(&self, person: usize) -> bool {
+        let ps = &self.ws.people[person];
+        ps.present && ps.active != NONE && self.ws.cards[ps.active as usize].holder == person as u32
+    }
+
+    /// Whether the card progresses under its holder `person`'s time-slicing now: they work on
+    /// their own cards, and this one is held, not blocked, and allowed in their overtime.
+    #[inline]
+    fn sliced(&self, person: usize, slot: u32) -> bool {
+        let c = &self.ws.cards[slot as usize];
+        c.state == CardState::Doing
+            && !c.blocked
+            && self.works_own(person)
+            && self.overtime_allows(person, slot)
+    }
+
+    /// Under time-slicing: the share of `person`'s speed each card they progress gets (the
+    /// useful share of the cards held, split evenly over the cards progressing); 0 when they
+    /// work on none of their own.
+    fn slice_share(&self, person: usize) -> f64 {
+        let Some(ts) = self.policy.time_slicing else {
+            return 0.0;
+        };
+        let ps = &self.ws.people[person];
+        let n = ps.held[..ps.n_held as usize]
+            .iter()
+            .filter(|&&c| self.sliced(person, c))
+            .count();
+        if n == 0 {
+            return 0.0;
+        }
+        ts.useful_share(ps.n_held) / n as f64
+    }
+
+    /// Under time-slicing: brings every card `person` holds up to now and reschedules it at
+    /// its share of their speed (nothing otherwise).
+    pub(super) fn reslice(&mut self, person: usize) {
+        if self.policy.time_slicing.is_none() {
+            return;
+        }
+        for k in 0..self.ws.people[person].n_held as usize {
+            let slot = self.ws.people[person].held[k];
+            self.reschedule(slot);
+        }
+    }
+
+    /// Under time-slicing, at `person`'s day end: the cards they progress that complete at
+    /// this very instant are done before they leave (their completion events would find
+    /// nobody at work).
+    pub(super) fn finish_sliced_now(&mut self, person: usize) {
+        if self.policy.time_slicing.is_none() {
+            return;
+        }
+        // The cards progressing now, brought up to now first: one finishing may stop the
+        // others for an instant (its holder is then at work on none of their cards).
+        let mut due = [NONE; MAX_HELD];
+        let mut n = 0;
+        for k in 0..self.ws.people[person].n_held as usize {
+            let slot = self.ws.people[person].held[k];
+            self.progress(slot);
+            let c = &self.ws.cards[slot as usize];
+            if c.rate > 0.0 && c.remaining <= 1e-9 {
+                due[n] = slot;
+                n += 1;
+            }
+        }
+        for &slot in &due[..n] {
+            let c = &self.ws.cards[slot as usize];
+            if c.holder == person as u32 && c.state == CardState::Doing {
+                self.stage_done(slot);
+            }
+        }
+    }
+
+    /// `person` starts (or resumes) working on a card they hold or help with.
+    pub(super) fn activate(&mut self, person: usize, slot: u32) {
+        let s = self.ws.cards[slot as usize].stage as usize;
+        let helper = self.ws.cards[slot as usize].holder != person as u32;
+        let id = Some(self.ws.cards[slot as usize].id);
+        // Resuming the card one was on (after a night, say) is not a switch.
+        let turned = !helper && std::mem::replace(&mut self.ws.people[person].last_card, id) != id;
+        // A time-slicing person never turns from one card to another: all progress at once.
+        if turned && self.ws.people[person].n_held >= 2 && self.policy.time_slicing.is_none() {
+            self.tally.switches += 1;
+            if let Multitasking::SwitchCost { hours } = self.model.multitasking {
+                self.progress(slot);
+                self.ws.cards[slot as usize].remaining += hours * self.speed(person, s);
+            }
+        }
+        self.first_touch(slot);
+        let c = &mut self.ws.cards[slot as usize];
         c.workers[c.n_workers as usize] = person as u32;
         c.n_workers += 1;
         self.start_working(person, slot);
@@ -163,22 +282,35 @@ impl Sim<'_> {
     }
 
     /// Recomputes the card's rate from its present workers and schedules its completion.
+    /// Under time-slicing its holder gives it their slice whether or not it is their active
+    /// card (helpers give their whole speed, as without time-slicing).
     pub(super) fn reschedule(&mut self, slot: u32) {
         self.progress(slot);
         let s = self.ws.cards[slot as usize].stage as usize;
         let c = &self.ws.cards[slot as usize];
+        let slicing = self.policy.time_slicing.is_some();
         let mut speed = 0.0;
         let mut n = 0;
         for &w in &c.workers[..c.n_workers as usize] {
             let ps = &self.ws.people[w as usize];
             if ps.present {
-                speed += self.ws.speed[w as usize * self.n_stages + s]
-                    * self.model.multitasking.useful_share(ps.n_held);
+                if !(slicing && w == c.holder) {
+                    speed += self.ws.speed[w as usize * self.n_stages + s]
+                        * self.model.multitasking.useful_share(ps.n_held);
+                }
                 n += 1;
             }
         }
         if n > 1 {
             speed *= self.policy.swarming.map_or(1.0, |sw| sw.pairing_efficiency);
+        }
+        if slicing && c.holder != NONE && self.sliced(c.holder as usize, slot) {
+            let h = c.holder as usize;
+            let mut own = self.speed(h, s) * self.slice_share(h);
+            if n > 1 {
+                own *= self.policy.swarming.map_or(1.0, |sw| sw.pairing_efficiency);
+            }
+            speed += own;
         }
         let c = &mut self.ws.cards[slot as usize];
         c.rate = speed;
@@ -211,6 +343,7 @@ impl Sim<'_> {
         ps.work_since = self.now;
         self.n_free -= 1;
         self.n_working += 1;
+        self.reslice(person);
     }
 
     /// The person stops working on their active card.
@@ -223,5 +356,6 @@ impl Sim<'_> {
             self.n_working -= 1;
             self.n_free += 1;
         }
+        self.reslice(person);
     }
 }

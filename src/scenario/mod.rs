@@ -289,13 +289,20 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Scenari
     let disruptions = f.disruptions.build(ck);
     let classes = f.classes.build(ck);
     let multitasking = f.multitasking.build(ck);
+    let fix_in: Vec<Option<usize>> = stages
+        .iter()
+        .map(|s| s.deployment.as_ref().map(|d| d.fix_in))
+        .collect();
     let policies = policies::build(
         f.run.policies.as_deref(),
         &f.policies,
-        &stage_names,
-        people.len(),
-        matches!(arrivals.process, ArrivalProcess::Unlimited),
-        stages.first().and_then(|s| s.wip_limit),
+        &policies::Board {
+            stage_names: &stage_names,
+            fix_in: &fix_in,
+            team_size: people.len(),
+            unlimited_backlog: matches!(arrivals.process, ArrivalProcess::Unlimited),
+            first_stage_limit: stages.first().and_then(|s| s.wip_limit),
+        },
         ck,
     );
     let r = &f.run;
@@ -316,6 +323,9 @@ fn build(f: ScenarioFile, ck: &mut Checker, text: &str, origin: &str) -> Scenari
         disruptions,
         classes,
         multitasking,
+        change_metrics: policies
+            .iter()
+            .any(|p| p.gitops.iter().any(Option::is_some)),
     };
     ck.usable_name("name", &model.name, "scenario name");
     Scenario {

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::problems::{Checker, names_no_stage, suggest};
 use crate::limits::{MAX_SWARM, MAX_SYSTEM_WIP, MIN_REPLENISH_H};
 use crate::policy::{
-    DEFAULT_DETECTION, DEFAULT_PLAN_WINDOW, FailedDeploy, Handoff, OnBlock, Overtime, PRESETS,
-    PlanFrom, PlanPeriod, Policy, Release, Selection, SwarmTo, Swarming,
+    DEFAULT_DETECTION, DEFAULT_PLAN_WINDOW, FailedDeploy, GitOps, Handoff, OnBlock, Overtime,
+    PRESETS, PlanFrom, PlanPeriod, Policy, Release, Selection, SwarmTo, Swarming, TimeSlicing,
 };
 
 keywords! {
@@ -149,6 +149,15 @@ file_table! {
         optional failed_deploy: Option<FailedDeployKind> => "what a failed deployment does to its environment, e.g. failed_deploy = \"keep_last_good\"",
         /// Whether a column pulls a card as soon as it has room, before anybody is free to work it.
         optional column_pull: Option<bool> => "whether a column takes a card as soon as it has room, e.g. column_pull = true",
+        /// Whether people progress every card they hold at once (time-slicing).
+        optional time_slicing: Option<bool> => "whether people work every card they hold at once, e.g. time_slicing = true",
+        /// Share of speed lost per extra card held, with time-slicing (0..1).
+        optional time_slicing_loss: Option<f64> => "the share of speed lost per extra card held, e.g. time_slicing_loss = 0.1",
+        /// Whether each stage (by name) deploys by GitOps: every change waiting at a poll, as one deployment.
+        #[serde(default)]
+        optional gitops_sync: BTreeMap<String, bool> => "stages deployed by GitOps at each poll, e.g. gitops_sync = { production = true }",
+        /// Whether an expedite change bypasses the GitOps poll (default true).
+        optional expedite_bypasses_sync: Option<bool> => "whether an expedite change deploys without waiting for the poll, e.g. expedite_bypasses_sync = false",
         /// Push or pull into each stage after the first, by stage name.
         #[serde(default)]
         optional handoff: BTreeMap<String, HandoffKind> => "push or pull into each stage, e.g. handoff = { deploy = \"pull\" }",
@@ -158,19 +167,36 @@ file_table! {
     }
 }
 
+/// What the policies are checked against: the board and the team.
+pub(super) struct Board<'a> {
+    /// The stages' names, in order.
+    pub stage_names: &'a [&'a str],
+    /// Per stage with a deployment, the stage its failed changes go back to.
+    pub fix_in: &'a [Option<usize>],
+    /// People in the team.
+    pub team_size: usize,
+    /// Whether arrivals never run dry.
+    pub unlimited_backlog: bool,
+    /// The first stage's WIP limit, if any.
+    pub first_stage_limit: Option<u32>,
+}
+
 /// Checks `run.policies` (`listed`, or by default every preset and then every other defined
 /// policy) and the `[policies.NAME]` tables against the board and team; the policies to
-/// compare, in order. `unlimited_backlog` is whether arrivals never run dry;
-/// `first_stage_limit` is the first stage's WIP limit, if any.
+/// compare, in order.
 pub(super) fn build(
     listed: Option<&[String]>,
     defined: &BTreeMap<String, PolicyFile>,
-    stage_names: &[&str],
-    team_size: usize,
-    unlimited_backlog: bool,
-    first_stage_limit: Option<u32>,
+    board: &Board,
     ck: &mut Checker,
 ) -> Vec<Policy> {
+    let &Board {
+        stage_names,
+        fix_in,
+        team_size,
+        unlimited_backlog,
+        first_stage_limit,
+    } = board;
     let listed: Vec<String> = match listed {
         Some(l) => l.to_vec(),
         None => {
@@ -225,6 +251,13 @@ pub(super) fn build(
         pol.name = name.clone();
         if let Some(pf) = pf {
             pf.apply(&mut pol, &format!("policies.{name}"), stage_names, ck);
+            pf.apply_gitops(
+                &mut pol,
+                &format!("policies.{name}"),
+                stage_names,
+                fix_in,
+                ck,
+            );
         }
         // Replenishing "up to the limit" from a backlog that never runs dry loops forever.
         if let Release::Cadence { .. } = pol.release
@@ -317,6 +350,125 @@ impl PolicyFile {
             pol.selection = s.into();
         }
         self.apply_swarming(pol, p, ck);
+        self.apply_time_slicing(pol, p, ck);
+    }
+
+    /// `gitops_sync` (by stage name: a deployment stage after the first, entered by a polling
+    /// pull, whose failed changes go back to an earlier stage) and `expedite_bypasses_sync`.
+    fn apply_gitops(
+        &self,
+        pol: &mut Policy,
+        p: &str,
+        stages: &[&str],
+        fix_in: &[Option<usize>],
+        ck: &mut Checker,
+    ) {
+        let bypass = self.expedite_bypasses_sync.unwrap_or(true);
+        for (stage, &on) in &self.gitops_sync {
+            let at = format!("{p}.gitops_sync.{stage}");
+            let Some(k) = stages.iter().position(|n| n == stage) else {
+                ck.fail(at, names_no_stage(stage, stages));
+                continue;
+            };
+            if !on {
+                pol.gitops[k] = None;
+                continue;
+            }
+            if k == 0 {
+                ck.fail(
+                    at,
+                    "the first stage's entry is set by `release`; GitOps syncs a later stage \
+                     from the one before it.",
+                );
+                continue;
+            }
+            match fix_in[k] {
+                None => {
+                    ck.fail(
+                        at,
+                        format!(
+                            "stage `{stage}` deploys nothing: give it a deployment, e.g. \
+                             deployment = {{ failure_probability = 0.1, fix_in = \"{}\", \
+                             rollback_effort = {{ dist = \"constant\", value = 2 }} }}.",
+                            stages[k - 1]
+                        ),
+                    );
+                    continue;
+                }
+                Some(to) if to == k => {
+                    ck.fail(
+                        at,
+                        format!(
+                            "nobody works a synced stage, so its failed changes must be fixed in \
+                             an earlier stage: set its deployment's fix_in to `{}` or earlier.",
+                            stages[k - 1]
+                        ),
+                    );
+                    continue;
+                }
+                Some(_) => {}
+            }
+            match pol.handoffs[k] {
+                Handoff::Pull { poll_every_h } if poll_every_h > 0.0 => {}
+                h => {
+                    let handoff = if h == Handoff::Push {
+                        format!("handoff = {{ {stage} = \"pull\" }} and ")
+                    } else {
+                        String::new()
+                    };
+                    ck.fail(
+                        at,
+                        format!(
+                            "GitOps syncs at polls: add {handoff}poll_every_hours = {{ {stage} = 1 }} \
+                             (hours between syncs)."
+                        ),
+                    );
+                    continue;
+                }
+            }
+            pol.gitops[k] = Some(GitOps {
+                expedite_bypass: bypass,
+            });
+        }
+        if self.expedite_bypasses_sync.is_some() && pol.gitops.iter().all(Option::is_none) {
+            ck.fail(
+                format!("{p}.expedite_bypasses_sync"),
+                "only applies with GitOps deployment; add gitops_sync = { STAGE = true } or \
+                 remove this line.",
+            );
+        }
+    }
+
+    /// `time_slicing` and `time_slicing_loss` (only with time-slicing on).
+    fn apply_time_slicing(&self, pol: &mut Policy, p: &str, ck: &mut Checker) {
+        let mut ts = pol.time_slicing.unwrap_or(TimeSlicing::DEFAULT);
+        if let Some(l) = self.time_slicing_loss {
+            if !(l.is_finite() && (0.0..1.0).contains(&l)) {
+                ck.fail(
+                    format!("{p}.time_slicing_loss"),
+                    format!(
+                        "must be at least 0 and below 1 (the share of speed lost per card held \
+                         beyond the first, e.g. 0.1); got {l}."
+                    ),
+                );
+            }
+            ts.loss_per_card = l;
+        }
+        match self.time_slicing {
+            Some(true) => pol.time_slicing = Some(ts),
+            Some(false) => pol.time_slicing = None,
+            None => {
+                if pol.time_slicing.is_some() {
+                    pol.time_slicing = Some(ts);
+                }
+            }
+        }
+        if pol.time_slicing.is_none() && self.time_slicing_loss.is_some() {
+            ck.fail(
+                format!("{p}.time_slicing_loss"),
+                "only applies when time-slicing is on; add time_slicing = true or remove this line.",
+            );
+        }
     }
 
     /// `release`, and the plan's period and factor (only with a plan).

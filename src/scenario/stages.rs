@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::effort::EffortFile;
 use super::problems::{Checker, names_no_stage};
 use crate::limits::{MAX_PULL_DELAY_H, MAX_STAGES};
-use crate::model::{Deployment, Rework, Stage};
+use crate::model::{BatchFailure, Deployment, Rework, Stage};
 
 /// Default share of the first effort that rework or a fix takes.
 fn half() -> f64 {
@@ -70,6 +70,20 @@ file_table! {
         optional fix_effort_share: f64 => "the share of the first effort the fix takes, e.g. fix_effort_share = 0.5",
         /// Work to roll a broken environment back (hours).
         required rollback_effort: EffortFile => "work to roll a broken environment back, e.g. rollback_effort = { dist = \"uniform\", min = 2, max = 6 }",
+        /// How a GitOps batch's failure chance grows with its size (default `once`).
+        optional batch_failure: Option<BatchFailureKind> => "how a synced batch's failure chance grows with its size, e.g. batch_failure = \"each_change\"",
+        /// Time a failed synced deployment goes unnoticed (hours; default: noticed at once).
+        optional detect_after: Option<EffortFile> => "hours a failed synced deployment goes unnoticed, e.g. detect_after = { dist = \"exponential\", mean = 4 }",
+    }
+}
+
+keywords! {
+    /// `stages[i].deployment.batch_failure`.
+    pub(super) enum BatchFailureKind => BatchFailure {
+        /// The batch fails with the deployment's chance, whatever its size.
+        Once = "once",
+        /// Each change may break it.
+        EachChange = "each_change",
     }
 }
 
@@ -195,11 +209,17 @@ impl DeploymentFile {
             forward,
             ck,
         )?;
+        let detect_after = self
+            .detect_after
+            .as_ref()
+            .map(|d| d.to_dist(&format!("{p}.detect_after"), 1.0, ck));
         Some(Deployment {
             failure_probability: self.failure_probability,
             fix_in: to,
             fix_effort_share: self.fix_effort_share,
             rollback_effort,
+            batch_failure: self.batch_failure.map_or(BatchFailure::Once, Into::into),
+            detect_after,
         })
     }
 }

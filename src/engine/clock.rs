@@ -102,7 +102,7 @@ impl Sim<'_> {
         if model.warmup_h > 0.0 {
             self.ws.queue.push(model.warmup_h, Event::WarmupEnd);
         }
-        self.dispatch();
+        self.settle();
     }
 
     fn next_gap(&mut self, expedite: bool) -> f64 {
@@ -160,13 +160,36 @@ impl Sim<'_> {
         }
     }
 
+    /// Lets free people take work, and notes that the board is settled: until the next event
+    /// that changes anything, another dispatch would change nothing.
+    fn settle(&mut self) {
+        self.dispatch();
+        self.settled = true;
+        self.settled_until = self
+            .ws
+            .people
+            .iter()
+            .filter(|ps| ps.present)
+            .fold(f64::INFINITY, |m, ps| m.min(ps.normal_end));
+    }
+
+    /// Whether a dispatch now could change something on a settled board: its only dependence
+    /// on the clock is a present person's normal day end (free people past it go home, and
+    /// overtime rules apply from it). `settle` notes the earliest one.
+    #[inline]
+    fn day_end_reached(&self) -> bool {
+        self.now >= self.settled_until - 1e-9
+    }
+
     fn handle(&mut self, ev: Event) {
+        // Events that change nothing, or end in `settle`, set this again.
+        let settled = std::mem::take(&mut self.settled);
         match ev {
             Event::Arrival => {
                 self.arrive(ClassOfService::Standard);
                 let t = self.next_gap(false);
                 self.ws.queue.push(t, Event::Arrival);
-                self.dispatch();
+                self.settle();
             }
             Event::Expedite => {
                 if let Some(slot) = self.arrive(ClassOfService::Expedite)
@@ -176,7 +199,7 @@ impl Sim<'_> {
                 }
                 let t = self.next_gap(true);
                 self.ws.queue.push(t, Event::Expedite);
-                self.dispatch();
+                self.settle();
             }
             Event::Replay { card } => {
                 if let ArrivalProcess::Replay(ref r) = self.model.arrivals.process {
@@ -200,7 +223,7 @@ impl Sim<'_> {
                     self.replay.next += 1;
                     self.next_replayed();
                 }
-                self.dispatch();
+                self.settle();
             }
             Event::Batch => {
                 if let ArrivalProcess::Batch { size, period_h } = self.model.arrivals.process {
@@ -209,17 +232,20 @@ impl Sim<'_> {
                     }
                     self.ws.queue.push(self.now + period_h, Event::Batch);
                 }
-                self.dispatch();
+                self.settle();
             }
             Event::StageDone { card, version } => {
                 if self.ws.cards[card as usize].version == version {
                     self.stage_done(card);
-                    self.dispatch();
+                    self.settle();
+                } else {
+                    // A stale completion changes nothing.
+                    self.settled = settled;
                 }
             }
             Event::Unblock { card } => {
                 self.unblock(card);
-                self.dispatch();
+                self.settle();
             }
             Event::AnswerDone { answerer, version } => {
                 let a = &mut self.ws.answerers[answerer as usize];
@@ -228,7 +254,9 @@ impl Sim<'_> {
                     a.card = NONE;
                     self.unblock(card);
                     self.start_answers();
-                    self.dispatch();
+                    self.settle();
+                } else {
+                    self.settled = settled;
                 }
             }
             Event::AnswersOff => {
@@ -256,7 +284,7 @@ impl Sim<'_> {
                     }
                 }
                 self.start_overtime();
-                self.dispatch();
+                self.settle();
             }
             Event::WeekEnd => {
                 self.close_week();
@@ -270,13 +298,15 @@ impl Sim<'_> {
                 if let Release::Cadence { every_h } = self.policy.release {
                     self.ws.queue.push(self.now + every_h, Event::Replenish);
                 }
-                self.dispatch();
+                self.settle();
             }
             Event::Poll { stage } => {
                 let s = stage as usize;
                 // Everything waiting upstream that fits is pulled into the stage at once; its
                 // people then work it whenever they are there.
-                while self.stage_room(s)
+                let mut pulled = false;
+                while !self.ws.done_waiting[s - 1].is_empty()
+                    && self.stage_room(s)
                     && let Some(i) = self.best_in(&self.ws.done_waiting[s - 1])
                 {
                     let slot = self.ws.done_waiting[s - 1]
@@ -285,8 +315,15 @@ impl Sim<'_> {
                     let work = self.ws.efforts[slot as usize * self.n_stages + s];
                     self.enter_stage(slot, s, work);
                     self.push_to_queue(slot, s, false);
+                    pulled = true;
                 }
-                self.dispatch();
+                // A poll that pulls nothing on a settled board costs no dispatch (idle time
+                // costs nothing): the dispatch would find the board as the last one left it.
+                if pulled || !settled || self.day_end_reached() {
+                    self.settle();
+                } else {
+                    self.settled = true;
+                }
                 if let Handoff::Pull { poll_every_h } = self.policy.handoffs[s] {
                     self.ws
                         .queue

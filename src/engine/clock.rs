@@ -23,7 +23,14 @@ impl Sim<'_> {
             }
             self.advance(t);
             self.n_events += 1;
-            self.handle(ev);
+            // Polls, the one event that may come every hundredth of an hour, skip the
+            // general handler.
+            if let Event::Poll { stage } = ev {
+                let settled = std::mem::take(&mut self.settled);
+                self.poll(stage, settled);
+            } else {
+                self.handle(ev);
+            }
             if self.ws.audit {
                 self.audit()
                     .and_then(|()| self.liveness())
@@ -96,7 +103,7 @@ impl Sim<'_> {
             {
                 self.ws
                     .queue
-                    .push(poll_every_h, Event::Poll { stage: s as u32 });
+                    .push_aside(poll_every_h, Event::Poll { stage: s as u32 });
             }
         }
         if model.warmup_h > 0.0 {
@@ -162,6 +169,7 @@ impl Sim<'_> {
 
     /// Lets free people take work, and notes that the board is settled: until the next event
     /// that changes anything, another dispatch would change nothing.
+    #[inline(never)]
     fn settle(&mut self) {
         self.dispatch();
         self.settled = true;
@@ -179,6 +187,45 @@ impl Sim<'_> {
     #[inline]
     fn day_end_reached(&self) -> bool {
         self.now >= self.settled_until - 1e-9
+    }
+
+    /// A periodic pull into `stage`: everything waiting upstream that fits is pulled into the
+    /// stage at once; its people then work it whenever they are there. `settled` is whether
+    /// the board was settled before this event.
+    #[inline]
+    fn poll(&mut self, stage: u32, settled: bool) {
+        let s = stage as usize;
+        let pulled = !self.ws.done_waiting[s - 1].is_empty() && self.pull_waiting(s);
+        // A poll that pulls nothing on a settled board costs no dispatch (idle time costs
+        // nothing): the dispatch would find the board as the last one left it.
+        if pulled || !settled || self.day_end_reached() {
+            self.settle();
+        } else {
+            self.settled = true;
+        }
+        if let Handoff::Pull { poll_every_h } = self.policy.handoffs[s] {
+            self.ws
+                .queue
+                .push_aside(self.now + poll_every_h, Event::Poll { stage });
+        }
+    }
+
+    /// Pulls what waits upstream of stage `s` into it while it has room; whether any card came.
+    #[inline(never)]
+    fn pull_waiting(&mut self, s: usize) -> bool {
+        let mut pulled = false;
+        while self.stage_room(s)
+            && let Some(i) = self.best_in(&self.ws.done_waiting[s - 1])
+        {
+            let slot = self.ws.done_waiting[s - 1]
+                .remove(i)
+                .expect("index in queue");
+            let work = self.ws.efforts[slot as usize * self.n_stages + s];
+            self.enter_stage(slot, s, work);
+            self.push_to_queue(slot, s, false);
+            pulled = true;
+        }
+        pulled
     }
 
     fn handle(&mut self, ev: Event) {
@@ -300,36 +347,7 @@ impl Sim<'_> {
                 }
                 self.settle();
             }
-            Event::Poll { stage } => {
-                let s = stage as usize;
-                // Everything waiting upstream that fits is pulled into the stage at once; its
-                // people then work it whenever they are there.
-                let mut pulled = false;
-                while !self.ws.done_waiting[s - 1].is_empty()
-                    && self.stage_room(s)
-                    && let Some(i) = self.best_in(&self.ws.done_waiting[s - 1])
-                {
-                    let slot = self.ws.done_waiting[s - 1]
-                        .remove(i)
-                        .expect("index in queue");
-                    let work = self.ws.efforts[slot as usize * self.n_stages + s];
-                    self.enter_stage(slot, s, work);
-                    self.push_to_queue(slot, s, false);
-                    pulled = true;
-                }
-                // A poll that pulls nothing on a settled board costs no dispatch (idle time
-                // costs nothing): the dispatch would find the board as the last one left it.
-                if pulled || !settled || self.day_end_reached() {
-                    self.settle();
-                } else {
-                    self.settled = true;
-                }
-                if let Handoff::Pull { poll_every_h } = self.policy.handoffs[s] {
-                    self.ws
-                        .queue
-                        .push(self.now + poll_every_h, Event::Poll { stage });
-                }
-            }
+            Event::Poll { stage } => self.poll(stage, settled),
             Event::WarmupEnd => self.end_warmup(),
         }
     }

@@ -109,9 +109,15 @@ impl Ord for Entry {
 }
 
 /// A deterministic priority queue of events.
+///
+/// Besides the heap it keeps a few events aside, in a short list scanned at each pop: the
+/// periodic ones that are always pending (a poll per polling stage), which would otherwise
+/// go through the heap at every period. Both share one sequence, so the order of events is
+/// the same wherever they wait.
 #[derive(Debug, Default)]
 pub struct EventQueue {
     heap: BinaryHeap<Entry>,
+    aside: Vec<Entry>,
     seq: u64,
 }
 
@@ -119,6 +125,7 @@ impl EventQueue {
     /// Empties the queue, keeping its allocation.
     pub fn clear(&mut self) {
         self.heap.clear();
+        self.aside.clear();
         self.seq = 0;
     }
 
@@ -129,10 +136,31 @@ impl EventQueue {
         self.heap.push(Entry::new(time, self.seq, event));
     }
 
+    /// Schedules `event` at `time` (hours) outside the heap: for the few periodic events that
+    /// are always pending (at most one per stage), popped in the same order as `push`.
+    #[inline]
+    pub fn push_aside(&mut self, time: f64, event: Event) {
+        self.seq += 1;
+        self.aside.push(Entry::new(time, self.seq, event));
+    }
+
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, Event)> {
-        self.heap.pop().map(|e| (e.time(), e.event))
+        if self.aside.is_empty() {
+            return self.heap.pop().map(|e| (e.time(), e.event));
+        }
+        let mut first = 0;
+        for (i, e) in self.aside.iter().enumerate().skip(1) {
+            if e.key < self.aside[first].key {
+                first = i;
+            }
+        }
+        let e = match self.heap.peek() {
+            Some(top) if top.key < self.aside[first].key => self.heap.pop()?,
+            _ => self.aside.swap_remove(first),
+        };
+        Some((e.time(), e.event))
     }
 }
 
@@ -152,6 +180,32 @@ mod tests {
             assert_eq!(q.pop(), Some((5.0, Event::Poll { stage: p })));
         }
         assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn events_aside_pop_in_the_same_order_as_from_the_heap() {
+        // The same schedule, once all in the heap and once with every poll aside.
+        let schedule = [
+            (3.0, Event::Poll { stage: 1 }),
+            (1.0, Event::Arrival),
+            (3.0, Event::Arrival),
+            (2.0, Event::Poll { stage: 2 }),
+            (3.0, Event::Poll { stage: 3 }),
+            (0.5, Event::WeekEnd),
+            (2.0, Event::Arrival),
+        ];
+        let (mut all, mut split) = (EventQueue::default(), EventQueue::default());
+        for &(t, ev) in &schedule {
+            all.push(t, ev);
+            if matches!(ev, Event::Poll { .. }) {
+                split.push_aside(t, ev);
+            } else {
+                split.push(t, ev);
+            }
+        }
+        for _ in 0..=schedule.len() {
+            assert_eq!(all.pop(), split.pop());
+        }
     }
 
     #[test]

@@ -147,20 +147,28 @@ impl EventQueue {
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, Event)> {
-        if self.aside.is_empty() {
-            return self.heap.pop().map(|e| (e.time(), e.event));
+        if !self.aside.is_empty()
+            && let Some(e) = self.pop_aside()
+        {
+            return Some((e.time(), e.event));
         }
+        self.heap.pop().map(|e| (e.time(), e.event))
+    }
+
+    /// The earliest event waiting aside, removed, if it comes before the heap's top.
+    #[inline(never)]
+    fn pop_aside(&mut self) -> Option<Entry> {
         let mut first = 0;
         for (i, e) in self.aside.iter().enumerate().skip(1) {
             if e.key < self.aside[first].key {
                 first = i;
             }
         }
-        let e = match self.heap.peek() {
-            Some(top) if top.key < self.aside[first].key => self.heap.pop()?,
-            _ => self.aside.swap_remove(first),
-        };
-        Some((e.time(), e.event))
+        let key = self.aside[first].key;
+        match self.heap.peek() {
+            Some(top) if top.key < key => None,
+            _ => Some(self.aside.swap_remove(first)),
+        }
     }
 }
 

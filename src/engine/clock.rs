@@ -167,26 +167,30 @@ impl Sim<'_> {
         }
     }
 
+    /// Whether a dispatch now could change something on a settled board: its only dependence
+    /// on the clock is a present person's normal day end (free people past it go home, and
+    /// overtime rules apply from it). The earliest one is noted at the first poll after
+    /// `settle` (nothing changes people meanwhile).
+    #[inline]
+    fn day_end_reached(&mut self) -> bool {
+        if self.settled_until.is_nan() {
+            self.settled_until = self
+                .ws
+                .people
+                .iter()
+                .filter(|ps| ps.present)
+                .fold(f64::INFINITY, |m, ps| m.min(ps.normal_end));
+        }
+        self.now >= self.settled_until - 1e-9
+    }
+
     /// Lets free people take work, and notes that the board is settled: until the next event
     /// that changes anything, another dispatch would change nothing.
-    #[inline(never)]
+    #[inline]
     fn settle(&mut self) {
         self.dispatch();
         self.settled = true;
-        self.settled_until = self
-            .ws
-            .people
-            .iter()
-            .filter(|ps| ps.present)
-            .fold(f64::INFINITY, |m, ps| m.min(ps.normal_end));
-    }
-
-    /// Whether a dispatch now could change something on a settled board: its only dependence
-    /// on the clock is a present person's normal day end (free people past it go home, and
-    /// overtime rules apply from it). `settle` notes the earliest one.
-    #[inline]
-    fn day_end_reached(&self) -> bool {
-        self.now >= self.settled_until - 1e-9
+        self.settled_until = f64::NAN;
     }
 
     /// A periodic pull into `stage`: everything waiting upstream that fits is pulled into the

@@ -265,7 +265,8 @@ pub(super) struct Sim<'a> {
     /// Whether nothing has changed since the last event ended with a full dispatch (see
     /// `Sim::settle`): a poll that then pulls nothing needs no dispatch of its own.
     pub(super) settled: bool,
-    /// While `settled`: the earliest normal day end of the people present (hours).
+    /// While `settled`: the earliest normal day end of the people present (hours); not a
+    /// number until a poll needs it.
     pub(super) settled_until: f64,
     /// Under a plan sized by throughput: `finished_total` at the last plan.
     pub(super) finished_at_plan: u64,

@@ -210,7 +210,7 @@ impl Sim<'_> {
             .is_none_or(|l| self.system_wip < l)
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn stage_room(&self, s: usize) -> bool {
         !self.policy.stage_limits
             || self.model.stages[s]

@@ -150,8 +150,19 @@ impl Sim<'_> {
     /// Position of the card to take first in a queue (skipping blocked ones): the lowest
     /// priority key; under `rightmost_first`, the first card while every card is standard.
     pub(super) fn best_in(&self, q: &VecDeque<u32>) -> Option<usize> {
-        if self.n_priority_cards == 0 && self.policy.selection != Selection::OldestFirst {
-            return q.iter().position(|&c| !self.ws.cards[c as usize].blocked);
+        if self.n_priority_cards == 0 {
+            if self.policy.selection != Selection::OldestFirst {
+                return q.iter().position(|&c| !self.ws.cards[c as usize].blocked);
+            }
+            // Every card standard (due never): the key comes down to the arrival time.
+            let mut best: Option<(usize, f64)> = None;
+            for (i, &c) in q.iter().enumerate() {
+                let c = &self.ws.cards[c as usize];
+                if !c.blocked && best.is_none_or(|(_, b)| c.arrived < b) {
+                    best = Some((i, c.arrived));
+                }
+            }
+            return best.map(|(i, _)| i);
         }
         let mut best: Option<(usize, PriorityKey)> = None;
         for (i, &c) in q.iter().enumerate() {
@@ -201,7 +212,7 @@ impl Sim<'_> {
 
     /// Whether stage `s` may take a card in now: its WIP limit, where the policy honours
     /// stage limits, and a conservative puller's own threshold and delay (every policy).
-    #[inline]
+    #[inline(always)]
     pub(super) fn stage_room(&self, s: usize) -> bool {
         (!self.policy.stage_limits
             || self.model.stages[s]

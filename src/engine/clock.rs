@@ -23,7 +23,14 @@ impl Sim<'_> {
             }
             self.advance(t);
             self.n_events += 1;
-            self.handle(ev);
+            // Polls, the one event that may come every hundredth of an hour, skip the
+            // general handler.
+            if let Event::Poll { stage } = ev {
+                let settled = std::mem::take(&mut self.settled);
+                self.poll(stage, settled);
+            } else {
+                self.handle(ev);
+            }
             if self.ws.audit {
                 self.audit()
                     .and_then(|()| self.liveness())
@@ -96,13 +103,13 @@ impl Sim<'_> {
             {
                 self.ws
                     .queue
-                    .push(poll_every_h, Event::Poll { stage: s as u32 });
+                    .push_aside(poll_every_h, Event::Poll { stage: s as u32 });
             }
         }
         if model.warmup_h > 0.0 {
             self.ws.queue.push(model.warmup_h, Event::WarmupEnd);
         }
-        self.dispatch();
+        self.settle();
     }
 
     fn next_gap(&mut self, expedite: bool) -> f64 {
@@ -160,13 +167,91 @@ impl Sim<'_> {
         }
     }
 
+    /// Whether a dispatch now could change something on a settled board: its only dependence
+    /// on the clock is a present person's normal day end (free people past it go home, and
+    /// overtime rules apply from it). The earliest one is noted at the first poll after
+    /// `settle` (nothing changes people meanwhile).
+    #[inline]
+    fn day_end_reached(&mut self) -> bool {
+        if self.settled_until.is_nan() {
+            self.settled_until = self
+                .ws
+                .people
+                .iter()
+                .filter(|ps| ps.present)
+                .fold(f64::INFINITY, |m, ps| m.min(ps.normal_end));
+        }
+        self.now >= self.settled_until - 1e-9
+    }
+
+    /// Lets free people take work, and notes that the board is settled: until the next event
+    /// that changes anything, another dispatch would change nothing.
+    #[inline]
+    fn settle(&mut self) {
+        self.dispatch();
+        self.settled = true;
+        self.settled_until = f64::NAN;
+    }
+
+    /// A periodic pull into `stage`: everything waiting upstream that fits is pulled into the
+    /// stage at once; its people then work it whenever they are there. `settled` is whether
+    /// the board was settled before this event.
+    #[inline]
+    fn poll(&mut self, stage: u32, settled: bool) {
+        let s = stage as usize;
+        // A GitOps poll syncs every waiting change into the stage as one deployment.
+        if self.policy.gitops[s].is_some() {
+            self.gitops_sync(s, None);
+            self.settle();
+            if let Handoff::Pull { poll_every_h } = self.policy.handoffs[s] {
+                self.ws
+                    .queue
+                    .push_aside(self.now + poll_every_h, Event::Poll { stage });
+            }
+            return;
+        }
+        let pulled = !self.ws.done_waiting[s - 1].is_empty() && self.pull_waiting(s);
+        // A poll that pulls nothing on a settled board costs no dispatch (idle time costs
+        // nothing): the dispatch would find the board as the last one left it.
+        if pulled || !settled || self.day_end_reached() {
+            self.settle();
+        } else {
+            self.settled = true;
+        }
+        if let Handoff::Pull { poll_every_h } = self.policy.handoffs[s] {
+            self.ws
+                .queue
+                .push_aside(self.now + poll_every_h, Event::Poll { stage });
+        }
+    }
+
+    /// Pulls what waits upstream of stage `s` into it while it has room; whether any card came.
+    #[inline(never)]
+    fn pull_waiting(&mut self, s: usize) -> bool {
+        let mut pulled = false;
+        while self.stage_room(s)
+            && let Some(i) = self.best_in(&self.ws.done_waiting[s - 1])
+        {
+            let slot = self.ws.done_waiting[s - 1]
+                .remove(i)
+                .expect("index in queue");
+            let work = self.ws.efforts[slot as usize * self.n_stages + s];
+            self.enter_stage(slot, s, work);
+            self.push_to_queue(slot, s, false);
+            pulled = true;
+        }
+        pulled
+    }
+
     fn handle(&mut self, ev: Event) {
+        // Events that change nothing, or end in `settle`, set this again.
+        let settled = std::mem::take(&mut self.settled);
         match ev {
             Event::Arrival => {
                 self.arrive(ClassOfService::Standard);
                 let t = self.next_gap(false);
                 self.ws.queue.push(t, Event::Arrival);
-                self.dispatch();
+                self.settle();
             }
             Event::Expedite => {
                 if let Some(slot) = self.arrive(ClassOfService::Expedite)
@@ -176,7 +261,7 @@ impl Sim<'_> {
                 }
                 let t = self.next_gap(true);
                 self.ws.queue.push(t, Event::Expedite);
-                self.dispatch();
+                self.settle();
             }
             Event::Replay { card } => {
                 if let ArrivalProcess::Replay(ref r) = self.model.arrivals.process {
@@ -200,7 +285,7 @@ impl Sim<'_> {
                     self.replay.next += 1;
                     self.next_replayed();
                 }
-                self.dispatch();
+                self.settle();
             }
             Event::Batch => {
                 if let ArrivalProcess::Batch { size, period_h } = self.model.arrivals.process {
@@ -209,17 +294,20 @@ impl Sim<'_> {
                     }
                     self.ws.queue.push(self.now + period_h, Event::Batch);
                 }
-                self.dispatch();
+                self.settle();
             }
             Event::StageDone { card, version } => {
                 if self.ws.cards[card as usize].version == version {
                     self.stage_done(card);
-                    self.dispatch();
+                    self.settle();
+                } else {
+                    // A stale completion changes nothing.
+                    self.settled = settled;
                 }
             }
             Event::Unblock { card } => {
                 self.unblock(card);
-                self.dispatch();
+                self.settle();
             }
             Event::AnswerDone { answerer, version } => {
                 let a = &mut self.ws.answerers[answerer as usize];
@@ -228,7 +316,9 @@ impl Sim<'_> {
                     a.card = NONE;
                     self.unblock(card);
                     self.start_answers();
-                    self.dispatch();
+                    self.settle();
+                } else {
+                    self.settled = settled;
                 }
             }
             Event::AnswersOff => {
@@ -258,7 +348,7 @@ impl Sim<'_> {
                     }
                 }
                 self.start_overtime();
-                self.dispatch();
+                self.settle();
             }
             Event::WeekEnd => {
                 self.close_week();
@@ -272,43 +362,14 @@ impl Sim<'_> {
                 if let Release::Cadence { every_h } = self.policy.release {
                     self.ws.queue.push(self.now + every_h, Event::Replenish);
                 }
-                self.dispatch();
+                self.settle();
             }
-            Event::Poll { stage } if self.policy.gitops[stage as usize].is_some() => {
-                self.gitops_sync(stage as usize, None);
-                self.dispatch();
-                if let Handoff::Pull { poll_every_h } = self.policy.handoffs[stage as usize] {
-                    self.ws
-                        .queue
-                        .push(self.now + poll_every_h, Event::Poll { stage });
-                }
-            }
+            Event::Poll { stage } => self.poll(stage, settled),
             Event::Detect { stage } => {
                 self.gitops_detect(stage as usize);
-                self.dispatch();
+                self.settle();
             }
-            Event::Poll { stage } => {
-                let s = stage as usize;
-                // Everything waiting upstream that fits is pulled into the stage at once; its
-                // people then work it whenever they are there.
-                while self.stage_room(s)
-                    && let Some(i) = self.best_in(&self.ws.done_waiting[s - 1])
-                {
-                    let slot = self.ws.done_waiting[s - 1]
-                        .remove(i)
-                        .expect("index in queue");
-                    let work = self.ws.efforts[slot as usize * self.n_stages + s];
-                    self.enter_stage(slot, s, work);
-                    self.push_to_queue(slot, s, false);
-                }
-                self.dispatch();
-                if let Handoff::Pull { poll_every_h } = self.policy.handoffs[s] {
-                    self.ws
-                        .queue
-                        .push(self.now + poll_every_h, Event::Poll { stage });
-                }
-            }
-            Event::PullerReady => self.dispatch(),
+            Event::PullerReady => self.settle(),
             Event::WarmupEnd => self.end_warmup(),
         }
     }

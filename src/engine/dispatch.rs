@@ -26,6 +26,7 @@ pub(super) enum Source {
 
 impl Sim<'_> {
     /// Whether stage `s` has a card to take, and whether it may be taken now.
+    #[inline(always)]
     pub(super) fn input(&self, s: usize) -> (bool, bool) {
         let ws = &self.ws;
         if !self.down_since[s].is_nan() {

@@ -116,9 +116,15 @@ impl Ord for Entry {
 }
 
 /// A deterministic priority queue of events.
+///
+/// Besides the heap it keeps a few events aside, in a short list scanned at each pop: the
+/// periodic ones that are always pending (a poll per polling stage), which would otherwise
+/// go through the heap at every period. Both share one sequence, so the order of events is
+/// the same wherever they wait.
 #[derive(Debug, Default)]
 pub struct EventQueue {
     heap: BinaryHeap<Entry>,
+    aside: Vec<Entry>,
     seq: u64,
 }
 
@@ -126,6 +132,7 @@ impl EventQueue {
     /// Empties the queue, keeping its allocation.
     pub fn clear(&mut self) {
         self.heap.clear();
+        self.aside.clear();
         self.seq = 0;
     }
 
@@ -136,10 +143,39 @@ impl EventQueue {
         self.heap.push(Entry::new(time, self.seq, event));
     }
 
+    /// Schedules `event` at `time` (hours) outside the heap: for the few periodic events that
+    /// are always pending (at most one per stage), popped in the same order as `push`.
+    #[inline]
+    pub fn push_aside(&mut self, time: f64, event: Event) {
+        self.seq += 1;
+        self.aside.push(Entry::new(time, self.seq, event));
+    }
+
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, Event)> {
+        if !self.aside.is_empty()
+            && let Some(e) = self.pop_aside()
+        {
+            return Some((e.time(), e.event));
+        }
         self.heap.pop().map(|e| (e.time(), e.event))
+    }
+
+    /// The earliest event waiting aside, removed, if it comes before the heap's top.
+    #[inline(never)]
+    fn pop_aside(&mut self) -> Option<Entry> {
+        let mut first = 0;
+        for (i, e) in self.aside.iter().enumerate().skip(1) {
+            if e.key < self.aside[first].key {
+                first = i;
+            }
+        }
+        let key = self.aside[first].key;
+        match self.heap.peek() {
+            Some(top) if top.key < key => None,
+            _ => Some(self.aside.swap_remove(first)),
+        }
     }
 }
 
@@ -159,6 +195,32 @@ mod tests {
             assert_eq!(q.pop(), Some((5.0, Event::Poll { stage: p })));
         }
         assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn events_aside_pop_in_the_same_order_as_from_the_heap() {
+        // The same schedule, once all in the heap and once with every poll aside.
+        let schedule = [
+            (3.0, Event::Poll { stage: 1 }),
+            (1.0, Event::Arrival),
+            (3.0, Event::Arrival),
+            (2.0, Event::Poll { stage: 2 }),
+            (3.0, Event::Poll { stage: 3 }),
+            (0.5, Event::WeekEnd),
+            (2.0, Event::Arrival),
+        ];
+        let (mut all, mut split) = (EventQueue::default(), EventQueue::default());
+        for &(t, ev) in &schedule {
+            all.push(t, ev);
+            if matches!(ev, Event::Poll { .. }) {
+                split.push_aside(t, ev);
+            } else {
+                split.push(t, ev);
+            }
+        }
+        for _ in 0..=schedule.len() {
+            assert_eq!(all.pop(), split.pop());
+        }
     }
 
     #[test]

@@ -271,6 +271,12 @@ pub(super) struct Sim<'a> {
     pub(super) n_series: usize,
     /// Events handled.
     pub(super) n_events: u64,
+    /// Whether nothing has changed since the last event ended with a full dispatch (see
+    /// `Sim::settle`): a poll that then pulls nothing needs no dispatch of its own.
+    pub(super) settled: bool,
+    /// While `settled`: the earliest normal day end of the people present (hours); not a
+    /// number until a poll needs it.
+    pub(super) settled_until: f64,
     /// Under a plan sized by throughput: `finished_total` at the last plan.
     pub(super) finished_at_plan: u64,
     /// Under a plan sized by throughput: the fraction of a card owed to the next plan.
@@ -457,6 +463,8 @@ impl<'a> Sim<'a> {
             weekly: vec![0.0; model.weeks() * n_series],
             n_series,
             n_events: 0,
+            settled: false,
+            settled_until: f64::NEG_INFINITY,
             finished_at_plan: 0,
             plan_credit: 0.0,
             plan_end_now: f64::INFINITY,

@@ -212,6 +212,7 @@ fn feed_rows(path: &Path, part: &PartInfo, tally: &mut Tally) -> Result<(), Erro
             values,
             weekly: Vec::new(),
             events: 0,
+            card_times: Default::default(),
         });
         if results.len() == policies.len() {
             tally.add(rep, &results)?;

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::engine::{Workspace, simulate};
-use crate::metrics::{MetricInfo, RepResult, catalogue, weekly_catalogue};
+use crate::metrics::{HISTOGRAM_BUCKETS, MetricInfo, RepResult, catalogue, weekly_catalogue};
 use crate::rng::Streams;
 use crate::scenario::Scenario;
 use crate::stats::{ExactSum, Paired, QuantileSketch, Summary, Welford};
@@ -266,6 +266,14 @@ pub struct Aggregates {
     pub paired: Vec<Vec<Paired>>,
     /// `[policy][week * series + s]`.
     pub weekly: Vec<Vec<WeeklyAgg>>,
+    /// `[policy][week * series + s]` of the first replication added (replication 1 of a run):
+    /// the run chart one real board would show. Empty until a replication with weekly series
+    /// is added.
+    pub first: Vec<Vec<f64>>,
+    /// `[policy][measure][bucket]`: cards finished after warm-up, summed over replications,
+    /// per histogram bucket ([`crate::metrics::bucket_edges`]); measure 0 is lead time, 1 cycle
+    /// time. Integer counts, so partial sums (shards) add up exactly.
+    pub card_times: Vec<[Vec<u64>; 2]>,
 }
 
 impl Aggregates {
@@ -279,6 +287,8 @@ impl Aggregates {
             per_metric: vec![vec![MetricAgg::default(); metrics.len()]; np],
             paired: vec![vec![Paired::default(); metrics.len()]; np],
             weekly: vec![vec![WeeklyAgg::default(); weeks * weekly_series.len()]; np],
+            first: vec![Vec::new(); np],
+            card_times: vec![[vec![0; HISTOGRAM_BUCKETS], vec![0; HISTOGRAM_BUCKETS]]; np],
             metrics,
             weekly_series,
             policies: sc.policies.iter().map(|p| p.name.clone()).collect(),
@@ -289,9 +299,20 @@ impl Aggregates {
 
     /// Adds one replication: one result per policy, in policy order.
     pub fn add(&mut self, results: &[RepResult]) {
+        let first = self.reps == 0;
         self.reps += 1;
         let base = &results[0];
         for (k, r) in results.iter().enumerate() {
+            if first {
+                self.first[k].clone_from(&r.weekly);
+            }
+            for (hist, buckets) in self.card_times[k].iter_mut().zip(&r.card_times) {
+                for &(i, n) in buckets {
+                    if let Some(c) = hist.get_mut(i as usize) {
+                        *c += u64::from(n);
+                    }
+                }
+            }
             for (m, &v) in r.values.iter().enumerate() {
                 self.per_metric[k][m].push(v);
                 if let (Some(x), Some(y)) = (base.values[m], v)

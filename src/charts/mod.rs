@@ -122,11 +122,26 @@ impl std::str::FromStr for ChartSize {
     }
 }
 
-/// How to draw: the size of each chart.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Weeks the cumulative flow diagram shows by default (the last twelve: a quarter, the window
+/// a coach reviews; the whole horizon makes the stage bands a few pixels thick).
+pub const DEFAULT_CFD_WEEKS: u32 = 12;
+
+/// How to draw: the size of each chart and the cumulative flow diagram's window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChartOptions {
     /// Pixel size of every chart.
     pub size: ChartSize,
+    /// Weeks the cumulative flow diagram shows (the last ones of the horizon).
+    pub cfd_weeks: u32,
+}
+
+impl Default for ChartOptions {
+    fn default() -> Self {
+        ChartOptions {
+            size: ChartSize::default(),
+            cfd_weeks: DEFAULT_CFD_WEEKS,
+        }
+    }
 }
 
 /// Which chart to draw.
@@ -325,7 +340,8 @@ pub struct Written {
 /// # Errors
 /// The folder is not an output folder, or a file cannot be read or written.
 pub fn draw_dir(dir: &Path, opts: &ChartOptions) -> DrawResult<Written> {
-    let d = data::load(dir)?;
+    let mut d = data::load(dir)?;
+    d.cfd_weeks = opts.cfd_weeks;
     let charts_dir = dir.join(files::CHARTS);
     std::fs::create_dir_all(&charts_dir).map_err(|e| write_err(&charts_dir, e))?;
     let mut drawn = Vec::new();

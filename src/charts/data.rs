@@ -522,6 +522,14 @@ pub fn load(dir: &Path) -> Result<RunData, ChartError> {
             names.sort();
             if let Some(first) = names.first() {
                 d.manifest = read_manifest(&first.join(files::MANIFEST));
+                // A point's overrides hold its own values of the varied parameters: they are
+                // not the whole sweep's.
+                if let Some(s) = &d.sweep {
+                    d.manifest.overrides.retain(|o| {
+                        let key = o.split_once('=').map_or(o.as_str(), |(k, _)| k).trim();
+                        !s.params.iter().any(|p| p == key)
+                    });
+                }
             }
         }
     } else if let Some(t) = Table::read(&dir.join(files::SUMMARY))? {

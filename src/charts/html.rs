@@ -50,17 +50,26 @@ pub fn how_to_read(kind: &ChartKind) -> &'static str {
         ChartKind::Wip => {
             "Cards started but not finished, week by week. A line that keeps climbing means work is started faster than it is finished; by Little's law more WIP at the same throughput means longer lead times."
         }
+        ChartKind::CardTimes(_) => {
+            "Every card finished after warm-up, from all replications: a bar is the share of cards that took that long. Half the cards took no longer than the 50% line, 85% no longer than the 85% line: \"85% of cards are done within D working days\" is the service-level expectation to give. Times are in working days of the scenario's calendar, hours in brackets; a wide, long-tailed shape is an unpredictable process."
+        }
+        ChartKind::Deployments => {
+            "The four key delivery measures that a pipeline adds: successful deployments per week (higher is better), the share of deployments that failed and had to be fixed or rolled back, and the mean time to restore service after a failure (lower is better). Bars are means over replications with 95% intervals."
+        }
         ChartKind::Sweep(_) => {
             "How the metric responds to the varied parameter: one line per policy (the mean) with its 95% confidence band. Where bands do not overlap, the policies clearly differ; a WIP-limit sweep of cycle time often shows a U-shape."
         }
     }
 }
 
-const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;color:#222;max-width:1280px;margin:2em auto;padding:0 1.5em;line-height:1.45}
+const CSS: &str = "nav.toc{background:#f7f7f7;border:1px solid #e3e3e3;padding:.6em 1.2em;margin:1em 0}nav.toc h2{margin:.2em 0;border:0;font-size:1.2em}nav.toc ul{margin:.3em 0;padding-left:1.2em;columns:2}nav.toc a{color:#0072b2}
+.scroll{overflow-x:auto;max-width:100%}
+body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;color:#222;max-width:1280px;margin:2em auto;padding:0 1.5em;line-height:1.45}
 h1{font-size:2.2em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #ddd;padding-bottom:.2em}
 .meta{color:#555}.desc{font-size:1.2em}
 ul.headlines li{margin:.3em 0}
-table{border-collapse:collapse;font-size:.95em;margin:1em 0}
+table{border-collapse:collapse;font-size:.95em;margin:1em 0}table.sweep{font-size:.85em}table.sweep th{font-weight:600;min-width:5em}
+td.m{overflow-wrap:anywhere}
 th,td{border-bottom:1px solid #e3e3e3;padding:.35em .7em;text-align:right;vertical-align:top}
 th{background:#f4f4f4}td.m,th.m{text-align:left}td .ci{display:block;color:#666;font-size:.85em}
 figure{margin:2em 0}figure svg{width:100%;height:auto;border:1px solid #eee}
@@ -176,6 +185,38 @@ fn mean_cell(s: &Stat) -> String {
     format!("{}{ci}", fmt_num(s.mean))
 }
 
+/// The contents list: the sections, then every chart by its title.
+fn contents(d: &RunData, charts: &[Drawn]) -> String {
+    let mut items = Vec::new();
+    if d.differences
+        .iter()
+        .any(|r| HEADLINES.iter().any(|(m, _, _)| *m == r.metric))
+    {
+        items.push(("headlines".to_string(), "Headlines".to_string()));
+    }
+    if !d.summary.is_empty() {
+        items.push(("summary".into(), "Summary table".into()));
+    }
+    if d.sweep.is_some() {
+        items.push(("sweep".into(), "Sweep table".into()));
+    }
+    for c in charts {
+        items.push((c.kind.stem(), c.title.clone()));
+    }
+    items.push(("scenario".into(), "Scenario".into()));
+    let mut h = String::from("<nav class=\"toc\" id=\"contents\">\n<h2>Contents</h2>\n<ul>\n");
+    for (id, title) in items {
+        let _ = writeln!(
+            h,
+            "<li><a href=\"#{}\">{}</a></li>",
+            escape(&id),
+            escape(&title)
+        );
+    }
+    h.push_str("</ul>\n</nav>\n");
+    h
+}
+
 /// The whole report.
 pub fn report(d: &RunData, charts: &[Drawn]) -> String {
     let colours = policy_colours(&d.policies);
@@ -205,6 +246,23 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
     if !d.manifest.overrides.is_empty() {
         meta.push(format!("overrides: {}", d.manifest.overrides.join(", ")));
     }
+    if let Some(s) = &d.sweep {
+        for (i, p) in s.params.iter().enumerate() {
+            let mut values: Vec<&str> = Vec::new();
+            for r in &s.rows {
+                if let Some(v) = r.values.get(i)
+                    && !values.contains(&v.as_str())
+                {
+                    values.push(v);
+                }
+            }
+            meta.push(format!(
+                "varied: {} ({p}) = {}",
+                super::sweep::param_words(p),
+                values.join(", ")
+            ));
+        }
+    }
     if let Some(v) = &d.manifest.version {
         meta.push(format!("flowsim {v}"));
     }
@@ -219,6 +277,7 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
         escape(&meta.join(" · ")),
         policies.join(", ")
     );
+    h.push_str(&contents(d, charts));
 
     // Headlines from the paired differences.
     let mut lines = Vec::new();
@@ -238,7 +297,7 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
     if !lines.is_empty() {
         let _ = writeln!(
             h,
-            "<h2>Headlines</h2>\n<p>Paired differences: every policy saw the same random arrivals, efforts and absences in each replication.</p>\n<ul class=\"headlines\">\n{}\n</ul>",
+            "<h2 id=\"headlines\">Headlines</h2>\n<p>Paired differences: every policy saw the same random arrivals, efforts and absences in each replication.</p>\n<ul class=\"headlines\">\n{}\n</ul>",
             lines.join("\n")
         );
     }
@@ -246,7 +305,7 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
     if !d.summary.is_empty() {
         let _ = writeln!(
             h,
-            "<h2>Summary</h2>\n<p>Mean over replications, with its 95% confidence interval below; – where undefined.</p>\n<table class=\"summary\">\n<thead><tr><th class=\"m\">metric</th><th class=\"m\">unit</th>{}</tr></thead>\n<tbody>",
+            "<h2 id=\"summary\">Summary</h2>\n<p>Mean over replications, with its 95% confidence interval below; – where undefined.</p>\n<div class=\"scroll\"><table class=\"summary\">\n<thead><tr><th class=\"m\">metric</th><th class=\"m\">unit</th>{}</tr></thead>\n<tbody>",
             d.policies
                 .iter()
                 .map(|p| format!("<th>{}{}</th>", colour_of(p), escape(p)))
@@ -271,21 +330,37 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
             }
             h.push_str("</tr>\n");
         }
-        h.push_str("</tbody>\n</table>\n");
+        h.push_str("</tbody>\n</table></div>\n");
     }
 
     if let Some(s) = &d.sweep {
         let metrics = super::sweep::metrics(s);
         let _ = writeln!(
             h,
-            "<h2>Sweep</h2>\n<p>Mean at each point, with its 95% confidence interval below.</p>\n<table class=\"summary\">\n<thead><tr><th>point</th>{}<th class=\"m\">policy</th>{}</tr></thead>\n<tbody>",
+            "<h2 id=\"sweep\">Sweep</h2>\n<p>Mean at each point, with its 95% confidence interval below.</p>\n<div class=\"scroll\"><table class=\"summary sweep\">\n<thead><tr><th>point</th>{}<th class=\"m\">policy</th>{}</tr></thead>\n<tbody>",
             s.params
                 .iter()
-                .map(|p| format!("<th class=\"m\">{}</th>", escape(p)))
+                .map(|p| format!(
+                    "<th class=\"m\" title=\"{}\">{}</th>",
+                    escape(p),
+                    escape(&super::sweep::param_words(p))
+                ))
                 .collect::<String>(),
             metrics
                 .iter()
-                .map(|m| format!("<th>{}</th>", escape(m)))
+                .map(|m| {
+                    let unit = s
+                        .rows
+                        .iter()
+                        .find(|r| r.metric == *m)
+                        .map_or("", |r| r.unit.as_str());
+                    format!(
+                        "<th title=\"{}\">{} ({})</th>",
+                        escape(m),
+                        escape(super::sweep::words(m)),
+                        escape(unit)
+                    )
+                })
                 .collect::<String>()
         );
         let mut keys: Vec<(u32, &Vec<String>, &str)> = Vec::new();
@@ -315,11 +390,11 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
             }
             h.push_str("</tr>\n");
         }
-        h.push_str("</tbody>\n</table>\n");
+        h.push_str("</tbody>\n</table></div>\n");
     }
 
     if !charts.is_empty() {
-        h.push_str("<h2>Charts</h2>\n");
+        h.push_str("<h2 id=\"charts\">Charts</h2>\n");
     }
     for c in charts {
         let stem = c.kind.stem();
@@ -333,7 +408,7 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
         );
     }
 
-    h.push_str("<h2>Scenario</h2>\n");
+    h.push_str("<h2 id=\"scenario\">Scenario</h2>\n");
     match &d.scenario_text {
         Some(t) => {
             let _ = writeln!(

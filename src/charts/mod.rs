@@ -27,6 +27,7 @@ pub mod layout;
 pub mod style;
 pub mod summary_bars;
 pub mod sweep;
+pub mod times;
 pub mod tornado;
 pub mod weekly;
 
@@ -157,6 +158,10 @@ pub enum ChartKind {
     StartToDone,
     /// Cumulative flow diagram per policy.
     Cfd,
+    /// Histogram of per-card lead or cycle times, with the 50th and 85th percentiles.
+    CardTimes(times::Measure),
+    /// Deployment measures: frequency, change failure rate, time to restore.
+    Deployments,
     /// WIP over time.
     Wip,
     /// One swept metric against the varied parameter.
@@ -174,6 +179,8 @@ impl ChartKind {
             ChartKind::Idle => "idle".into(),
             ChartKind::StartToDone => "start_to_done".into(),
             ChartKind::Cfd => "cfd".into(),
+            ChartKind::CardTimes(m) => m.stem().into(),
+            ChartKind::Deployments => "deployments".into(),
             ChartKind::Wip => "wip".into(),
             ChartKind::Sweep(m) => format!("sweep_{m}"),
             ChartKind::Dashboard => "dashboard".into(),
@@ -188,6 +195,8 @@ impl ChartKind {
             ChartKind::Idle => summary_bars::IDLE.title.into(),
             ChartKind::StartToDone => summary_bars::START_TO_DONE.title.into(),
             ChartKind::Cfd => cfd::title(),
+            ChartKind::CardTimes(m) => m.title().into(),
+            ChartKind::Deployments => summary_bars::DEPLOYMENTS_TITLE.into(),
             ChartKind::Wip => weekly::WIP.title.into(),
             ChartKind::Sweep(m) => sweep::title(d, m),
             ChartKind::Dashboard => dashboard::title(d),
@@ -210,6 +219,8 @@ impl ChartKind {
             ChartKind::Idle => summary_bars::draw(area, d, st, &summary_bars::IDLE),
             ChartKind::StartToDone => summary_bars::draw(area, d, st, &summary_bars::START_TO_DONE),
             ChartKind::Cfd => cfd::draw(area, d, st),
+            ChartKind::CardTimes(m) => times::draw(area, d, st, *m),
+            ChartKind::Deployments => summary_bars::draw_deployments(area, d, st),
             ChartKind::Wip => weekly::draw(area, d, st, &weekly::WIP),
             ChartKind::Sweep(m) => sweep::draw(area, d, st, m),
             ChartKind::Dashboard => dashboard::draw(area, d, st),
@@ -224,15 +235,23 @@ pub fn kinds(d: &RunData) -> Vec<ChartKind> {
             .into_iter()
             .map(ChartKind::Sweep)
             .collect(),
-        None => vec![
-            ChartKind::Dashboard,
-            ChartKind::Throughput,
-            ChartKind::StartToDone,
-            ChartKind::Wip,
-            ChartKind::Idle,
-            ChartKind::Overtime,
-            ChartKind::Cfd,
-        ],
+        None => {
+            let mut v = vec![
+                ChartKind::Dashboard,
+                ChartKind::Throughput,
+                ChartKind::CardTimes(times::Measure::Lead),
+                ChartKind::CardTimes(times::Measure::Cycle),
+                ChartKind::StartToDone,
+                ChartKind::Wip,
+                ChartKind::Idle,
+                ChartKind::Overtime,
+                ChartKind::Cfd,
+            ];
+            if summary_bars::has_deployments(d) {
+                v.push(ChartKind::Deployments);
+            }
+            v
+        }
     }
 }
 

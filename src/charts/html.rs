@@ -33,7 +33,7 @@ pub fn how_to_read(kind: &ChartKind) -> &'static str {
             "The tiles give each policy's means over all replications; the four charts are the full-size throughput, cycle-time, WIP and idle-time charts in miniature, in the same colours."
         }
         ChartKind::Throughput => {
-            "Each line is a policy's typical (median) week; the shaded band is where 90% of replications fall. A higher line delivers more; a wider band is less predictable."
+            "One panel per policy on a shared axis: the coloured line is the mean week, the shaded band where 90% of replications fall, and the dark grey line with dots is replication 1 alone, the run chart one real board would show (the dashboard overlays the bands). A higher band delivers more; a wider band is less predictable; a single board's bad week inside the band is noise."
         }
         ChartKind::Overtime => {
             "Hours worked beyond normal hours per person per week: the line is the mean over replications (overtime is often zero in most runs and large in a few), the band where 90% of replications fall. A policy without overtime lies flat on zero."
@@ -45,10 +45,10 @@ pub fn how_to_read(kind: &ChartKind) -> &'static str {
             "Start to done runs from the first hour of work on a card to done, the same event under every policy. For each statistic of a run's start-to-done times (mean, 50th, 85th, 95th percentile), the bar spans the 5th to 95th percentile of that statistic across replications and the thick line marks its median. The 85th percentile is the usual forecast: 85% of cards finish within it. Lower and shorter is faster and more predictable."
         }
         ChartKind::Cfd => {
-            "The thickness of a band is the cards in that stage; the horizontal gap between a band's top and the top of done is roughly how long a card takes. A band that keeps widening is a queue in front of a bottleneck; parallel edges mean a stable flow."
+            "One panel per policy over the last 12 weeks (`--cfd-weeks N` on `run`, `sweep` and `chart`), done counted from the window's start. Bands top to bottom: backlog, ready (committed but not started: flow's ready column, push's planned queues), each stage in board order, done; every card is in exactly one band, so the top is the cards arrived. The thickness of a band is the cards in it; the horizontal gap between a band's top and the top of done is roughly how long a card takes. A band that keeps widening is a queue in front of a bottleneck; parallel edges mean a stable flow."
         }
         ChartKind::Wip => {
-            "Cards started but not finished, week by week. A line that keeps climbing means work is started faster than it is finished; by Little's law more WIP at the same throughput means longer lead times."
+            "Committed cards not yet done, week by week: the median line of each policy with its own marker and dash (no shaded bands, which blend into grey). A line that keeps climbing means work is started faster than it is finished; by Little's law more WIP at the same throughput means longer lead times."
         }
         ChartKind::CardTimes(_) => {
             "Every card finished after warm-up, from all replications: a bar is the share of cards that took that long. Half the cards took no longer than the 50% line, 85% no longer than the 85% line: \"85% of cards are done within D working days\" is the service-level expectation to give. Times are in working days of the scenario's calendar, hours in brackets; a wide, long-tailed shape is an unpredictable process."
@@ -57,7 +57,7 @@ pub fn how_to_read(kind: &ChartKind) -> &'static str {
             "The four key delivery measures that a pipeline adds: successful deployments per week (higher is better), the share of deployments that failed and had to be fixed or rolled back, and the mean time to restore service after a failure (lower is better). Bars are means over replications with 95% intervals."
         }
         ChartKind::Sweep(_) => {
-            "How the metric responds to the varied parameter: one line per policy (the mean) with its 95% confidence band. Where bands do not overlap, the policies clearly differ; a WIP-limit sweep of cycle time often shows a U-shape."
+            "How the metric responds to the varied parameter (named in words: \"system WIP limit (flow)\"): one line per policy (the mean) with a marker at each point and its 95% confidence band; a two-parameter sweep has one panel per value of the second, all on one y axis. A metric that is zero at every point (overtime in a flow-only sweep) gets no chart. Where bands do not overlap the policies clearly differ; a WIP-limit sweep of cycle time often shows a U-shape."
         }
     }
 }
@@ -68,7 +68,7 @@ body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;color:#222;max-width:128
 h1{font-size:2.2em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #ddd;padding-bottom:.2em}
 .meta{color:#555}.desc{font-size:1.2em}
 ul.headlines li{margin:.3em 0}
-table{border-collapse:collapse;font-size:.95em;margin:1em 0}table.sweep{font-size:.85em}table.sweep th{font-weight:600;min-width:5em}
+table{border-collapse:collapse;font-size:.95em;margin:1em 0}table.sweep{font-size:.8em;width:100%;table-layout:fixed}table.sweep th{font-weight:600}table.sweep th,table.sweep td{padding:.3em .35em;overflow-wrap:anywhere}
 td.m{overflow-wrap:anywhere}
 th,td{border-bottom:1px solid #e3e3e3;padding:.35em .7em;text-align:right;vertical-align:top}
 th{background:#f4f4f4}td.m,th.m{text-align:left}td .ci{display:block;color:#666;font-size:.85em}
@@ -355,7 +355,7 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
                         .find(|r| r.metric == *m)
                         .map_or("", |r| r.unit.as_str());
                     format!(
-                        "<th title=\"{}\">{} ({})</th>",
+                        "<th title=\"{}\">{}<br>({})</th>",
                         escape(m),
                         escape(super::sweep::words(m)),
                         escape(unit)

@@ -93,7 +93,10 @@ pub fn title(d: &RunData, metric: &str) -> String {
         .as_ref()
         .and_then(|s| s.params.first())
         .map_or_else(|| "the parameter".to_string(), |p| param_words(p));
-    format!("{} vs {param}", words(metric))
+    match d.sweep.as_ref().and_then(|s| s.params.get(1)) {
+        Some(second) => format!("{} vs {param}, by {}", words(metric), param_words(second)),
+        None => format!("{} vs {param}", words(metric)),
+    }
 }
 
 /// Distinct values of parameter column `i`, in order of first appearance.

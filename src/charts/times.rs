@@ -186,7 +186,7 @@ pub fn draw<DB: DrawingBackend>(
         .fold(0.0f64, f64::max)
         .max(1e-6)
         * 100.0
-        * 1.25;
+        * 1.5;
     let unit = if d.days_per_hour.is_some() {
         day_word(d)
     } else {
@@ -194,7 +194,8 @@ pub fn draw<DB: DrawingBackend>(
     };
     for (k, panel) in panels.iter().enumerate().take(np) {
         let last = k + 1 == np;
-        let mut builder = value_chart(panel, st, (0.0, y1))?;
+        let (caption, body) = panel.split_vertically(st.px(Style::VALUE + 8.0));
+        let mut builder = value_chart(&body, st, (0.0, y1))?;
         builder.x_label_area_size(if last {
             st.px(Style::TICK + Style::AXIS + 30.0)
         } else {
@@ -234,40 +235,46 @@ pub fn draw<DB: DrawingBackend>(
                 String::new()
             }
         );
-        let (x_right, y_top) = (top, y1);
-        chart.draw_series(std::iter::once(Text::new(
-            name,
-            (x_right, y_top),
-            st.bold(Style::VALUE + 2.0)
+        let (pw, _) = caption.dim_in_pixel();
+        caption.draw_text(
+            &name,
+            &st.bold(Style::VALUE + 2.0)
                 .color(&colour)
                 .pos(Pos::new(HPos::Right, VPos::Top)),
-        )))?;
-        for (p, row) in [(0.50, 0), (0.85, 1)] {
-            let Some(q) = quantile(&all[k], p) else {
+            (pw as i32 - st.px(Style::MARGIN * 1.5) as i32, 0),
+        )?;
+        // The 50th percentile's label left of its line, the 85th's right of it, on one row
+        // above the bars; near an edge a label turns inwards and takes a row of its own.
+        let q50 = quantile(&all[k], 0.50).map(|q| q * per);
+        let q85 = quantile(&all[k], 0.85).map(|q| q * per);
+        // `true` = the label runs to the right of its line.
+        let r50 = !q50.is_some_and(|x| x > top * 0.3);
+        let r85 = q85.is_some_and(|x| x < top * 0.7);
+        let clash = r50 == r85;
+        for (p, q, anchor, row) in [
+            (50, q50, r50, 0.0),
+            (85, q85, r85, if clash { 1.0 } else { 0.0 }),
+        ] {
+            let Some(x) = q else {
                 continue;
             };
-            let x = q * per;
             let dash = ShapeStyle {
                 color: INK.to_rgba(),
                 filled: false,
                 stroke_width: st.px(2.5),
             };
             chart.draw_series(DashedLineSeries::new(
-                [(x, 0.0), (x, y1 * 0.86)],
+                [(x, 0.0), (x, y1 * 0.9)],
                 st.px(10.0),
                 st.px(6.0),
                 dash,
             ))?;
-            let text = format!("{}%: {}", (p * 100.0) as u32, label_time(d, q));
-            let anchor = if x > top * 0.7 {
-                HPos::Right
-            } else {
-                HPos::Left
-            };
-            let y = y1 * (0.86 - 0.13 * row as f64);
+            let pad = top * 0.006 * if anchor { 1.0 } else { -1.0 };
+            let anchor = if anchor { HPos::Left } else { HPos::Right };
+            let text = format!("{p}%: {}", label_time(d, x / per));
             chart.draw_series(std::iter::once(Text::new(
                 text,
-                (x, y),
+                (x + pad, y1 * (0.88 - 0.13 * row)),
                 ink.clone().pos(Pos::new(anchor, VPos::Bottom)),
             )))?;
         }

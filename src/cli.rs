@@ -112,6 +112,11 @@ pub struct ChartArgs {
     /// Size of each chart in pixels, WIDTHxHEIGHT.
     #[arg(long, value_name = "WxH", default_value = "1600x900")]
     pub chart_size: crate::charts::ChartSize,
+    /// Weeks the cumulative flow diagram shows: the last N weeks of the horizon (all of it
+    /// when shorter).
+    #[arg(long, value_name = "N", default_value_t = crate::charts::DEFAULT_CFD_WEEKS,
+          value_parser = clap::value_parser!(u32).range(1..=5200))]
+    pub cfd_weeks: u32,
 }
 
 /// Arguments of `flowsim chart`.
@@ -122,6 +127,11 @@ pub struct ChartCmdArgs {
     /// Size of each chart in pixels, WIDTHxHEIGHT.
     #[arg(long, value_name = "WxH", default_value = "1600x900")]
     pub chart_size: crate::charts::ChartSize,
+    /// Weeks the cumulative flow diagram shows: the last N weeks of the horizon (all of it
+    /// when shorter).
+    #[arg(long, value_name = "N", default_value_t = crate::charts::DEFAULT_CFD_WEEKS,
+          value_parser = clap::value_parser!(u32).range(1..=5200))]
+    pub cfd_weeks: u32,
 }
 
 /// Arguments of `flowsim validate`.

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::engine::{Workspace, simulate};
-use crate::metrics::{MetricInfo, RepResult, catalogue, weekly_catalogue};
+use crate::metrics::{HISTOGRAM_BUCKETS, MetricInfo, RepResult, catalogue, weekly_catalogue};
 use crate::rng::Streams;
 use crate::scenario::Scenario;
 use crate::stats::{ExactSum, Paired, QuantileSketch, Summary, Welford};
@@ -268,6 +268,14 @@ pub struct Aggregates {
     pub paired: Vec<Vec<Paired>>,
     /// `[policy][week * series + s]`.
     pub weekly: Vec<Vec<WeeklyAgg>>,
+    /// `[policy][week * series + s]` of the first replication added (replication 1 of a run):
+    /// the run chart one real board would show. Empty until a replication with weekly series
+    /// is added.
+    pub first: Vec<Vec<f64>>,
+    /// `[policy][measure][bucket]`: cards finished after warm-up, summed over replications,
+    /// per histogram bucket ([`crate::metrics::bucket_edges`]); measure 0 is lead time, 1 cycle
+    /// time. Integer counts, so partial sums (shards) add up exactly.
+    pub card_times: Vec<[Vec<u64>; 2]>,
 }
 
 /// Every pair of `n` policies as `(policy, against)`: each later policy against the baseline
@@ -291,6 +299,8 @@ impl Aggregates {
             paired: vec![vec![Paired::default(); metrics.len()]; pairs.len()],
             pairs,
             weekly: vec![vec![WeeklyAgg::default(); weeks * weekly_series.len()]; np],
+            first: vec![Vec::new(); np],
+            card_times: vec![[vec![0; HISTOGRAM_BUCKETS], vec![0; HISTOGRAM_BUCKETS]]; np],
             metrics,
             weekly_series,
             policies: sc.policies.iter().map(|p| p.name.clone()).collect(),
@@ -301,6 +311,7 @@ impl Aggregates {
 
     /// Adds one replication: one result per policy, in policy order.
     pub fn add(&mut self, results: &[RepResult]) {
+        let first = self.reps == 0;
         self.reps += 1;
         for (pair, &(k, against)) in self.paired.iter_mut().zip(&self.pairs) {
             let (base, r) = (&results[against], &results[k]);
@@ -314,6 +325,16 @@ impl Aggregates {
             }
         }
         for (k, r) in results.iter().enumerate() {
+            if first {
+                self.first[k].clone_from(&r.weekly);
+            }
+            for (hist, buckets) in self.card_times[k].iter_mut().zip(&r.card_times) {
+                for &(i, n) in buckets {
+                    if let Some(c) = hist.get_mut(i as usize) {
+                        *c += u64::from(n);
+                    }
+                }
+            }
             for (m, &v) in r.values.iter().enumerate() {
                 self.per_metric[k][m].push(v);
             }

@@ -354,9 +354,10 @@ pub enum W {
     Utilisation,
     Arrived,
     Done,
+    Ready,
 }
 
-const WEEKLY_FIXED: [(&str, &str); 13] = [
+const WEEKLY_FIXED: [(&str, &str); 14] = [
     ("throughput", "cards/week"),
     ("wip_mean", "cards"),
     ("backlog", "cards"),
@@ -370,6 +371,7 @@ const WEEKLY_FIXED: [(&str, &str); 13] = [
     ("utilisation", "share"),
     ("arrived_total", "cards"),
     ("done_total", "cards"),
+    ("ready", "cards"),
 ];
 
 /// Number of fixed weekly series.
@@ -397,6 +399,10 @@ pub struct RepResult {
     pub weekly: Vec<f64>,
     /// Events processed (for benchmarks).
     pub events: u64,
+    /// Per-card times of the cards finished after warm-up, as sparse histogram buckets
+    /// `(bucket, cards)` (see [`bucket_edges`]): `[0]` lead time (arrival to done), `[1]` cycle
+    /// time (commitment to done). Empty when not recorded (e.g. rows read back from a file).
+    pub card_times: [Vec<(u32, u32)>; 2],
 }
 
 impl RepResult {
@@ -442,6 +448,22 @@ fn bucket(x: f64) -> usize {
     i.min(N_BUCKETS - 1)
 }
 
+/// Number of buckets of a [`Histogram`] (bucket indices are below it).
+pub const HISTOGRAM_BUCKETS: usize = N_BUCKETS;
+
+/// The lower and upper edge of histogram bucket `i` in hours (bucket 0 holds everything up to
+/// its upper edge, 0.001 h).
+pub fn bucket_edges(i: usize) -> (f64, f64) {
+    if i == 0 {
+        (0.0, MIN_H)
+    } else {
+        (
+            MIN_H * RATIO.powi(i as i32 - 1),
+            MIN_H * RATIO.powi(i as i32),
+        )
+    }
+}
+
 /// Geometric middle of bucket `i` (hours).
 fn bucket_value(i: usize) -> f64 {
     if i == 0 {
@@ -473,6 +495,21 @@ impl Histogram {
     pub fn censor(&mut self, x: f64) {
         self.censored[bucket(x)] += 1;
         self.n_censored += 1;
+    }
+
+    /// The buckets holding completed observations, as `(bucket, count)` in bucket order (one
+    /// allocation, of exactly the size needed).
+    pub fn completed_buckets(&self) -> Vec<(u32, u32)> {
+        let n = self.done.iter().filter(|&&c| c > 0).count();
+        let mut v = Vec::with_capacity(n);
+        v.extend(
+            self.done
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(i, &c)| (i as u32, c)),
+        );
+        v
     }
 
     /// Completed observations.

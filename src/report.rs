@@ -540,6 +540,7 @@ mod tests {
                 values,
                 weekly: Vec::new(),
                 events: 0,
+                card_times: Default::default(),
             };
             agg.add(&[res(a), res(b)]);
         }

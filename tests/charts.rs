@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use common::read;
 
-const RUN_CHARTS: [&str; 7] = [
+const RUN_CHARTS: [&str; 9] = [
     "dashboard",
     "throughput",
+    "lead_time_histogram",
+    "cycle_time_histogram",
     "start_to_done",
     "wip",
     "idle",
@@ -101,7 +103,23 @@ fn a_run_writes_every_chart_and_a_self_contained_report() {
     for p in ["pull", "flow"] {
         assert!(throughput.contains(&format!("\n{p}\n")), "legend lacks {p}");
     }
-    assert!(read(charts.join("cfd.svg")).contains("development"));
+    let cfd = read(charts.join("cfd.svg"));
+    assert!(cfd.contains("development"));
+    assert!(
+        cfd.contains("ready (committed, not started)"),
+        "the CFD's ready band"
+    );
+    for m in ["lead_time", "cycle_time"] {
+        let svg = read(charts.join(format!("{m}_histogram.svg")));
+        assert!(
+            svg.contains("50%: ") && svg.contains("85%: "),
+            "{m}: percentiles marked"
+        );
+        assert!(
+            svg.contains("working days ("),
+            "{m}: working days with hours"
+        );
+    }
     assert!(read(charts.join("idle.svg")).contains("starved"));
     assert!(read(charts.join("start_to_done.svg")).contains("85th percentile"));
 
@@ -122,7 +140,17 @@ fn a_run_writes_every_chart_and_a_self_contained_report() {
         RUN_CHARTS.len(),
         "inline SVGs"
     );
-    assert!(report.contains("<table class=\"summary\">"));
+    assert!(report.contains("<div class=\"scroll\"><table class=\"summary\">"));
+    assert!(
+        report.contains("<nav class=\"toc\" id=\"contents\">"),
+        "contents list"
+    );
+    for stem in RUN_CHARTS {
+        assert!(
+            report.contains(&format!("<li><a href=\"#{stem}\">")),
+            "contents lack {stem}"
+        );
+    }
     assert!(report.contains("throughput_per_week"));
     assert!(report.contains("Seven people, four stages"), "description");
     assert!(report.contains("[[stages]]"), "scenario text");
@@ -284,11 +312,89 @@ fn a_sweep_draws_one_chart_per_headline_metric() {
         assert!(distinct > 5, "{stem}.png blank");
         let svg = read(out.join("charts").join(format!("{stem}.svg")));
         assert!(
-            svg.contains("stages.test.wip_limit"),
-            "{stem}: axis names the parameter"
+            svg.contains("WIP limit of stage test") && !svg.contains("stages.test.wip_limit"),
+            "{stem}: the axis names the parameter in words"
         );
     }
     let report = read(out.join("report.html"));
     assert!(report.contains("charts/sweep_throughput_per_week.svg"));
-    assert!(report.contains("<h2>Sweep</h2>"));
+    assert!(report.contains("<h2 id=\"sweep\">Sweep</h2>"));
+    // The header names the varied parameter and its values, not one point's override.
+    assert!(report.contains("varied: WIP limit of stage test (stages.test.wip_limit) = "));
+    assert!(!report.contains("overrides: stages.test.wip_limit"));
+    assert!(!report.contains(", stages.test.wip_limit="));
+}
+
+#[test]
+fn a_scenario_with_deployments_gets_the_deployment_panel_and_others_do_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dep = tmp.path().join("dep");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/deployment-pipeline.toml");
+    flowsim()
+        .arg("run")
+        .arg(path)
+        .args(["--reps", "3", "--quiet", "--out"])
+        .arg(&dep)
+        .assert()
+        .success();
+    let svg = read(dep.join("charts/deployments.svg"));
+    for words in [
+        "deployment frequency",
+        "change failure rate",
+        "time to restore",
+    ] {
+        assert!(svg.contains(words), "deployment panel lacks {words}");
+    }
+    assert!(read(dep.join("report.html")).contains("<figure id=\"deployments\">"));
+    let plain = tmp.path().join("plain");
+    flowsim()
+        .arg("run")
+        .arg(scenario())
+        .args([
+            "--reps",
+            "2",
+            "--quiet",
+            "--set",
+            "run.horizon_weeks=6",
+            "--set",
+            "run.warmup_weeks=1",
+            "--out",
+        ])
+        .arg(&plain)
+        .assert()
+        .success();
+    assert!(!plain.join("charts/deployments.svg").exists());
+}
+
+#[test]
+fn the_cfd_window_follows_cfd_weeks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    flowsim()
+        .arg("run")
+        .arg(scenario())
+        .args([
+            "--reps",
+            "2",
+            "--quiet",
+            "--set",
+            "run.horizon_weeks=30",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(read(out.join("charts/cfd.svg")).contains("weeks 19 to 30 of 30"));
+    flowsim()
+        .arg("chart")
+        .arg(&out)
+        .args(["--cfd-weeks", "5"])
+        .assert()
+        .success();
+    let cfd = read(out.join("charts/cfd.svg"));
+    assert!(
+        cfd.contains("weeks 26 to 30 of 30"),
+        "the window is the last 5 weeks"
+    );
+    assert!(cfd.contains("done since week 25"));
 }

@@ -6,7 +6,11 @@
 //! paired differences appear. It measures the time from the key press to the redrawn page and
 //! takes screenshots before and after.
 //!
-//! Without Chromium or chromedriver the test passes with a note, unless
+//! A second test opens `report.html` of a run and of a two-parameter sweep at 1900 and 1280
+//! pixels wide and checks that it has its contents list, that every chart is drawn, and that
+//! nothing is wider than the window (no horizontal scrolling), with screenshots.
+//!
+//! Without Chromium or chromedriver the tests pass with a note, unless
 //! `FLOWSIM_BROWSER_TEST=require` (as `.ci/run` sets it), when their absence fails it.
 //! Screenshots go to `$FLOWSIM_SCREENSHOT_DIR` (the README's come from `docs/`), else to
 //! Cargo's temporary folder for tests.
@@ -269,8 +273,8 @@ fn check_against_cli(numbers: &[(String, String, String)], command: &str) -> usi
     n
 }
 
-#[test]
-fn a_real_browser_moves_a_control_and_sees_the_command_lines_numbers() {
+/// Chromium and chromedriver, or `None` (with a note) where they are missing and not required.
+fn browser_or_skip() -> Option<(PathBuf, PathBuf)> {
     let require = std::env::var("FLOWSIM_BROWSER_TEST").is_ok_and(|v| v == "require");
     let chromium = find(&["chromium", "chromium-browser"]);
     let driver = find(&["chromedriver"]);
@@ -286,11 +290,112 @@ fn a_real_browser_moves_a_control_and_sees_the_command_lines_numbers() {
             std::io::stderr(),
             "note: browser test skipped: chromium or chromedriver not found (apt-get install -y chromium chromium-driver; FLOWSIM_BROWSER_TEST=require makes this a failure)"
         );
-        return;
+        return None;
     };
+    Some((chromium, driver))
+}
+
+/// Where screenshots go: `$FLOWSIM_SCREENSHOT_DIR`, else Cargo's temporary folder for tests.
+fn screenshot_dir() -> PathBuf {
     let shots = std::env::var_os("FLOWSIM_SCREENSHOT_DIR")
         .map_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")), PathBuf::from);
     std::fs::create_dir_all(&shots).unwrap();
+    shots
+}
+
+#[test]
+fn report_html_has_contents_and_fits_the_window_in_a_real_browser() {
+    let Some((chromium, driver)) = browser_or_skip() else {
+        return;
+    };
+    let shots = screenshot_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/small-team.toml");
+    let flowsim = |args: &[&str]| {
+        let st = Command::new(env!("CARGO_BIN_EXE_flowsim"))
+            .args(args)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(st.success(), "flowsim {args:?}");
+    };
+    let run = tmp.path().join("run");
+    let sweep = tmp.path().join("sweep");
+    let sc = scenario.to_str().unwrap();
+    flowsim(&[
+        "run",
+        sc,
+        "--reps",
+        "20",
+        "-q",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    flowsim(&[
+        "sweep",
+        sc,
+        "--vary",
+        "team.tester.count=1,2",
+        "--vary",
+        "policies.flow.system_wip_limit=3,5,8",
+        "--reps",
+        "5",
+        "-q",
+        "--set",
+        "run.horizon_weeks=20",
+        "--out",
+        sweep.to_str().unwrap(),
+    ]);
+    let b = Browser::start(&chromium, &driver);
+    for (name, dir, min_figures) in [("run", &run, 9), ("sweep", &sweep, 5)] {
+        for width in [1900, 1280] {
+            b.call(
+                "POST",
+                "/window/rect",
+                Some(json!({"width": width, "height": 1100})),
+            );
+            b.goto(&format!("file://{}", dir.join("report.html").display()));
+            let v = b.script(
+                "return [document.documentElement.scrollWidth, window.innerWidth,                  document.querySelectorAll('nav.toc li a').length,                  document.querySelectorAll('figure svg').length,                  Array.from(document.querySelectorAll('nav.toc li a')).every(a =>                    document.getElementById(a.getAttribute('href').slice(1)) !== null),                  Math.max(...Array.from(document.querySelectorAll('table')).map(t =>                    t.getBoundingClientRect().right))];",
+            );
+            let num = |i: usize| v[i].as_f64().unwrap_or_else(|| panic!("{v}"));
+            let (scroll_w, inner_w) = (num(0), num(1));
+            println!(
+                "report.html of a {name} at {width} px: page {scroll_w} px wide in a {inner_w} px window, {} contents entries, {} charts, widest table ends at {} px",
+                num(2),
+                num(3),
+                num(5)
+            );
+            assert!(
+                scroll_w <= inner_w,
+                "{name} report at {width} px overflows: {scroll_w} > {inner_w}"
+            );
+            assert!(
+                num(5) <= inner_w,
+                "{name} report at {width} px: a table overflows"
+            );
+            assert!(
+                num(2) >= (min_figures + 2) as f64,
+                "{name}: contents list too short: {v}"
+            );
+            assert!(num(3) >= min_figures as f64, "{name}: charts missing: {v}");
+            assert_eq!(v[4], json!(true), "{name}: a contents link leads nowhere");
+            b.screenshot(&shots.join(format!("report-{name}-{width}.png")));
+            if name == "sweep" {
+                b.script("document.getElementById('sweep').scrollIntoView(); return 0;");
+                b.screenshot(&shots.join(format!("report-sweep-table-{width}.png")));
+            }
+        }
+    }
+    println!("screenshots in {}", shots.display());
+}
+
+#[test]
+fn a_real_browser_moves_a_control_and_sees_the_command_lines_numbers() {
+    let Some((chromium, driver)) = browser_or_skip() else {
+        return;
+    };
+    let shots = screenshot_dir();
 
     // The reference scenario with its own 200 replications: the timing a room would see.
     let server = Served::start(&[]);

@@ -297,7 +297,7 @@ fn damaged_shard_folders_are_refused_without_panicking() {
         ),
         (
             "weekly_partial.txt",
-            "flowsim weekly partial 1\n",
+            "flowsim weekly partial 2\n",
             "weekly_partial.txt:2",
         ),
         ("scenario.toml", "name = \"edited\"\n", "was edited"),

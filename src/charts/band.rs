@@ -32,6 +32,69 @@ pub struct Band {
     pub colour: RGBColor,
     /// The points, in x order.
     pub points: Vec<BandPoint>,
+    /// One replication's values (a real board's run chart), drawn as a thin dark line with
+    /// dots; empty for none.
+    pub single: Vec<(f64, f64)>,
+}
+
+/// How a [`band_chart`] draws its bands.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Look {
+    /// Leave the shaded bands out (lines only: overlapping translucent bands blend into grey).
+    pub no_shading: bool,
+    /// A marker on every point, its shape by the band's position (circle, triangle, square,
+    /// diamond...), and a dash pattern per band, so that lines stay apart without colour.
+    pub markers: bool,
+    /// A y range shared with other panels instead of one fitted to these bands.
+    pub y_range: Option<(f64, f64)>,
+}
+
+/// The y range that fits every value of `bands` (lines, bands and single runs).
+pub fn fitted_range(bands: &[Band]) -> (f64, f64) {
+    value_range(
+        bands
+            .iter()
+            .flat_map(|b| b.points.iter().flat_map(|p| [p.low, p.middle, p.high]))
+            .flatten()
+            .chain(bands.iter().flat_map(|b| b.single.iter().map(|p| p.1))),
+    )
+}
+
+/// Draws marker `shape` (0 circle, 1 triangle, 2 square, 3 diamond, then again) at each point.
+fn draw_markers<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'_, DB, CT>,
+    pts: &[(f64, f64)],
+    shape: usize,
+    colour: RGBColor,
+    r: u32,
+) -> DrawResult {
+    let r = r as i32;
+    let style = colour.filled();
+    for &p in pts {
+        match shape % 4 {
+            0 => {
+                chart.draw_series(std::iter::once(Circle::new(p, r, style)))?;
+            }
+            1 => {
+                chart.draw_series(std::iter::once(TriangleMarker::new(p, r + 2, style)))?;
+            }
+            2 => {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at(p) + Rectangle::new([(-r, -r), (r, r)], style),
+                ))?;
+            }
+            _ => {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at(p)
+                        + Polygon::new(
+                            vec![(0, -r - 2), (r + 2, 0), (0, r + 2), (-r - 2, 0)],
+                            style,
+                        ),
+                ))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The x axis of a [`band_chart`].
@@ -77,18 +140,37 @@ pub fn band_chart<DB: DrawingBackend>(
     bands: &[Band],
     empty_reason: &str,
 ) -> DrawResult {
+    band_chart_with(area, st, x, y_desc, bands, empty_reason, &Look::default())
+}
+
+/// [`band_chart`] with a [`Look`]: lines only, markers and dashes, a shared y range.
+pub fn band_chart_with<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    st: &Style,
+    x: &XAxis,
+    y_desc: &str,
+    bands: &[Band],
+    empty_reason: &str,
+    look: &Look,
+) -> DrawResult {
     let any = bands
         .iter()
         .any(|b| b.points.iter().any(|p| p.middle.is_some()));
     if !any {
         return no_data(area, st, empty_reason);
     }
-    let (y0, y1) = value_range(
-        bands
-            .iter()
-            .flat_map(|b| b.points.iter().flat_map(|p| [p.low, p.middle, p.high]))
-            .flatten(),
-    );
+    let (y0, y1) = look.y_range.unwrap_or_else(|| {
+        if look.no_shading {
+            value_range(
+                bands
+                    .iter()
+                    .flat_map(|b| b.points.iter().map(|p| p.middle))
+                    .flatten(),
+            )
+        } else {
+            fitted_range(bands)
+        }
+    });
     let cat_fmt = |v: &f64| -> String {
         match &x.categories {
             Some(c) => {
@@ -120,7 +202,7 @@ pub fn band_chart<DB: DrawingBackend>(
         .y_label_formatter(&ylf)
         .draw()?;
     let lw = st.px(Style::LINE);
-    for b in bands {
+    for b in bands.iter().filter(|_| !look.no_shading) {
         for run in runs(&b.points, |p| p.low.zip(p.high)) {
             let fill = b.colour.mix(0.12).filled();
             if run.len() == 1 {
@@ -147,9 +229,46 @@ pub fn band_chart<DB: DrawingBackend>(
             }
         }
     }
-    for b in bands {
+    for b in bands.iter().filter(|b| b.single.len() > 1) {
+        let grey = RGBColor(0x33, 0x33, 0x33);
+        chart.draw_series(LineSeries::new(
+            b.single.iter().copied(),
+            grey.stroke_width(st.px(1.5)),
+        ))?;
+        chart.draw_series(
+            b.single
+                .iter()
+                .map(|&p| Circle::new(p, st.px(3.0), grey.filled())),
+        )?;
+    }
+    for (k, b) in bands.iter().enumerate() {
         for run in runs(&b.points, |p| p.middle) {
             let style = b.colour.stroke_width(lw);
+            if look.markers {
+                match k % 3 {
+                    0 => {
+                        chart.draw_series(LineSeries::new(run.iter().copied(), style))?;
+                    }
+                    1 => {
+                        chart.draw_series(DashedLineSeries::new(
+                            run.iter().copied(),
+                            st.px(18.0),
+                            st.px(8.0),
+                            style,
+                        ))?;
+                    }
+                    _ => {
+                        chart.draw_series(DashedLineSeries::new(
+                            run.iter().copied(),
+                            st.px(5.0),
+                            st.px(6.0),
+                            style,
+                        ))?;
+                    }
+                }
+                draw_markers(&mut chart, &run, k, b.colour, st.px(7.0))?;
+                continue;
+            }
             if run.len() == 1 {
                 chart.draw_series(std::iter::once(Circle::new(
                     run[0],

@@ -1,6 +1,12 @@
 //! Chart 5, the cumulative flow diagram: for each policy, the cards in each stage at the end of
-//! each week, stacked in board order, with the cards done (cumulative) at the bottom and the
-//! backlog on top.
+//! each week, stacked in board order, with the cards done (cumulative) at the bottom, then the
+//! stages, the cards committed but not started ("ready": flow's ready column, push's planned
+//! queues) and the backlog on top. Every card is in exactly one band, so the stack's top is the
+//! cards arrived (tests/cfd_balance.rs).
+//!
+//! It shows a window, the last [`super::DEFAULT_CFD_WEEKS`] weeks unless `--cfd-weeks` says
+//! otherwise, and counts "done" from the window's start: over a whole year the done cards dwarf
+//! the stage bands, which then are a few pixels thick.
 //!
 //! How to read it: the vertical thickness of a band is the cards in that stage (WIP); the
 //! horizontal distance between the top of a band and the top of "done" is roughly the time a
@@ -25,6 +31,8 @@ pub fn title() -> String {
 const DONE: RGBColor = RGBColor(0x4d, 0x4d, 0x4d);
 /// Colour of the "backlog" layer.
 const BACKLOG: RGBColor = RGBColor(0xcc, 0xcc, 0xcc);
+/// Colour of the "ready" layer (committed, not started): a warm tone no stage colour uses.
+const READY: RGBColor = RGBColor(0xe6, 0x9f, 0x00);
 /// A viridis-like ramp for stages (dark to light), sampled evenly for any number of stages.
 const RAMP: [RGBColor; 7] = [
     RGBColor(0x44, 0x01, 0x54),
@@ -50,23 +58,52 @@ pub fn layers(d: &RunData) -> Vec<(String, String, RGBColor)> {
     if d.weekly.has("backlog") {
         v.push(("backlog".to_string(), "backlog".to_string(), BACKLOG));
     }
+    if d.weekly.has("ready") {
+        v.push((
+            "ready (committed, not started)".to_string(),
+            "ready".to_string(),
+            READY,
+        ));
+    }
     let n = stages.len();
     for (i, s) in stages.iter().enumerate() {
         v.push((s.clone(), format!("cards_{s}"), stage_colour(i, n)));
     }
     if d.weekly.has("done_total") {
-        v.push(("done".to_string(), "done_total".to_string(), DONE));
+        let (first, last) = window(d);
+        let label = if first <= 1 {
+            "done".to_string()
+        } else if first == last {
+            format!("done in week {first}")
+        } else {
+            format!("done since week {}", first - 1)
+        };
+        v.push((label, "done_total".to_string(), DONE));
     }
     v
 }
 
-/// Stacked tops per layer (bottom layer first) for one policy: `(week, bottom, top)` each.
+/// The weeks shown, first and last (1-based, inclusive): the last `d.cfd_weeks` of the
+/// horizon, or all of it when `cfd_weeks` is 0 or longer.
+pub fn window(d: &RunData) -> (u32, u32) {
+    let weeks = d.weekly.weeks();
+    if d.cfd_weeks == 0 || d.cfd_weeks >= weeks {
+        (1, weeks.max(1))
+    } else {
+        (weeks - d.cfd_weeks + 1, weeks)
+    }
+}
+
+/// Stacked tops per layer (bottom layer first) for one policy over the window: `(week, bottom,
+/// top)` each. "done" counts from the end of the week before the window.
 fn stacks(
     d: &RunData,
     policy: &str,
     layers: &[(String, String, RGBColor)],
 ) -> Vec<Vec<(f64, f64, f64)>> {
     let weeks = d.weekly.weeks() as usize;
+    let (first, last) = window(d);
+    let (first, last) = (first as usize, last as usize);
     let mut below = vec![0.0; weeks];
     let mut out = Vec::new();
     for (_, series, _) in layers.iter().rev() {
@@ -76,7 +113,11 @@ fn stacks(
                 *slot = p.mean.unwrap_or(0.0).max(0.0);
             }
         }
-        let layer = (0..weeks)
+        if series == "done_total" && first > 1 {
+            let base = v.get(first - 2).copied().unwrap_or(0.0);
+            v.iter_mut().for_each(|x| *x = (*x - base).max(0.0));
+        }
+        let layer = (first.saturating_sub(1)..last.min(weeks))
             .map(|w| (w as f64 + 1.0, below[w], below[w] + v[w]))
             .collect();
         for w in 0..weeks {
@@ -98,8 +139,14 @@ pub fn draw<DB: DrawingBackend>(
 ) -> DrawResult {
     let layers = layers(d);
     let legend: Vec<(String, RGBColor)> = layers.iter().map(|(l, _, c)| (l.clone(), *c)).collect();
+    let (first, last) = window(d);
+    let span = if first == 1 {
+        "every week of the horizon".to_string()
+    } else {
+        format!("weeks {first} to {last} of {}", d.weekly.weeks())
+    };
     let sub = format!(
-        "{}: mean cards in each stage at the end of each week (board order, top to bottom), done cumulative at the bottom.",
+        "{}: mean cards in each band at the end of each week, {span} (--cfd-weeks sets the window). Bands top to bottom: backlog, committed but not started, each stage in board order, done. A band that widens is a queue.",
         d.scenario
     );
     let plot = frame(area, st, &title(), &sub, &legend)?;
@@ -119,10 +166,10 @@ pub fn draw<DB: DrawingBackend>(
     let rows = np.div_ceil(cols);
     let panels = plot.split_evenly((rows, cols));
     let colours = policy_colours(&d.policies);
-    let (x0, x1) = if weeks <= 1 {
-        (0.5, 1.5)
+    let (x0, x1) = if first >= last {
+        (first as f64 - 0.5, first as f64 + 0.5)
     } else {
-        (1.0, weeks as f64)
+        (first as f64, last as f64)
     };
     for (k, panel) in panels.iter().enumerate().take(np) {
         let (pw, _) = panel.dim_in_pixel();
@@ -135,6 +182,13 @@ pub fn draw<DB: DrawingBackend>(
         )?;
         let (_, body) = panel.split_vertically(st.px(Style::LEGEND + 14.0));
         let ylf = |v: &f64| fmt_tick(*v);
+        let xlf = |v: &f64| {
+            if (v - v.round()).abs() < 1e-6 {
+                fmt_tick(*v)
+            } else {
+                String::new()
+            }
+        };
         let mut chart = ChartBuilder::on(&body)
             .margin_left(st.px(Style::MARGIN * 0.5))
             .margin_right(st.px(Style::MARGIN))
@@ -145,9 +199,9 @@ pub fn draw<DB: DrawingBackend>(
         house_mesh(&mut chart.configure_mesh(), st)
             .x_desc("week")
             .y_desc("cards")
-            .x_labels(6)
+            .x_labels((last - first + 1).clamp(2, 13) as usize)
             .y_labels(6)
-            .x_label_formatter(&ylf)
+            .x_label_formatter(&xlf)
             .y_label_formatter(&ylf)
             .draw()?;
         let n = layers.len();

@@ -74,6 +74,24 @@ pub struct WeekPoint {
     pub p50: Option<f64>,
     /// 95th percentile across replications.
     pub p95: Option<f64>,
+    /// The value in replication 1 alone (`rep1`; absent in folders written before it).
+    pub rep1: Option<f64>,
+}
+
+/// One row of `card_times.csv`: the cards of one policy whose lead or cycle time fell in one
+/// histogram bucket, summed over replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardTimeRow {
+    /// Policy name.
+    pub policy: String,
+    /// `lead_time` or `cycle_time`.
+    pub measure: String,
+    /// Lower edge of the bucket (hours).
+    pub low_h: f64,
+    /// Upper edge of the bucket (hours).
+    pub high_h: f64,
+    /// Cards (summed over replications).
+    pub cards: f64,
 }
 
 /// `weekly.csv`: series in file order (catalogue order, so `cards_<stage>` are in board order).
@@ -184,6 +202,16 @@ pub struct RunData {
     pub manifest: ManifestInfo,
     /// The scenario text as simulated (`scenario.toml`), when stored.
     pub scenario_text: Option<String>,
+    /// `card_times.csv` rows (empty when absent).
+    pub card_times: Vec<CardTimeRow>,
+    /// Working days in one calendar hour under the scenario's calendar (5/168 for a five-day
+    /// week, 7/168 round the clock), from `scenario.toml`; `None` when not stored.
+    pub days_per_hour: Option<f64>,
+    /// Whether the scenario works round the clock (its days are calendar days).
+    pub round_the_clock: bool,
+    /// A drawing option carried with the data: the weeks the cumulative flow diagram shows
+    /// (the last ones; 0 or more than the horizon shows all of it).
+    pub cfd_weeks: u32,
 }
 
 impl RunData {
@@ -342,6 +370,7 @@ fn read_weekly(t: &Table) -> Result<Weekly, ChartError> {
         t.opt_col("p05"),
         t.opt_col("p50"),
         t.opt_col("p95"),
+        t.opt_col("rep1"),
     ];
     let mut out = Weekly::default();
     for r in &t.rows {
@@ -362,6 +391,7 @@ fn read_weekly(t: &Table) -> Result<Weekly, ChartError> {
                 p05: number(r, cols[1]),
                 p50: number(r, cols[2]),
                 p95: number(r, cols[3]),
+                rep1: number(r, cols[4]),
             });
     }
     for v in out.points.values_mut() {
@@ -422,6 +452,42 @@ fn read_manifest(path: &Path) -> ManifestInfo {
     }
 }
 
+fn read_card_times(t: &Table) -> Result<Vec<CardTimeRow>, ChartError> {
+    let (p, m) = (t.col("policy")?, t.col("measure")?);
+    let (lo, hi, n) = (t.col("low_h")?, t.col("high_h")?, t.col("cards")?);
+    Ok(t.rows
+        .iter()
+        .filter_map(|r| {
+            Some(CardTimeRow {
+                policy: text(r, p),
+                measure: text(r, m),
+                low_h: number(r, Some(lo))?,
+                high_h: number(r, Some(hi))?,
+                cards: number(r, Some(n))?,
+            })
+        })
+        .collect())
+}
+
+/// `(working days per calendar hour, round the clock)` from the scenario's `[calendar]`.
+fn calendar_of(text: &str) -> Option<(f64, bool)> {
+    let v: toml::Table = text.parse().ok()?;
+    let cal = v.get("calendar").and_then(|c| c.as_table());
+    let always = cal
+        .and_then(|c| c.get("mode"))
+        .and_then(|m| m.as_str())
+        .is_some_and(|m| m == "24/7");
+    let days = if always {
+        7
+    } else {
+        cal.and_then(|c| c.get("days_per_week"))
+            .and_then(|d| d.as_integer())
+            .unwrap_or(5)
+    };
+    // 168 calendar hours a week (the engine's clock; charts read files, not the model).
+    Some((days as f64 / 168.0, always))
+}
+
 /// The scenario's `description` from its TOML text (`None` when absent or unparsable).
 fn description_of(text: &str) -> Option<String> {
     let v: toml::Table = text.parse().ok()?;
@@ -456,6 +522,14 @@ pub fn load(dir: &Path) -> Result<RunData, ChartError> {
             names.sort();
             if let Some(first) = names.first() {
                 d.manifest = read_manifest(&first.join(files::MANIFEST));
+                // A point's overrides hold its own values of the varied parameters: they are
+                // not the whole sweep's.
+                if let Some(s) = &d.sweep {
+                    d.manifest.overrides.retain(|o| {
+                        let key = o.split_once('=').map_or(o.as_str(), |(k, _)| k).trim();
+                        !s.params.iter().any(|p| p == key)
+                    });
+                }
             }
         }
     } else if let Some(t) = Table::read(&dir.join(files::SUMMARY))? {
@@ -471,6 +545,9 @@ pub fn load(dir: &Path) -> Result<RunData, ChartError> {
         }
         if let Some(t) = Table::read(&dir.join(files::DIFFERENCES))? {
             d.differences = read_differences(&t)?;
+        }
+        if let Some(t) = Table::read(&dir.join(files::CARD_TIMES))? {
+            d.card_times = read_card_times(&t)?;
         }
         d.manifest = read_manifest(&dir.join(files::MANIFEST));
     } else {
@@ -496,5 +573,9 @@ pub fn load(dir: &Path) -> Result<RunData, ChartError> {
     }
     d.scenario_text = std::fs::read_to_string(dir.join(files::SCENARIO)).ok();
     d.description = d.scenario_text.as_deref().and_then(description_of);
+    if let Some((per_h, always)) = d.scenario_text.as_deref().and_then(calendar_of) {
+        d.days_per_hour = Some(per_h);
+        d.round_the_clock = always;
+    }
     Ok(d)
 }

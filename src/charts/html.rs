@@ -33,7 +33,7 @@ pub fn how_to_read(kind: &ChartKind) -> &'static str {
             "The tiles give each policy's means over all replications; the four charts are the full-size throughput, cycle-time, WIP and idle-time charts in miniature, in the same colours."
         }
         ChartKind::Throughput => {
-            "Each line is a policy's typical (median) week; the shaded band is where 90% of replications fall. A higher line delivers more; a wider band is less predictable."
+            "One panel per policy on a shared axis: the coloured line is the mean week, the shaded band where 90% of replications fall, and the dark grey line with dots is replication 1 alone, the run chart one real board would show (the dashboard overlays the bands). A higher band delivers more; a wider band is less predictable; a single board's bad week inside the band is noise."
         }
         ChartKind::Overtime => {
             "Hours worked beyond normal hours per person per week: the line is the mean over replications (overtime is often zero in most runs and large in a few), the band where 90% of replications fall. A policy without overtime lies flat on zero."
@@ -45,22 +45,31 @@ pub fn how_to_read(kind: &ChartKind) -> &'static str {
             "Start to done runs from the first hour of work on a card to done, the same event under every policy. For each statistic of a run's start-to-done times (mean, 50th, 85th, 95th percentile), the bar spans the 5th to 95th percentile of that statistic across replications and the thick line marks its median. The 85th percentile is the usual forecast: 85% of cards finish within it. Lower and shorter is faster and more predictable."
         }
         ChartKind::Cfd => {
-            "The thickness of a band is the cards in that stage; the horizontal gap between a band's top and the top of done is roughly how long a card takes. A band that keeps widening is a queue in front of a bottleneck; parallel edges mean a stable flow."
+            "One panel per policy over the last 12 weeks (`--cfd-weeks N` on `run`, `sweep` and `chart`), done counted from the window's start. Bands top to bottom: backlog, ready (committed but not started: flow's ready column, push's planned queues), each stage in board order, done; every card is in exactly one band, so the top is the cards arrived. The thickness of a band is the cards in it; the horizontal gap between a band's top and the top of done is roughly how long a card takes. A band that keeps widening is a queue in front of a bottleneck; parallel edges mean a stable flow."
         }
         ChartKind::Wip => {
-            "Cards started but not finished, week by week. A line that keeps climbing means work is started faster than it is finished; by Little's law more WIP at the same throughput means longer lead times."
+            "Committed cards not yet done, week by week: the median line of each policy with its own marker and dash (no shaded bands, which blend into grey). A line that keeps climbing means work is started faster than it is finished; by Little's law more WIP at the same throughput means longer lead times."
+        }
+        ChartKind::CardTimes(_) => {
+            "Every card finished after warm-up, from all replications: a bar is the share of cards that took that long. Half the cards took no longer than the 50% line, 85% no longer than the 85% line: \"85% of cards are done within D working days\" is the service-level expectation to give. Times are in working days of the scenario's calendar, hours in brackets; a wide, long-tailed shape is an unpredictable process."
+        }
+        ChartKind::Deployments => {
+            "The four key delivery measures that a pipeline adds: successful deployments per week (higher is better), the share of deployments that failed and had to be fixed or rolled back, and the mean time to restore service after a failure (lower is better). Bars are means over replications with 95% intervals."
         }
         ChartKind::Sweep(_) => {
-            "How the metric responds to the varied parameter: one line per policy (the mean) with its 95% confidence band. Where bands do not overlap, the policies clearly differ; a WIP-limit sweep of cycle time often shows a U-shape."
+            "How the metric responds to the varied parameter (named in words: \"system WIP limit (flow)\"): one line per policy (the mean) with a marker at each point and its 95% confidence band; a two-parameter sweep has one panel per value of the second, all on one y axis. A metric that is zero at every point (overtime in a flow-only sweep) gets no chart. Where bands do not overlap the policies clearly differ; a WIP-limit sweep of cycle time often shows a U-shape."
         }
     }
 }
 
-const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;color:#222;max-width:1280px;margin:2em auto;padding:0 1.5em;line-height:1.45}
+const CSS: &str = "nav.toc{background:#f7f7f7;border:1px solid #e3e3e3;padding:.6em 1.2em;margin:1em 0}nav.toc h2{margin:.2em 0;border:0;font-size:1.2em}nav.toc ul{margin:.3em 0;padding-left:1.2em;columns:2}nav.toc a{color:#0072b2}
+.scroll{overflow-x:auto;max-width:100%}
+body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;color:#222;max-width:1280px;margin:2em auto;padding:0 1.5em;line-height:1.45}
 h1{font-size:2.2em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #ddd;padding-bottom:.2em}
 .meta{color:#555}.desc{font-size:1.2em}
 ul.headlines li{margin:.3em 0}
-table{border-collapse:collapse;font-size:.95em;margin:1em 0}
+table{border-collapse:collapse;font-size:.95em;margin:1em 0}table.sweep{font-size:.8em;width:100%;table-layout:fixed}table.sweep th{font-weight:600}table.sweep th,table.sweep td{padding:.3em .35em;overflow-wrap:anywhere}
+td.m{overflow-wrap:anywhere}
 th,td{border-bottom:1px solid #e3e3e3;padding:.35em .7em;text-align:right;vertical-align:top}
 th{background:#f4f4f4}td.m,th.m{text-align:left}td .ci{display:block;color:#666;font-size:.85em}
 figure{margin:2em 0}figure svg{width:100%;height:auto;border:1px solid #eee}
@@ -176,6 +185,38 @@ fn mean_cell(s: &Stat) -> String {
     format!("{}{ci}", fmt_num(s.mean))
 }
 
+/// The contents list: the sections, then every chart by its title.
+fn contents(d: &RunData, charts: &[Drawn]) -> String {
+    let mut items = Vec::new();
+    if d.differences
+        .iter()
+        .any(|r| HEADLINES.iter().any(|(m, _, _)| *m == r.metric))
+    {
+        items.push(("headlines".to_string(), "Headlines".to_string()));
+    }
+    if !d.summary.is_empty() {
+        items.push(("summary".into(), "Summary table".into()));
+    }
+    if d.sweep.is_some() {
+        items.push(("sweep".into(), "Sweep table".into()));
+    }
+    for c in charts {
+        items.push((c.kind.stem(), c.title.clone()));
+    }
+    items.push(("scenario".into(), "Scenario".into()));
+    let mut h = String::from("<nav class=\"toc\" id=\"contents\">\n<h2>Contents</h2>\n<ul>\n");
+    for (id, title) in items {
+        let _ = writeln!(
+            h,
+            "<li><a href=\"#{}\">{}</a></li>",
+            escape(&id),
+            escape(&title)
+        );
+    }
+    h.push_str("</ul>\n</nav>\n");
+    h
+}
+
 /// The whole report.
 pub fn report(d: &RunData, charts: &[Drawn]) -> String {
     let colours = policy_colours(&d.policies);
@@ -205,6 +246,23 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
     if !d.manifest.overrides.is_empty() {
         meta.push(format!("overrides: {}", d.manifest.overrides.join(", ")));
     }
+    if let Some(s) = &d.sweep {
+        for (i, p) in s.params.iter().enumerate() {
+            let mut values: Vec<&str> = Vec::new();
+            for r in &s.rows {
+                if let Some(v) = r.values.get(i)
+                    && !values.contains(&v.as_str())
+                {
+                    values.push(v);
+                }
+            }
+            meta.push(format!(
+                "varied: {} ({p}) = {}",
+                super::sweep::param_words(p),
+                values.join(", ")
+            ));
+        }
+    }
     if let Some(v) = &d.manifest.version {
         meta.push(format!("flowsim {v}"));
     }
@@ -219,6 +277,7 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
         escape(&meta.join(" · ")),
         policies.join(", ")
     );
+    h.push_str(&contents(d, charts));
 
     // Headlines from the paired differences.
     let mut lines = Vec::new();
@@ -238,7 +297,7 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
     if !lines.is_empty() {
         let _ = writeln!(
             h,
-            "<h2>Headlines</h2>\n<p>Paired differences: every policy saw the same random arrivals, efforts and absences in each replication.</p>\n<ul class=\"headlines\">\n{}\n</ul>",
+            "<h2 id=\"headlines\">Headlines</h2>\n<p>Paired differences: every policy saw the same random arrivals, efforts and absences in each replication.</p>\n<ul class=\"headlines\">\n{}\n</ul>",
             lines.join("\n")
         );
     }
@@ -246,7 +305,7 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
     if !d.summary.is_empty() {
         let _ = writeln!(
             h,
-            "<h2>Summary</h2>\n<p>Mean over replications, with its 95% confidence interval below; – where undefined.</p>\n<table class=\"summary\">\n<thead><tr><th class=\"m\">metric</th><th class=\"m\">unit</th>{}</tr></thead>\n<tbody>",
+            "<h2 id=\"summary\">Summary</h2>\n<p>Mean over replications, with its 95% confidence interval below; – where undefined.</p>\n<div class=\"scroll\"><table class=\"summary\">\n<thead><tr><th class=\"m\">metric</th><th class=\"m\">unit</th>{}</tr></thead>\n<tbody>",
             d.policies
                 .iter()
                 .map(|p| format!("<th>{}{}</th>", colour_of(p), escape(p)))
@@ -271,21 +330,37 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
             }
             h.push_str("</tr>\n");
         }
-        h.push_str("</tbody>\n</table>\n");
+        h.push_str("</tbody>\n</table></div>\n");
     }
 
     if let Some(s) = &d.sweep {
         let metrics = super::sweep::metrics(s);
         let _ = writeln!(
             h,
-            "<h2>Sweep</h2>\n<p>Mean at each point, with its 95% confidence interval below.</p>\n<table class=\"summary\">\n<thead><tr><th>point</th>{}<th class=\"m\">policy</th>{}</tr></thead>\n<tbody>",
+            "<h2 id=\"sweep\">Sweep</h2>\n<p>Mean at each point, with its 95% confidence interval below.</p>\n<div class=\"scroll\"><table class=\"summary sweep\">\n<thead><tr><th>point</th>{}<th class=\"m\">policy</th>{}</tr></thead>\n<tbody>",
             s.params
                 .iter()
-                .map(|p| format!("<th class=\"m\">{}</th>", escape(p)))
+                .map(|p| format!(
+                    "<th class=\"m\" title=\"{}\">{}</th>",
+                    escape(p),
+                    escape(&super::sweep::param_words(p))
+                ))
                 .collect::<String>(),
             metrics
                 .iter()
-                .map(|m| format!("<th>{}</th>", escape(m)))
+                .map(|m| {
+                    let unit = s
+                        .rows
+                        .iter()
+                        .find(|r| r.metric == *m)
+                        .map_or("", |r| r.unit.as_str());
+                    format!(
+                        "<th title=\"{}\">{}<br>({})</th>",
+                        escape(m),
+                        escape(super::sweep::words(m)),
+                        escape(unit)
+                    )
+                })
                 .collect::<String>()
         );
         let mut keys: Vec<(u32, &Vec<String>, &str)> = Vec::new();
@@ -315,11 +390,11 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
             }
             h.push_str("</tr>\n");
         }
-        h.push_str("</tbody>\n</table>\n");
+        h.push_str("</tbody>\n</table></div>\n");
     }
 
     if !charts.is_empty() {
-        h.push_str("<h2>Charts</h2>\n");
+        h.push_str("<h2 id=\"charts\">Charts</h2>\n");
     }
     for c in charts {
         let stem = c.kind.stem();
@@ -333,7 +408,7 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
         );
     }
 
-    h.push_str("<h2>Scenario</h2>\n");
+    h.push_str("<h2 id=\"scenario\">Scenario</h2>\n");
     match &d.scenario_text {
         Some(t) => {
             let _ = writeln!(

@@ -27,6 +27,7 @@ pub mod layout;
 pub mod style;
 pub mod summary_bars;
 pub mod sweep;
+pub mod times;
 pub mod tornado;
 pub mod weekly;
 
@@ -122,11 +123,26 @@ impl std::str::FromStr for ChartSize {
     }
 }
 
-/// How to draw: the size of each chart.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Weeks the cumulative flow diagram shows by default (the last twelve: a quarter, the window
+/// a coach reviews; the whole horizon makes the stage bands a few pixels thick).
+pub const DEFAULT_CFD_WEEKS: u32 = 12;
+
+/// How to draw: the size of each chart and the cumulative flow diagram's window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChartOptions {
     /// Pixel size of every chart.
     pub size: ChartSize,
+    /// Weeks the cumulative flow diagram shows (the last ones of the horizon).
+    pub cfd_weeks: u32,
+}
+
+impl Default for ChartOptions {
+    fn default() -> Self {
+        ChartOptions {
+            size: ChartSize::default(),
+            cfd_weeks: DEFAULT_CFD_WEEKS,
+        }
+    }
 }
 
 /// Which chart to draw.
@@ -142,6 +158,10 @@ pub enum ChartKind {
     StartToDone,
     /// Cumulative flow diagram per policy.
     Cfd,
+    /// Histogram of per-card lead or cycle times, with the 50th and 85th percentiles.
+    CardTimes(times::Measure),
+    /// Deployment measures: frequency, change failure rate, time to restore.
+    Deployments,
     /// WIP over time.
     Wip,
     /// One swept metric against the varied parameter.
@@ -159,6 +179,8 @@ impl ChartKind {
             ChartKind::Idle => "idle".into(),
             ChartKind::StartToDone => "start_to_done".into(),
             ChartKind::Cfd => "cfd".into(),
+            ChartKind::CardTimes(m) => m.stem().into(),
+            ChartKind::Deployments => "deployments".into(),
             ChartKind::Wip => "wip".into(),
             ChartKind::Sweep(m) => format!("sweep_{m}"),
             ChartKind::Dashboard => "dashboard".into(),
@@ -173,6 +195,8 @@ impl ChartKind {
             ChartKind::Idle => summary_bars::IDLE.title.into(),
             ChartKind::StartToDone => summary_bars::START_TO_DONE.title.into(),
             ChartKind::Cfd => cfd::title(),
+            ChartKind::CardTimes(m) => m.title().into(),
+            ChartKind::Deployments => summary_bars::DEPLOYMENTS_TITLE.into(),
             ChartKind::Wip => weekly::WIP.title.into(),
             ChartKind::Sweep(m) => sweep::title(d, m),
             ChartKind::Dashboard => dashboard::title(d),
@@ -195,6 +219,8 @@ impl ChartKind {
             ChartKind::Idle => summary_bars::draw(area, d, st, &summary_bars::IDLE),
             ChartKind::StartToDone => summary_bars::draw(area, d, st, &summary_bars::START_TO_DONE),
             ChartKind::Cfd => cfd::draw(area, d, st),
+            ChartKind::CardTimes(m) => times::draw(area, d, st, *m),
+            ChartKind::Deployments => summary_bars::draw_deployments(area, d, st),
             ChartKind::Wip => weekly::draw(area, d, st, &weekly::WIP),
             ChartKind::Sweep(m) => sweep::draw(area, d, st, m),
             ChartKind::Dashboard => dashboard::draw(area, d, st),
@@ -209,15 +235,23 @@ pub fn kinds(d: &RunData) -> Vec<ChartKind> {
             .into_iter()
             .map(ChartKind::Sweep)
             .collect(),
-        None => vec![
-            ChartKind::Dashboard,
-            ChartKind::Throughput,
-            ChartKind::StartToDone,
-            ChartKind::Wip,
-            ChartKind::Idle,
-            ChartKind::Overtime,
-            ChartKind::Cfd,
-        ],
+        None => {
+            let mut v = vec![
+                ChartKind::Dashboard,
+                ChartKind::Throughput,
+                ChartKind::CardTimes(times::Measure::Lead),
+                ChartKind::CardTimes(times::Measure::Cycle),
+                ChartKind::StartToDone,
+                ChartKind::Wip,
+                ChartKind::Idle,
+                ChartKind::Overtime,
+                ChartKind::Cfd,
+            ];
+            if summary_bars::has_deployments(d) {
+                v.push(ChartKind::Deployments);
+            }
+            v
+        }
     }
 }
 
@@ -325,7 +359,8 @@ pub struct Written {
 /// # Errors
 /// The folder is not an output folder, or a file cannot be read or written.
 pub fn draw_dir(dir: &Path, opts: &ChartOptions) -> DrawResult<Written> {
-    let d = data::load(dir)?;
+    let mut d = data::load(dir)?;
+    d.cfd_weeks = opts.cfd_weeks;
     let charts_dir = dir.join(files::CHARTS);
     std::fs::create_dir_all(&charts_dir).map_err(|e| write_err(&charts_dir, e))?;
     let mut drawn = Vec::new();

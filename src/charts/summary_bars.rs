@@ -173,3 +173,91 @@ pub fn draw<DB: DrawingBackend>(
         },
     )
 }
+
+/// The deployment panel's title.
+pub const DEPLOYMENTS_TITLE: &str = "Deployments: frequency, change failure rate, time to restore";
+
+/// The deployment panel's three measures: metric, label, y axis, scale (the change failure
+/// rate is a share, shown in percent).
+const DEPLOYMENT_METRICS: [(&str, &str, &str, f64); 3] = [
+    (
+        "deployments_per_week",
+        "deployment frequency",
+        "successful deployments per week",
+        1.0,
+    ),
+    (
+        "change_failure_rate",
+        "change failure rate",
+        "failed deployments (%)",
+        100.0,
+    ),
+    (
+        "time_to_restore_mean_h",
+        "time to restore",
+        "mean time to restore (h)",
+        1.0,
+    ),
+];
+
+/// Whether the folder holds deployment measures (the scenario has a stage that deploys).
+pub fn has_deployments(d: &RunData) -> bool {
+    d.summary
+        .iter()
+        .any(|r| r.metric == "deployments_per_week" && r.stat.mean.is_some())
+}
+
+/// Draws the deployment panel: three bar charts side by side (each measure has its own unit),
+/// one bar per policy, mean with its 95% interval.
+///
+/// # Errors
+/// The drawing backend fails.
+pub fn draw_deployments<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    d: &RunData,
+    st: &Style,
+) -> DrawResult {
+    let plot = policy_frame(
+        area,
+        st,
+        d,
+        DEPLOYMENTS_TITLE,
+        "bar = mean {reps}, whisker = 95% confidence interval. More frequent, fewer failures and faster restores are better; \"n/a\" = no failed deployment to restore from.",
+    )?;
+    let colours = policy_colours(&d.policies);
+    let panels = plot.split_evenly((1, DEPLOYMENT_METRICS.len()));
+    for ((metric, label, y_desc, scale), panel) in DEPLOYMENT_METRICS.iter().zip(&panels) {
+        let groups = vec![label.to_string()];
+        let bars: Vec<Vec<Option<GroupBar>>> = d
+            .policies
+            .iter()
+            .map(|p| {
+                let s = d.stat(p, metric).map(|r| r.stat)?;
+                let mean = s.mean? * scale;
+                Some(GroupBar {
+                    low: 0.0,
+                    high: mean,
+                    whisker: s
+                        .ci95_low
+                        .zip(s.ci95_high)
+                        .map(|(l, h)| (l * scale, h * scale)),
+                    marker: None,
+                })
+            })
+            .map(|b| vec![b])
+            .collect();
+        grouped_chart(
+            panel,
+            st,
+            &Grouped {
+                groups: &groups,
+                y_desc,
+                colours: &colours,
+                bars: &bars,
+                look: BarLook::Solid,
+                empty_reason: "No deployment measures in this output folder (no stage deploys).",
+            },
+        )?;
+    }
+    Ok(())
+}

@@ -2,6 +2,11 @@
 //! policy (the mean) with its 95% confidence band. With a grid of two parameters, one panel
 //! per value of the second.
 //!
+//! The parameter is named in words ("system WIP limit (flow)", not
+//! `policies.flow.system_wip_limit`), every point has a marker (a dash pattern and marker shape
+//! per policy), a metric that is zero at every point (overtime in a flow-only sweep) gets no
+//! chart, and the panels of a two-parameter sweep share their y axis.
+//!
 //! How to read it: follow a policy's line to see how the metric responds to the parameter;
 //! where bands do not overlap the policies differ clearly. A WIP-limit sweep of start-to-done or
 //! cycle time typically falls and then rises again (the U-shape): too little WIP starves people, too much
@@ -12,7 +17,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::DrawResult;
-use super::band::{Band, BandPoint, XAxis, band_chart};
+use super::band::{Band, BandPoint, Look, XAxis, band_chart_with, fitted_range};
 use super::data::{RunData, Sweep};
 use super::layout::{frame, no_data, policy_frame};
 use super::style::{Style, policy_colours};
@@ -33,16 +38,48 @@ pub const METRICS: [(&str, &str); 9] = [
     ("blocked_h_per_person_week", "Idle, blocked"),
 ];
 
-/// The metrics of a sweep that get a chart, in [`METRICS`] order.
+/// The metrics of a sweep that get a chart, in [`METRICS`] order: those with a non-zero value
+/// at some point (an all-zero chart, e.g. overtime in a flow-only sweep, says nothing).
 pub fn metrics(s: &Sweep) -> Vec<String> {
     METRICS
         .iter()
-        .filter(|(m, _)| s.rows.iter().any(|r| r.metric == *m))
+        .filter(|(m, _)| {
+            s.rows
+                .iter()
+                .any(|r| r.metric == *m && r.stat.mean.is_some_and(|v| v != 0.0))
+        })
         .map(|(m, _)| m.to_string())
         .collect()
 }
 
-fn words(metric: &str) -> &str {
+/// A scenario path in words: `policies.flow.system_wip_limit` is "system WIP limit (flow)",
+/// `stages.test.wip_limit` "WIP limit of stage test", `team.developer.count` "developers
+/// (people)"; other paths name their last part and what it belongs to.
+pub fn param_words(path: &str) -> String {
+    let field = |f: &str| {
+        f.split('_')
+            .map(|w| match w {
+                "wip" => "WIP".to_string(),
+                "h" => "(h)".to_string(),
+                w => w.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let parts: Vec<&str> = path.split('.').collect();
+    match parts.as_slice() {
+        ["policies", p, f] => format!("{} ({p})", field(f)),
+        ["stages", s, f] => format!("{} of stage {s}", field(f)),
+        ["team", r, "count"] => format!("{r}s (people)"),
+        ["team", r, f] => format!("{} of each {r}", field(f)),
+        [.., owner, f] => format!("{} ({owner})", field(f)),
+        [f] => field(f),
+        [] => path.to_string(),
+    }
+}
+
+/// A headline metric in words (its identifier when not a headline).
+pub fn words(metric: &str) -> &str {
     METRICS
         .iter()
         .find(|(m, _)| *m == metric)
@@ -55,8 +92,11 @@ pub fn title(d: &RunData, metric: &str) -> String {
         .sweep
         .as_ref()
         .and_then(|s| s.params.first())
-        .map_or("the parameter", String::as_str);
-    format!("{} vs {param}", words(metric))
+        .map_or_else(|| "the parameter".to_string(), |p| param_words(p));
+    match d.sweep.as_ref().and_then(|s| s.params.get(1)) {
+        Some(second) => format!("{} vs {param}, by {}", words(metric), param_words(second)),
+        None => format!("{} vs {param}", words(metric)),
+    }
 }
 
 /// Distinct values of parameter column `i`, in order of first appearance.
@@ -96,7 +136,7 @@ pub fn draw<DB: DrawingBackend>(
         st,
         d,
         &title(d, metric),
-        "line = mean {reps}, band = its 95% confidence interval (same random numbers at every point).",
+        "line = mean {reps} at each point (one marker and dash per policy), band = its 95% confidence interval (same random numbers at every point).",
     )?;
     let xs = distinct(s, 0);
     let numeric: Option<Vec<f64>> = xs.iter().map(|x| x.trim().parse::<f64>().ok()).collect();
@@ -120,7 +160,10 @@ pub fn draw<DB: DrawingBackend>(
         None => (-0.5, xs.len().max(1) as f64 - 0.5),
     };
     let x = XAxis {
-        desc: s.params.first().cloned().unwrap_or_else(|| "point".into()),
+        desc: s
+            .params
+            .first()
+            .map_or_else(|| "point".into(), |p| param_words(p)),
         range,
         categories: if numeric.is_some() {
             None
@@ -143,11 +186,51 @@ pub fn draw<DB: DrawingBackend>(
     } else {
         format!("{} ({unit})", words(metric))
     };
-    for (facet, panel) in facets.iter().zip(&panels) {
+    let facet_bands: Vec<Vec<Band>> = facets
+        .iter()
+        .map(|facet| {
+            d.policies
+                .iter()
+                .zip(&colours)
+                .map(|(p, c)| {
+                    let mut points: Vec<BandPoint> = s
+                        .rows
+                        .iter()
+                        .filter(|r| {
+                            r.policy == *p
+                                && r.metric == metric
+                                && facet.as_ref().is_none_or(|f| r.values.get(1) == Some(f))
+                        })
+                        .map(|r| BandPoint {
+                            x: xpos(r.values.first().map_or("", String::as_str)),
+                            low: r.stat.ci95_low,
+                            middle: r.stat.mean,
+                            high: r.stat.ci95_high,
+                        })
+                        .collect();
+                    points.sort_by(|a, b| a.x.total_cmp(&b.x));
+                    Band {
+                        name: p.clone(),
+                        colour: *c,
+                        points,
+                        single: Vec::new(),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    // One y axis for every panel, so that panels compare at a glance.
+    let all: Vec<Band> = facet_bands.iter().flatten().cloned().collect();
+    let look = Look {
+        no_shading: false,
+        markers: true,
+        y_range: Some(fitted_range(&all)),
+    };
+    for ((facet, panel), bands) in facets.iter().zip(&panels).zip(&facet_bands) {
         let body = match facet {
             Some(v) => {
                 let (pw, _) = panel.dim_in_pixel();
-                let label = format!("{} = {v}", s.params[1]);
+                let label = format!("{} = {v}", param_words(&s.params[1]));
                 panel.draw_text(
                     &label,
                     &st.bold(Style::LEGEND)
@@ -158,42 +241,58 @@ pub fn draw<DB: DrawingBackend>(
             }
             None => panel.clone(),
         };
-        let bands: Vec<Band> = d
-            .policies
-            .iter()
-            .zip(&colours)
-            .map(|(p, c)| {
-                let mut points: Vec<BandPoint> = s
-                    .rows
-                    .iter()
-                    .filter(|r| {
-                        r.policy == *p
-                            && r.metric == metric
-                            && facet.as_ref().is_none_or(|f| r.values.get(1) == Some(f))
-                    })
-                    .map(|r| BandPoint {
-                        x: xpos(r.values.first().map_or("", String::as_str)),
-                        low: r.stat.ci95_low,
-                        middle: r.stat.mean,
-                        high: r.stat.ci95_high,
-                    })
-                    .collect();
-                points.sort_by(|a, b| a.x.total_cmp(&b.x));
-                Band {
-                    name: p.clone(),
-                    colour: *c,
-                    points,
-                }
-            })
-            .collect();
-        band_chart(
+        band_chart_with(
             &body,
             st,
             &x,
             &y_desc,
-            &bands,
+            bands,
             "No defined values of this metric at any sweep point.",
+            &look,
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::data::{Stat, SweepRow};
+
+    #[test]
+    fn parameters_read_as_words() {
+        assert_eq!(
+            param_words("policies.flow.system_wip_limit"),
+            "system WIP limit (flow)"
+        );
+        assert_eq!(
+            param_words("stages.test.wip_limit"),
+            "WIP limit of stage test"
+        );
+        assert_eq!(param_words("team.tester.count"), "testers (people)");
+        assert_eq!(
+            param_words("arrivals.rate_per_week"),
+            "rate per week (arrivals)"
+        );
+    }
+
+    #[test]
+    fn a_metric_zero_everywhere_gets_no_chart() {
+        let row = |metric: &str, mean: f64| SweepRow {
+            point: 1,
+            values: vec!["4".into()],
+            policy: "flow".into(),
+            metric: metric.into(),
+            unit: "h".into(),
+            stat: Stat {
+                mean: Some(mean),
+                ..Stat::default()
+            },
+        };
+        let s = Sweep {
+            params: vec!["policies.flow.system_wip_limit".into()],
+            rows: vec![row("overtime_h_per_person_week", 0.0), row("wip_mean", 3.5)],
+        };
+        assert_eq!(metrics(&s), vec!["wip_mean".to_string()]);
+    }
 }

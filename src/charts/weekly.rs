@@ -2,25 +2,41 @@
 //! line per policy (in its colour) with the band where 90% of replications fall. Each chart is
 //! a [`WeeklyChart`] spec, drawn by the one [`draw`] function:
 //!
-//! - [`THROUGHPUT`], chart 1, the throughput run chart: cards finished per week. Each line is
-//!   the typical (median) week's throughput of a policy. A higher line delivers more; a wider
-//!   band is less predictable.
+//! - [`THROUGHPUT`], chart 1, the throughput run chart: cards finished per week, one panel per
+//!   policy: the band where 90% of replications fall, its median, and replication 1 alone in
+//!   dark grey with a dot a week (what one real board would show: weeks of 5, 11, 7 cards,
+//!   where the median is a flat line). A higher band delivers more; a wider one is less
+//!   predictable. On the dashboard, the policies' bands overlaid.
 //! - [`OVERTIME`], chart 2: hours worked outside normal hours, per person per week. The line is
 //!   the mean over replications (overtime is often zero in most runs and large in a few, so the
 //!   median would hide it). A policy with no overtime lies flat on zero.
 //! - [`WIP`], chart 6, work in progress over time: the time-average number of committed,
-//!   unfinished cards in each week. A line that keeps climbing means work is started faster
-//!   than it is finished; by Little's law, more WIP at the same throughput means longer lead
-//!   times.
+//!   unfinished cards in each week, the median line of each policy with its own marker and
+//!   dash (no shaded bands: three overlapping translucent bands blend into grey). A line that
+//!   keeps climbing means work is started faster than it is finished; by Little's law, more
+//!   WIP at the same throughput means longer lead times.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::DrawResult;
-use super::band::{Band, BandPoint, XAxis, band_chart};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::band::{Band, BandPoint, Look, XAxis, band_chart, band_chart_with, fitted_range};
 use super::data::RunData;
-use super::layout::policy_frame;
+use super::layout::{no_data, policy_frame};
 use super::style::{Style, policy_colours};
+
+/// How a weekly chart draws its policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeeklyLook {
+    /// One line per policy with its shaded band, overlaid.
+    Bands,
+    /// One line per policy with its own marker and dash, no shading.
+    Lines,
+    /// One panel per policy on a shared axis: band, median, and replication 1 alone.
+    RunChart,
+}
 
 /// What one weekly band chart shows. Every policy is drawn in its own colour
 /// ([`policy_colours`]); the unit is part of `y_desc`.
@@ -39,16 +55,19 @@ pub struct WeeklyChart {
     pub y_desc: &'static str,
     /// What to say when the folder holds no value of the series.
     pub empty_reason: &'static str,
+    /// How the policies are drawn (a dashboard panel always overlays bands).
+    pub look: WeeklyLook,
 }
 
 /// Chart 1, the throughput run chart.
 pub const THROUGHPUT: WeeklyChart = WeeklyChart {
     series: "throughput",
     title: "Throughput: cards finished per week",
-    subtitle: "line = median week {reps}, band = 5th to 95th percentile.",
-    middle: Middle::Median,
+    subtitle: "one panel per policy; coloured line = mean week {reps} (a median of whole cards is a flat line), band = 5th to 95th percentile; dark grey with dots = replication 1 alone, the run chart one board would show.",
+    middle: Middle::Mean,
     y_desc: "cards finished per week",
     empty_reason: "No weekly throughput in this output folder (weekly.csv is missing or has no `throughput` series).",
+    look: WeeklyLook::RunChart,
 };
 
 /// Chart 2, overtime per person per week.
@@ -59,16 +78,18 @@ pub const OVERTIME: WeeklyChart = WeeklyChart {
     middle: Middle::Mean,
     y_desc: "overtime (h per person per week)",
     empty_reason: "This output folder records no weekly overtime (weekly.csv has no `overtime_h_per_person` series; flowsim versions before overtime was measured did not write it).",
+    look: WeeklyLook::Bands,
 };
 
 /// Chart 6, work in progress over time.
 pub const WIP: WeeklyChart = WeeklyChart {
     series: "wip_mean",
     title: "Work in progress over time",
-    subtitle: "time-average committed cards not yet done in each week; line = median {reps}, band = 5th to 95th percentile.",
+    subtitle: "time-average committed cards not yet done in each week; line = median {reps}, one marker and dash per policy.",
     middle: Middle::Median,
     y_desc: "cards in progress",
     empty_reason: "No weekly WIP in this output folder (weekly.csv has no `wip_mean` series).",
+    look: WeeklyLook::Lines,
 };
 
 /// Draws a weekly band chart: the frame with the policies' legend, then one band per policy.
@@ -82,14 +103,75 @@ pub fn draw<DB: DrawingBackend>(
     chart: &WeeklyChart,
 ) -> DrawResult {
     let plot = policy_frame(area, st, d, chart.title, chart.subtitle)?;
-    band_chart(
-        &plot,
-        st,
-        &weeks_axis(d),
-        chart.y_desc,
-        &weekly_bands(d, chart.series, chart.middle),
-        chart.empty_reason,
-    )
+    let mut bands = weekly_bands(d, chart.series, chart.middle);
+    let look = if st.compact {
+        WeeklyLook::Bands
+    } else {
+        chart.look
+    };
+    match look {
+        WeeklyLook::Bands => band_chart(
+            &plot,
+            st,
+            &weeks_axis(d),
+            chart.y_desc,
+            &bands,
+            chart.empty_reason,
+        ),
+        WeeklyLook::Lines => band_chart_with(
+            &plot,
+            st,
+            &weeks_axis(d),
+            chart.y_desc,
+            &bands,
+            chart.empty_reason,
+            &Look {
+                no_shading: true,
+                markers: true,
+                y_range: None,
+            },
+        ),
+        WeeklyLook::RunChart => {
+            for b in &mut bands {
+                b.single = d
+                    .weekly
+                    .get(&b.name, chart.series)
+                    .iter()
+                    .filter_map(|w| Some((w.week as f64, w.rep1?)))
+                    .collect();
+            }
+            if bands.is_empty() {
+                return no_data(&plot, st, chart.empty_reason);
+            }
+            let shared = fitted_range(&bands);
+            let panels = plot.split_evenly((1, bands.len()));
+            for (b, panel) in bands.iter().zip(&panels) {
+                let (pw, _) = panel.dim_in_pixel();
+                panel.draw_text(
+                    &b.name,
+                    &st.bold(Style::LEGEND + 2.0)
+                        .color(&b.colour)
+                        .pos(Pos::new(HPos::Center, VPos::Top)),
+                    (pw as i32 / 2, 0),
+                )?;
+                let body = panel.split_vertically(st.px(Style::LEGEND + 12.0)).1;
+                band_chart_with(
+                    &body,
+                    st,
+                    &weeks_axis(d),
+                    chart.y_desc,
+                    std::slice::from_ref(b),
+                    chart.empty_reason,
+                    &Look {
+                        no_shading: false,
+                        markers: false,
+                        y_range: Some(shared),
+                    },
+                )?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Which weekly statistic a line follows.
@@ -127,6 +209,7 @@ fn weekly_bands(d: &RunData, series: &str, middle: Middle) -> Vec<Band> {
                     }
                 })
                 .collect(),
+            single: Vec::new(),
         })
         .collect()
 }

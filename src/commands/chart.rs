@@ -29,6 +29,7 @@ pub fn chart(args: &ChartCmdArgs) -> Result<(), Error> {
     }
     let opts = crate::charts::ChartOptions {
         size: args.chart_size,
+        cfd_weeks: args.cfd_weeks,
     };
     let written = crate::charts::draw_dir(&args.dir, &opts)?;
     print_out(&format!(

@@ -85,6 +85,7 @@ pub fn draw_charts(dir: &Path, scenario_text: &str, args: &ChartArgs) -> Result<
     if !args.no_charts {
         let opts = crate::charts::ChartOptions {
             size: args.chart_size,
+            cfd_weeks: args.cfd_weeks,
         };
         crate::charts::draw_dir(dir, &opts)?;
     }

@@ -1,7 +1,7 @@
 //! Statistics: time-weighted areas integrated at every event, idle time split by cause, the
 //! weekly series and the replication's `RepResult`.
 
-use super::state::{CardState, ClassOfService, Sim};
+use super::state::{CardState, ClassOfService, NONE, Sim};
 use crate::metrics::{M, N_FIXED, N_WEEKLY_FIXED, RepResult, W};
 use crate::model::HOURS_PER_WEEK;
 use crate::policy::{Handoff, Release};
@@ -332,6 +332,19 @@ impl Sim<'_> {
         };
         row[W::Arrived as usize] = self.arrived_total as f64;
         row[W::Done as usize] = self.finished_total as f64;
+        // Committed but in no stage yet (flow's ready column, push's planned queues).
+        row[W::Ready as usize] = self
+            .ws
+            .cards
+            .iter()
+            .filter(|c| {
+                c.state != CardState::Free
+                    && !c.rollback
+                    && c.state != CardState::Backlog
+                    && c.state != CardState::Clarify
+                    && c.counted == NONE
+            })
+            .count() as f64;
         for s in 0..self.n_stages {
             row[N_WEEKLY_FIXED + s] = self.stage_wip[s] as f64;
         }
@@ -483,6 +496,10 @@ impl Sim<'_> {
             values: v,
             weekly: std::mem::take(&mut self.weekly),
             events: self.n_events,
+            card_times: [
+                self.ws.lead_times.completed_buckets(),
+                self.ws.cycle_times.completed_buckets(),
+            ],
         }
     }
 }

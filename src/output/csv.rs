@@ -219,13 +219,14 @@ pub fn write_differences(path: &Path, scenario: &str, agg: &Aggregates) -> Resul
 }
 
 /// Writes `weekly.csv`: per policy, week (1 = the first week of the horizon) and series, the
-/// mean and percentiles across replications.
+/// mean and percentiles across replications, and `rep1`, the value in replication 1 alone (what
+/// one real board would show).
 ///
 /// # Errors
 /// The file cannot be written.
 pub fn write_weekly(path: &Path, scenario: &str, agg: &Aggregates) -> Result<(), OutputError> {
     let header = strings(&[
-        "scenario", "policy", "week", "series", "unit", "mean", "p05", "p50", "p95", "reps",
+        "scenario", "policy", "week", "series", "unit", "mean", "p05", "p50", "p95", "reps", "rep1",
     ]);
     let mut f = CsvFile::create(path, &header)?;
     let ns = agg.weekly_series.len();
@@ -244,6 +245,44 @@ pub fn write_weekly(path: &Path, scenario: &str, agg: &Aggregates) -> Result<(),
                     num(a.sketch.quantile(0.50)),
                     num(a.sketch.quantile(0.95)),
                     a.sketch.n().to_string(),
+                    num(agg.first[k].get(w * ns + s).copied()),
+                ])?;
+            }
+        }
+    }
+    f.finish()
+}
+
+/// Histogram buckets merged into one row of `card_times.csv`: five 1%-wide buckets, so a row
+/// is about 5% wide (fine for a chart; the exact percentiles are in `summary.csv`).
+pub const CARD_TIME_GROUP: usize = 5;
+
+/// Writes `card_times.csv`: per policy and measure (`lead_time`, `cycle_time`), the cards
+/// finished after warm-up whose time falls in `[low_h, high_h)` hours, summed over
+/// replications (only bins that hold cards; each bin is about 5% wide, [`CARD_TIME_GROUP`]).
+///
+/// # Errors
+/// The file cannot be written.
+pub fn write_card_times(path: &Path, scenario: &str, agg: &Aggregates) -> Result<(), OutputError> {
+    let header = strings(&["scenario", "policy", "measure", "low_h", "high_h", "cards"]);
+    let mut f = CsvFile::create(path, &header)?;
+    for (k, p) in agg.policies.iter().enumerate() {
+        for (measure, hist) in ["lead_time", "cycle_time"].iter().zip(&agg.card_times[k]) {
+            for (g, counts) in hist.chunks(CARD_TIME_GROUP).enumerate() {
+                let n: u64 = counts.iter().sum();
+                if n == 0 {
+                    continue;
+                }
+                let first = g * CARD_TIME_GROUP;
+                let lo = crate::metrics::bucket_edges(first).0;
+                let hi = crate::metrics::bucket_edges(first + counts.len() - 1).1;
+                f.row(&[
+                    scenario.to_string(),
+                    p.clone(),
+                    measure.to_string(),
+                    num(Some(lo)),
+                    num(Some(hi)),
+                    n.to_string(),
                 ])?;
             }
         }

@@ -18,6 +18,8 @@ pub const DIFFERENCES: &str = "differences.csv";
 pub const REPLICATIONS: &str = "replications.csv";
 /// Weekly series across replications.
 pub const WEEKLY: &str = "weekly.csv";
+/// Per-card lead and cycle times, summed over replications, as histogram buckets.
+pub const CARD_TIMES: &str = "card_times.csv";
 /// `flowsim forecast`: one row per policy (percentiles of the completion day, cards by a date).
 pub const FORECAST: &str = "forecast.csv";
 /// `flowsim forecast`: one row per replication and policy.

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use super::csv::{ReplicationsWriter, write_differences, write_summary, write_weekly};
+use super::csv::{
+    ReplicationsWriter, write_card_times, write_differences, write_summary, write_weekly,
+};
 use super::json::{
     Manifest, SeriesEntry, littles_law, metric_entries, percentile_method, sha256_hex, write_json,
 };
@@ -253,7 +255,8 @@ impl ResultWriter {
         &mut self.tally
     }
 
-    /// Writes `summary.csv`, `differences.csv`, `weekly.csv` and the final manifest.
+    /// Writes `summary.csv`, `differences.csv`, `weekly.csv`, `card_times.csv` and the final
+    /// manifest.
     ///
     /// # Errors
     /// A file cannot be written.
@@ -269,6 +272,7 @@ impl ResultWriter {
         write_summary(&dir.join(files::SUMMARY), &scenario, &agg)?;
         write_differences(&dir.join(files::DIFFERENCES), &scenario, &agg)?;
         write_weekly(&dir.join(files::WEEKLY), &scenario, &agg)?;
+        write_card_times(&dir.join(files::CARD_TIMES), &scenario, &agg)?;
         let (threads, wall_s, stopped) = match how {
             Completion::Simulated { threads, stopped } => {
                 (threads, started.elapsed().as_secs_f64(), stopped)

@@ -131,10 +131,21 @@ pub fn merge_parts(
     let (policies, cells) = (agg.policies.len(), agg.weeks * agg.weekly_series.len());
     for d in parts {
         let partial = read_weekly_partial(&d.join(files::WEEKLY_PARTIAL), policies, cells)?;
-        for (mine, theirs) in agg.weekly.iter_mut().zip(&partial) {
+        for (mine, theirs) in agg.weekly.iter_mut().zip(&partial.weekly) {
             for (a, b) in mine.iter_mut().zip(theirs) {
                 a.merge(b);
             }
+        }
+        for (mine, theirs) in agg.card_times.iter_mut().zip(&partial.card_times) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+            }
+        }
+        // Parts are in replication order: the first that ran any holds replication 1.
+        if agg.first.iter().all(Vec::is_empty) {
+            agg.first = partial.first;
         }
     }
     let finished = writer.finish(Completion::Merged {
@@ -212,6 +223,7 @@ fn feed_rows(path: &Path, part: &PartInfo, tally: &mut Tally) -> Result<(), Erro
             values,
             weekly: Vec::new(),
             events: 0,
+            card_times: Default::default(),
         });
         if results.len() == policies.len() {
             tally.add(rep, &results)?;

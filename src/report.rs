@@ -593,6 +593,7 @@ mod tests {
                     values: v,
                     weekly: Vec::new(),
                     events: 0,
+                    card_times: Default::default(),
                 }
             };
             agg.add(&[rep(0), rep(1), rep(2)]);

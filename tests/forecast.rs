@@ -118,10 +118,25 @@ fn one_person_on_a_working_calendar_finishes_on_the_known_day_and_date() {
     assert_eq!(f(&r[0], "horizon_weeks"), 4.0);
     assert!(dir.path().join("f/charts/forecast.png").is_file());
     assert!(dir.path().join("f/forecast_runs.csv").is_file());
-    // `flowsim chart` redraws a forecast folder's chart from its files.
+    // The folder's report.html: the terminal's answer, the chart inline and the table.
+    let answer = std::fs::read_to_string(dir.path().join("f/answer.txt")).unwrap();
+    assert!(answer.contains("within 15 working days (3.0 weeks; by 2027-01-22) under pull."));
+    let report = std::fs::read_to_string(dir.path().join("f/report.html")).unwrap();
+    for want in [
+        "<h2>Contents</h2>",
+        "within 15 working days (3.0 weeks; by 2027-01-22) under pull.",
+        "<svg",
+        "<th>p85_working_days</th>",
+    ] {
+        assert!(report.contains(want), "{want} not in report.html");
+    }
+    // `flowsim chart` redraws a forecast folder's chart and report from its files.
     std::fs::remove_dir_all(dir.path().join("f/charts")).unwrap();
+    std::fs::remove_file(dir.path().join("f/report.html")).unwrap();
     flowsim(dir.path()).args(["chart", "f"]).assert().success();
     assert!(dir.path().join("f/charts/forecast.svg").is_file());
+    let again = std::fs::read_to_string(dir.path().join("f/report.html")).unwrap();
+    assert!(again.contains("under pull.") && again.contains("<svg"));
 }
 
 /// The regularised lower incomplete gamma of integer shape: P(Erlang(n, rate) <= x).

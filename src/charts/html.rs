@@ -425,6 +425,80 @@ pub fn report(d: &RunData, charts: &[Drawn]) -> String {
     h
 }
 
+/// The `report.html` of a `forecast` or `levers` folder: the answer as the terminal gave it
+/// (`answer.txt`), the chart (`charts/<stem>.svg`, where drawn) and the table of `csv_name`
+/// in full, from the folder's own files (so `flowsim chart DIR` can rebuild it).
+///
+/// # Errors
+/// The CSV file cannot be read.
+pub fn standalone_report(
+    dir: &std::path::Path,
+    title: &str,
+    csv_name: &str,
+    chart_stem: &str,
+) -> Result<String, String> {
+    use crate::output::files;
+    let read = |p: std::path::PathBuf| std::fs::read_to_string(&p).ok();
+    let answer = read(dir.join(files::ANSWER)).unwrap_or_default();
+    let svg = read(dir.join(files::CHARTS).join(format!("{chart_stem}.svg")));
+    let csv_path = dir.join(csv_name);
+    let mut rdr = csv::Reader::from_path(&csv_path)
+        .map_err(|e| format!("{}: cannot read: {e}", csv_path.display()))?;
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| format!("{}: {e}", csv_path.display()))?
+        .iter()
+        .map(escape)
+        .collect();
+    let mut rows = String::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| format!("{}: {e}", csv_path.display()))?;
+        rows.push_str("<tr>");
+        for cell in rec.iter() {
+            let shown = match cell.parse::<f64>() {
+                Ok(x) if cell.contains('.') => fmt_num(Some(x)),
+                _ => cell.to_string(),
+            };
+            let _ = write!(rows, "<td>{}</td>", escape(&shown));
+        }
+        rows.push_str("</tr>\n");
+    }
+    let name = escape(title);
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>flowsim report: {name}</title>\n<style>\n{CSS}\n.wide{{overflow-x:auto}}\n</style>\n</head>\n<body>\n<h1>{name}</h1>\n<nav class=\"toc\"><h2>Contents</h2><ul><li><a href=\"#answer\">Answer</a></li>{}<li><a href=\"#table\">Table ({})</a></li></ul></nav>\n",
+        if svg.is_some() {
+            "<li><a href=\"#chart\">Chart</a></li>"
+        } else {
+            ""
+        },
+        escape(csv_name)
+    );
+    let _ = write!(
+        h,
+        "<h2 id=\"answer\">Answer</h2>\n<pre>{}</pre>\n",
+        escape(answer.trim_end())
+    );
+    if let Some(svg) = svg {
+        let _ = write!(
+            h,
+            "<h2 id=\"chart\">Chart</h2>\n<figure>{}</figure>\n",
+            inline_svg(&svg)
+        );
+    }
+    let _ = write!(
+        h,
+        "<h2 id=\"table\">Table</h2>\n<p>Every row of <code>{}</code>; the file keeps full precision.</p>\n<div class=\"wide\"><table>\n<thead><tr>{}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table></div>\n</body>\n</html>\n",
+        escape(csv_name),
+        header
+            .iter()
+            .map(|c| format!("<th>{c}</th>"))
+            .collect::<String>()
+    );
+    Ok(h)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -344,6 +344,27 @@ pub fn draw_files(dir: &Path, stem: &str, size: ChartSize, chart: &impl Standalo
     Ok(())
 }
 
+/// Writes the `report.html` of a `forecast` or `levers` folder (see
+/// [`html::standalone_report`]).
+///
+/// # Errors
+/// The CSV file cannot be read, or the report cannot be written.
+pub fn write_standalone_report(
+    dir: &Path,
+    title: &str,
+    csv_name: &str,
+    chart_stem: &str,
+) -> DrawResult {
+    let html = html::standalone_report(dir, title, csv_name, chart_stem).map_err(|message| {
+        ChartError::Read {
+            path: dir.join(csv_name),
+            message,
+        }
+    })?;
+    let report = dir.join(files::REPORT);
+    std::fs::write(&report, html).map_err(|e| write_err(&report, e))
+}
+
 /// What [`draw_dir`] wrote.
 #[derive(Debug, Clone)]
 pub struct Written {

@@ -12,20 +12,25 @@ use crate::error::Error;
 /// is closed.
 pub fn chart(args: &ChartCmdArgs) -> Result<(), Error> {
     use crate::output::files;
-    // A forecast or levers folder has one chart and no report.
-    if args.dir.join(files::FORECAST).is_file() {
-        crate::charts::forecast::draw_dir(&args.dir, args.chart_size)?;
-        return print_out(&format!(
-            "Wrote 2 chart files in {}\n",
-            args.dir.join(files::CHARTS).display()
-        ));
-    }
-    if args.dir.join(files::LEVERS).is_file() {
-        crate::charts::tornado::draw_dir(&args.dir, args.chart_size)?;
-        return print_out(&format!(
-            "Wrote 2 chart files in {}\n",
-            args.dir.join(files::CHARTS).display()
-        ));
+    // A forecast or levers folder has one chart and its own short report.
+    let name = args
+        .dir
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    for (csv, stem) in [(files::FORECAST, "forecast"), (files::LEVERS, "levers")] {
+        if args.dir.join(csv).is_file() {
+            if stem == "forecast" {
+                crate::charts::forecast::draw_dir(&args.dir, args.chart_size)?;
+            } else {
+                crate::charts::tornado::draw_dir(&args.dir, args.chart_size)?;
+            }
+            crate::charts::write_standalone_report(&args.dir, &name, csv, stem)?;
+            return print_out(&format!(
+                "Wrote 2 chart files in {} and {}\n",
+                args.dir.join(files::CHARTS).display(),
+                args.dir.join(files::REPORT).display()
+            ));
+        }
     }
     let opts = crate::charts::ChartOptions {
         size: args.chart_size,

@@ -135,11 +135,18 @@ pub fn forecast(args: &ForecastArgs) -> Result<(), Error> {
     write_forecast(&stage.path().join(files::FORECAST), &ctx, &sums)?;
     write_runs(&stage.path().join(files::FORECAST_RUNS), &ctx, &runs)?;
     crate::output::folder::write_scenario_text(stage.path(), &text)?;
+    let mut out = render(&ctx, &sums, &sc, wall_s);
+    crate::output::folder::write_text(&stage.path().join(files::ANSWER), &out)?;
     if !args.charts.no_charts {
         crate::charts::forecast::draw_dir(stage.path(), args.charts.chart_size)?;
+        crate::charts::write_standalone_report(
+            stage.path(),
+            &format!("{}: forecast", sc.model.name),
+            files::FORECAST,
+            "forecast",
+        )?;
     }
     let done = stage.commit()?;
-    let mut out = render(&ctx, &sums, &sc, wall_s);
     out.push_str(&format!("Wrote {}\n", done.display()));
     print_out(&wrote_note(out, &dir, &done))
 }

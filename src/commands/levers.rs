@@ -79,11 +79,18 @@ pub fn levers(args: &LeversArgs) -> Result<(), Error> {
         &results,
     )?;
     crate::output::folder::write_scenario_text(stage.path(), &text)?;
+    let mut out = render(&sc, &policies, &results, wall_s);
+    crate::output::folder::write_text(&stage.path().join(files::ANSWER), &out)?;
     if !args.charts.no_charts {
         crate::charts::tornado::draw_dir(stage.path(), args.charts.chart_size)?;
+        crate::charts::write_standalone_report(
+            stage.path(),
+            &format!("{}: levers", sc.model.name),
+            files::LEVERS,
+            "levers",
+        )?;
     }
     let done = stage.commit()?;
-    let mut out = render(&sc, &policies, &results, wall_s);
     out.push_str(&format!("Wrote {}\n", done.display()));
     print_out(&wrote_note(out, &dir, &done))
 }

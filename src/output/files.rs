@@ -38,6 +38,8 @@ pub const MANIFEST: &str = "manifest.json";
 pub const SCENARIO: &str = "scenario.toml";
 /// The self-contained HTML report.
 pub const REPORT: &str = "report.html";
+/// `flowsim forecast` and `flowsim levers`: the answer as the terminal gave it.
+pub const ANSWER: &str = "answer.txt";
 /// The folder of chart images.
 pub const CHARTS: &str = "charts";
 /// The folder holding one result folder per sweep point (see [`point_folder`]).

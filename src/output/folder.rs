@@ -312,6 +312,13 @@ impl ResultWriter {
 /// # Errors
 /// The file cannot be written.
 pub fn write_scenario_text(dir: &Path, text: &str) -> Result<(), OutputError> {
-    let path = dir.join(files::SCENARIO);
-    std::fs::write(&path, text).map_err(|e| OutputError::io(&path, e))
+    write_text(&dir.join(files::SCENARIO), text)
+}
+
+/// Writes a text file of a result folder.
+///
+/// # Errors
+/// The file cannot be written.
+pub fn write_text(path: &Path, text: &str) -> Result<(), OutputError> {
+    std::fs::write(path, text).map_err(|e| OutputError::io(path, e))
 }

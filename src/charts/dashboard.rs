@@ -26,8 +26,9 @@ pub fn title(d: &RunData) -> String {
     format!("{}: how the ways of working compare", d.scenario)
 }
 
-/// The headline lines of a tile: metric, the line with `{}` for the mean, and the line when
-/// the metric is undefined in every replication.
+/// The headline lines of a tile: metric, the line with `{}` for the mean (`{t}` for a duration
+/// in working days with its hours), and the line when the metric is undefined in every
+/// replication.
 const TILE: [(&str, &str, &str); 5] = [
     (
         "throughput_per_week",
@@ -36,12 +37,12 @@ const TILE: [(&str, &str, &str); 5] = [
     ),
     (
         "lead_time_mean_h",
-        "lead time {} h (mean)",
+        "lead time {t} (mean)",
         "lead time: undefined",
     ),
     (
         "start_to_done_p85_h",
-        "start to done {} h (85th pct)",
+        "start to done {t} (85th pct)",
         "start to done (85th pct): undefined",
     ),
     (
@@ -58,6 +59,10 @@ pub fn tile_lines(d: &RunData, policy: &str) -> Vec<String> {
         .filter_map(|(m, line, undefined)| {
             let r = d.stat(policy, m)?;
             Some(match r.stat.mean {
+                // Durations read in working days (hours in brackets), as managers read them.
+                Some(v) if line.contains("{t}") => {
+                    line.replace("{t}", &super::times::label_time(d, v))
+                }
                 Some(v) => line.replace("{}", &fmt_num(Some(v))),
                 None => undefined.to_string(),
             })

@@ -104,7 +104,9 @@ pub fn draw<DB: DrawingBackend>(
 ) -> DrawResult {
     let plot = policy_frame(area, st, d, chart.title, chart.subtitle)?;
     let mut bands = weekly_bands(d, chart.series, chart.middle);
-    let look = if st.compact {
+    // A dashboard panel keeps bands for the run chart (one small panel cannot hold three run
+    // charts), but WIP stays lines: translucent bands blend into one grey-green.
+    let look = if st.compact && !matches!(chart.look, WeeklyLook::Lines) {
         WeeklyLook::Bands
     } else {
         chart.look

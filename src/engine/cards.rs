@@ -458,5 +458,12 @@ impl Sim<'_> {
             self.ws.start_times.record(start_to_done);
         }
         self.ws.free_slots.push(slot);
+        if self.n_priority_cards > 0
+            && self.policy.planned()
+            && self.policy.system_wip_limit.is_some()
+        {
+            // Room under the system limit: an expedite card held back by it goes in now.
+            self.expedite_into_room();
+        }
     }
 }

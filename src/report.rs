@@ -540,6 +540,7 @@ mod tests {
                 values,
                 weekly: Vec::new(),
                 events: 0,
+                cards: Vec::new(),
             };
             agg.add(&[res(a), res(b)]);
         }
@@ -592,6 +593,7 @@ mod tests {
                     values: v,
                     weekly: Vec::new(),
                     events: 0,
+                    cards: Vec::new(),
                 }
             };
             agg.add(&[rep(0), rep(1), rep(2)]);

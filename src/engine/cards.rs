@@ -109,6 +109,8 @@ impl Sim<'_> {
             n_workers: 0,
             holder: NONE,
             touch: 0.0,
+            blocked_h: 0.0,
+            reworks: 0,
             blocked: false,
             block_since: 0.0,
             ever_blocked: false,
@@ -385,6 +387,7 @@ impl Sim<'_> {
         again_share: f64,
     ) {
         let c = &mut self.ws.cards[slot as usize];
+        c.reworks += 1;
         let bit = 1u64 << s;
         if c.returns & bit == 0 {
             c.returns |= bit;
@@ -456,6 +459,10 @@ impl Sim<'_> {
             self.ws.lead_times.record(lead);
             self.ws.cycle_times.record(cycle);
             self.ws.start_times.record(start_to_done);
+            if self.ws.record_cards {
+                let record = c.record(self.now, false);
+                self.ws.card_log.push(record);
+            }
         }
         self.ws.free_slots.push(slot);
         if self.n_priority_cards > 0

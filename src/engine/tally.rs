@@ -387,6 +387,9 @@ impl Sim<'_> {
             if c.class == ClassOfService::FixedDate && c.due < now {
                 self.tally.due_cards += 1;
             }
+            if self.ws.record_cards {
+                self.ws.card_log.push(c.record(now, true));
+            }
         }
         let measured = (now - from_warm).max(1e-12);
         let weeks = measured / HOURS_PER_WEEK;
@@ -483,6 +486,7 @@ impl Sim<'_> {
             values: v,
             weekly: std::mem::take(&mut self.weekly),
             events: self.n_events,
+            cards: std::mem::take(&mut self.ws.card_log),
         }
     }
 }

@@ -212,6 +212,7 @@ fn feed_rows(path: &Path, part: &PartInfo, tally: &mut Tally) -> Result<(), Erro
             values,
             weekly: Vec::new(),
             events: 0,
+            cards: Vec::new(),
         });
         if results.len() == policies.len() {
             tally.add(rep, &results)?;

@@ -238,6 +238,11 @@ pub struct RunArgs {
     /// headline metrics that apply to this scenario (summary.csv always has them all).
     #[arg(long)]
     pub all_metrics: bool,
+    /// Also write cards.csv: one row per card per replication and policy (arrival,
+    /// commitment, start and done hours, lead and cycle time, class, due date, blocked hours,
+    /// rework count, censored), streamed as replications finish.
+    #[arg(long)]
+    pub cards: bool,
     /// Chart options.
     #[command(flatten)]
     pub charts: ChartArgs,

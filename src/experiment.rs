@@ -55,6 +55,23 @@ pub fn run_replications_until<E>(
     reps: std::ops::Range<u64>,
     stop: &AtomicBool,
     on_done: &(dyn Fn() + Sync),
+    sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E>,
+) -> Result<Progress, E> {
+    run_replications_recording(sc, reps, stop, false, on_done, sink)
+}
+
+/// Like [`run_replications_until`]; with `record_cards`, each result also holds its cards'
+/// records (`RepResult::cards`, for `cards.csv`). Memory holds at most one chunk of
+/// replications' records at a time.
+///
+/// # Errors
+/// The first error the sink returns; the remaining replications are not run.
+pub fn run_replications_recording<E>(
+    sc: &Scenario,
+    reps: std::ops::Range<u64>,
+    stop: &AtomicBool,
+    record_cards: bool,
+    on_done: &(dyn Fn() + Sync),
     mut sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E>,
 ) -> Result<Progress, E> {
     let seed = sc.settings.seed;
@@ -68,6 +85,7 @@ pub fn run_replications_until<E>(
                     return None;
                 }
                 let streams = Streams::new(seed, rep);
+                ws.record_cards = record_cards;
                 let r = sc
                     .policies
                     .iter()

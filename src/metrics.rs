@@ -403,6 +403,62 @@ pub struct RepResult {
     /// `(bucket, cards)` (see [`bucket_edges`]): `[0]` lead time (arrival to done), `[1]` cycle
     /// time (commitment to done). Empty when not recorded (e.g. rows read back from a file).
     pub card_times: [Vec<(u32, u32)>; 2],
+    /// One record per card finished after warm-up, then one per card unfinished at the
+    /// horizon (censored); empty unless the workspace was asked for them
+    /// (`Workspace::record_cards`).
+    pub cards: Vec<CardRecord>,
+}
+
+/// A card's class of service, as `cards.csv` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardClass {
+    /// Everything else.
+    Standard,
+    /// Unplanned urgent work.
+    Expedite,
+    /// A card with a due date.
+    FixedDate,
+}
+
+impl CardClass {
+    /// The name in `cards.csv` (and in a replayed history's `class` column).
+    pub fn name(self) -> &'static str {
+        match self {
+            CardClass::Standard => "standard",
+            CardClass::Expedite => "expedite",
+            CardClass::FixedDate => "fixed-date",
+        }
+    }
+}
+
+/// One card's life in one replication (hours from the start of the run). Recorded for cards
+/// finished after warm-up (the cards in `cards_finished`) and for every card unfinished at the
+/// horizon (those in `unfinished_cards`, `censored`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardRecord {
+    /// Arrival order within the replication (the same card under every policy).
+    pub id: u64,
+    /// Class of service.
+    pub class: CardClass,
+    /// Arrival (hours).
+    pub arrived_h: f64,
+    /// Crossing the policy's commitment point (hours; NaN if never committed).
+    pub committed_h: f64,
+    /// First hour of work on it (hours; NaN if never started).
+    pub started_h: f64,
+    /// Done (hours; NaN if unfinished at the horizon).
+    pub done_h: f64,
+    /// Due date (hours; NaN unless fixed-date).
+    pub due_h: f64,
+    /// Hours it spent blocked or waiting for a missing input, over its whole life (to the
+    /// horizon if still blocked there).
+    pub blocked_h: f64,
+    /// Clock hours during which somebody worked on it.
+    pub touch_h: f64,
+    /// Times a check or a failed deployment sent it back for rework.
+    pub reworks: u32,
+    /// Unfinished at the horizon: its times end there.
+    pub censored: bool,
 }
 
 impl RepResult {

@@ -541,6 +541,7 @@ mod tests {
                 weekly: Vec::new(),
                 events: 0,
                 card_times: Default::default(),
+                cards: Vec::new(),
             };
             agg.add(&[res(a), res(b)]);
         }
@@ -594,6 +595,7 @@ mod tests {
                     weekly: Vec::new(),
                     events: 0,
                     card_times: Default::default(),
+                    cards: Vec::new(),
                 }
             };
             agg.add(&[rep(0), rep(1), rep(2)]);

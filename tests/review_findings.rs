@@ -391,3 +391,70 @@ skills = { work = 1.0 }
         );
     }
 }
+
+/// A system WIP limit is a mechanism every policy can set, so a push plan must honour it too:
+/// the planner commits no card, fresh, expedite or from an endless backlog, once the system
+/// holds the limit (the audit failed with "system WIP 24 over its limit 8" before the fix).
+#[test]
+fn the_push_planner_honours_a_system_wip_limit() {
+    for process in [
+        "process = \"poisson\"\nrate_per_week = 12\ninitial_backlog = 40\n\
+         [classes]\nexpedite_rate_per_week = 2",
+        "process = \"unlimited\"",
+    ] {
+        let sc = load(&format!(
+            r#"
+name = "push-conwip"
+[run]
+horizon_weeks = 12
+warmup_weeks = 1
+seed = 19
+policies = ["push", "push-top-up", "pull", "flow", "push-free"]
+[arrivals]
+{process}
+[[stages]]
+name = "dev"
+effort = {{ dist = "lognormal", mean = 6.0, sd = 4.0 }}
+[[stages]]
+name = "test"
+effort = {{ dist = "exponential", mean = 3.0 }}
+[team.dev]
+count = 3
+skills = {{ dev = 1.0 }}
+[team.tester]
+count = 2
+skills = {{ test = 1.0, dev = 0.5 }}
+[policies.push]
+system_wip_limit = 8
+[policies.push-top-up]
+preset = "push"
+top_up = true
+system_wip_limit = 8
+[policies.pull]
+system_wip_limit = 8
+[policies.flow]
+system_wip_limit = 8
+[policies.push-free]
+preset = "push"
+"#
+        ));
+        let wip = |name: &str, rep: u64| {
+            // The audit checks the limit after every event.
+            run_one(&sc, policy(&sc, name), rep)
+                .get(M::WipMean)
+                .unwrap()
+        };
+        for rep in 0..5 {
+            for name in ["push", "push-top-up", "pull", "flow"] {
+                let w = wip(name, rep);
+                assert!(w <= 8.0 + 1e-9, "{name} rep {rep}: mean system WIP {w}");
+            }
+            // The limit binds: push holds fewer cards with it than without it.
+            let (limited, free) = (wip("push", rep), wip("push-free", rep));
+            assert!(
+                limited < free,
+                "rep {rep}: push holds {limited} cards under the limit, {free} without"
+            );
+        }
+    }
+}

@@ -93,6 +93,11 @@ fn run_one(
         )));
     }
     if let Some(shard) = shard {
+        if args.cards {
+            return Err(Error::bad_input(
+                "--cards cannot be combined with --shard yet (merge does not join cards.csv): run without --shard, or shard without --cards",
+            ));
+        }
         let msg = crate::shard::run_shard(&sc, &src, &text, common.shard_options(), &dir, shard)?;
         return print_out(&msg);
     }
@@ -118,7 +123,10 @@ fn run_to_folder(
         text,
         &common.set,
         stage.path(),
-        common.threads,
+        Workers {
+            threads: common.threads,
+            cards: args.cards,
+        },
         &pb,
     );
     pb.finish_and_clear();
@@ -150,7 +158,18 @@ fn run_to_folder(
     ))
 }
 
-/// Runs a loaded scenario's experiment and writes every file of a result folder into `dir`:
+/// How [`simulate_into`] runs: on how many worker threads (all cores when `None`), and
+/// whether it also writes `cards.csv`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Workers {
+    /// Worker threads.
+    pub(super) threads: Option<usize>,
+    /// Write `cards.csv` too.
+    pub(super) cards: bool,
+}
+
+/// Runs a loaded scenario's experiment and writes every file of a result folder into `dir`
+/// (with `cards`, `cards.csv` too):
 /// the folder and the streaming files are created first, so a bad path fails before the first
 /// replication.
 ///
@@ -166,10 +185,14 @@ pub(super) fn simulate_into(
     text: &str,
     set: &[String],
     dir: &Path,
-    threads: Option<usize>,
+    workers: Workers,
     progress: &indicatif::ProgressBar,
 ) -> Result<Finished, Error> {
+    let Workers { threads, cards } = workers;
     let mut writer = ResultWriter::create(dir, sc, Provenance::of(source, text, set))?;
+    if cards {
+        writer.write_cards(sc)?;
+    }
     let reps = 0..u64::from(sc.settings.replications);
     let stop = crate::interrupt::flag();
     let simulated = writer.tally().simulate(sc, reps, threads, stop, progress)?;

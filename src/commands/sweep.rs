@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::input::{apply_overrides, load_with_overrides, read_source};
-use super::run::simulate_into;
+use super::run::{Workers, simulate_into};
 use super::{announce_target, draw_charts, print_out, wrote_note};
 use crate::cli::SweepArgs;
 use crate::error::Error;
@@ -94,7 +94,18 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
             .path()
             .join(files::POINTS)
             .join(files::point_folder(i, points.len()));
-        let finished = simulate_into(sc, &src, text, set, &point_dir, common.threads, &pb)?;
+        let finished = simulate_into(
+            sc,
+            &src,
+            text,
+            set,
+            &point_dir,
+            Workers {
+                threads: common.threads,
+                cards: false,
+            },
+            &pb,
+        )?;
         let agg = &finished.aggregates;
         if finished.interrupted(sc) {
             stopped = Some((i, agg.reps, u64::from(sc.settings.replications)));

@@ -55,6 +55,7 @@ impl Sim<'_> {
             CardState::Clarify => {
                 // The input arrived: back to the backlog, ready this time. The card waited
                 // on its input all along: blocked time, as for a card blocked while held.
+                c.blocked_h += self.now - c.block_since;
                 if self.warmed_up {
                     self.tally.blocked_card_h += self.now - c.block_since.max(self.model.warmup_h);
                 }
@@ -70,6 +71,7 @@ impl Sim<'_> {
             }
             _ if c.blocked => {
                 c.blocked = false;
+                c.blocked_h += self.now - c.block_since;
                 if self.warmed_up {
                     self.tally.blocked_card_h += self.now - c.block_since.max(self.model.warmup_h);
                 }

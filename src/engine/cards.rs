@@ -109,6 +109,8 @@ impl Sim<'_> {
             n_workers: 0,
             holder: NONE,
             touch: 0.0,
+            blocked_h: 0.0,
+            reworks: 0,
             blocked: false,
             block_since: 0.0,
             ever_blocked: false,
@@ -396,6 +398,7 @@ impl Sim<'_> {
         again_share: f64,
     ) {
         let c = &mut self.ws.cards[slot as usize];
+        c.reworks += 1;
         let bit = 1u64 << s;
         if c.returns & bit == 0 {
             c.returns |= bit;
@@ -467,7 +470,18 @@ impl Sim<'_> {
             self.ws.lead_times.record(lead);
             self.ws.cycle_times.record(cycle);
             self.ws.start_times.record(start_to_done);
+            if self.ws.record_cards {
+                let record = c.record(self.now, false);
+                self.ws.card_log.push(record);
+            }
         }
         self.ws.free_slots.push(slot);
+        if self.n_priority_cards > 0
+            && self.policy.planned()
+            && self.policy.system_wip_limit.is_some()
+        {
+            // Room under the system limit: an expedite card held back by it goes in now.
+            self.expedite_into_room();
+        }
     }
 }

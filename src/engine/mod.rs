@@ -56,7 +56,7 @@ pub use tally::IdleCause;
 
 use std::collections::VecDeque;
 
-use crate::metrics::{Histogram, RepResult};
+use crate::metrics::{CardRecord, Histogram, RepResult};
 use crate::model::Model;
 use crate::policy::Policy;
 use crate::rng::Streams;
@@ -169,6 +169,11 @@ pub struct Workspace {
     pub audit: bool,
     /// When set, the replication's history is appended here.
     pub trace: Option<Vec<Trace>>,
+    /// When set, the result holds one record per card (`RepResult::cards`, for `cards.csv`);
+    /// off by default, and nothing is recorded then.
+    pub record_cards: bool,
+    /// The records of the replication running (moved into its result).
+    card_log: Vec<CardRecord>,
 }
 
 /// Runs one replication and returns its metrics.

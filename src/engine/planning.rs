@@ -242,7 +242,9 @@ impl Sim<'_> {
         let mut tried = false;
         let mut fresh = 0u32;
         for &(slot, _) in order.iter() {
-            if quota.is_some_and(|q| fresh >= q) {
+            // A system WIP limit holds under a plan as under any release: a full system ends
+            // the plan (the rest wait in the backlog, unchecked, as under pull).
+            if quota.is_some_and(|q| fresh >= q) || !self.system_room() {
                 break;
             }
             if self.readiness_gap(slot) {
@@ -281,7 +283,10 @@ impl Sim<'_> {
             // An endless backlog: keep committing fresh cards while they fit (and while the
             // system stays within the largest WIP flowsim simulates).
             let mut clarified = 0;
-            while self.system_wip < MAX_SYSTEM_WIP && quota.is_none_or(|q| fresh < q) {
+            while self.system_wip < MAX_SYSTEM_WIP
+                && self.system_room()
+                && quota.is_none_or(|q| fresh < q)
+            {
                 let id = self.next_card_id;
                 let slot = self.new_card(id, ClassOfService::Standard);
                 self.next_card_id += 1;
@@ -368,8 +373,13 @@ impl Sim<'_> {
         false
     }
 
-    /// Push: an expedite card is committed and planned at once, at the front of the queue.
+    /// Push: an expedite card is committed and planned at once, at the front of the queue,
+    /// when the system has room under its WIP limit (if any); otherwise it waits at the head
+    /// of the backlog until a card finishes ([`Sim::expedite_into_room`]).
     pub(super) fn force_into_plan(&mut self, slot: u32) {
+        if !self.system_room() {
+            return;
+        }
         let pos = self
             .ws
             .backlog
@@ -383,6 +393,28 @@ impl Sim<'_> {
         // Expedite work is not part of a plan's commitment (no plan end).
         self.commit_planned(slot, &mut load, f64::INFINITY);
         self.ws.load = load;
+    }
+
+    /// Push: expedite cards waiting in the backlog for room under the system WIP limit are
+    /// forced into the plan, oldest first, while the system has room (called as a card
+    /// finishes).
+    pub(super) fn expedite_into_room(&mut self) {
+        while self.system_room() {
+            let Some(&slot) = self
+                .ws
+                .backlog
+                .iter()
+                .filter(|&&c| self.ws.cards[c as usize].class == ClassOfService::Expedite)
+                .min_by(|&&a, &&b| {
+                    self.ws.cards[a as usize]
+                        .arrived
+                        .total_cmp(&self.ws.cards[b as usize].arrived)
+                })
+            else {
+                return;
+            };
+            self.force_into_plan(slot);
+        }
     }
 
     /// Push: a person away for `emergency_after_days` (or from the start of a scheduled

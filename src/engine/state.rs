@@ -6,7 +6,7 @@ use super::tally::{Areas, IdleCause, Tally};
 use super::{Trace, Workspace};
 use crate::dist::Dist;
 use crate::limits::{MAX_HELD, MAX_SWARM, MAX_TEAM};
-use crate::metrics::N_WEEKLY_FIXED;
+use crate::metrics::{CardClass, CardRecord, N_WEEKLY_FIXED};
 use crate::model::{ArrivalProcess, Calendar, Model};
 use crate::policy::Policy;
 use crate::rng::{Stream, StreamKind, Streams};
@@ -74,6 +74,10 @@ pub(super) struct Card {
     pub(super) holder: u32,
     /// Clock hours during which somebody worked on the card.
     pub(super) touch: f64,
+    /// Hours blocked or waiting for its input so far (ended blocks only), for `cards.csv`.
+    pub(super) blocked_h: f64,
+    /// Times a check or a failed deployment sent it back.
+    pub(super) reworks: u32,
     /// Blocked (missing input or a blocking event): nobody can work it.
     pub(super) blocked: bool,
     /// When the current block started (hours).
@@ -127,6 +131,39 @@ pub(super) struct Card {
     pub(super) rng: Stream,
     /// The card's blocking events (its own stream, so that they shift no other draw).
     pub(super) blocker_rng: Stream,
+}
+
+impl Card {
+    /// The card's record for `cards.csv` at `now`: done then, or (`censored`) unfinished at
+    /// the horizon, with a block still open counted up to `now`.
+    pub(super) fn record(&self, now: f64, censored: bool) -> CardRecord {
+        let open_block = if self.blocked || self.state == CardState::Clarify {
+            now - self.block_since
+        } else {
+            0.0
+        };
+        CardRecord {
+            id: self.id,
+            class: match self.class {
+                ClassOfService::Standard => CardClass::Standard,
+                ClassOfService::Expedite => CardClass::Expedite,
+                ClassOfService::FixedDate => CardClass::FixedDate,
+            },
+            arrived_h: self.arrived,
+            committed_h: self.committed,
+            started_h: self.first_work,
+            done_h: if censored { f64::NAN } else { now },
+            due_h: if self.due.is_finite() {
+                self.due
+            } else {
+                f64::NAN
+            },
+            blocked_h: self.blocked_h + if censored { open_block } else { 0.0 },
+            touch_h: self.touch,
+            reworks: self.reworks,
+            censored,
+        }
+    }
 }
 
 /// A person's state during a replication.
@@ -403,6 +440,7 @@ impl<'a> Sim<'a> {
         ws.overtime_ring.clear();
         ws.overtime_ring.resize(np * window, 0.0);
         ws.lead_times.clear();
+        ws.card_log.clear();
         ws.cycle_times.clear();
         ws.start_times.clear();
         let areas = Areas {

@@ -400,6 +400,9 @@ impl Sim<'_> {
             if c.class == ClassOfService::FixedDate && c.due < now {
                 self.tally.due_cards += 1;
             }
+            if self.ws.record_cards {
+                self.ws.card_log.push(c.record(now, true));
+            }
         }
         let measured = (now - from_warm).max(1e-12);
         let weeks = measured / HOURS_PER_WEEK;
@@ -500,6 +503,7 @@ impl Sim<'_> {
                 self.ws.lead_times.completed_buckets(),
                 self.ws.cycle_times.completed_buckets(),
             ],
+            cards: std::mem::take(&mut self.ws.card_log),
         }
     }
 }

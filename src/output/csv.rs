@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use super::safe::csv_cell;
 use super::{OutputError, num};
 use crate::experiment::Aggregates;
-use crate::metrics::RepResult;
+use crate::metrics::{CardRecord, RepResult};
 use crate::stats::Summary;
 
 /// Columns shared by every interval table, after the identifying ones.
@@ -143,6 +143,119 @@ impl ReplicationsWriter {
     pub fn finish(self) -> Result<(), OutputError> {
         self.file.finish()
     }
+}
+
+/// The columns of `cards.csv` (times in hours from the start of the run).
+pub const CARDS_HEADER: [&str; 18] = [
+    "scenario",
+    "policy",
+    "replication",
+    "card",
+    "class",
+    "arrived_h",
+    "committed_h",
+    "started_h",
+    "done_h",
+    "lead_time_h",
+    "cycle_time_h",
+    "start_to_done_h",
+    "due_h",
+    "due_met",
+    "blocked_h",
+    "touch_h",
+    "reworks",
+    "censored",
+];
+
+/// Streams `cards.csv`: one row per card per replication and policy, in replication order,
+/// so the file is the same bytes whatever the number of threads. A censored card (unfinished
+/// at the horizon) has no `done_h`, and its lead, cycle and start-to-done times run to the
+/// horizon; `due_met` is empty unless the card has a due date, and for an unfinished card
+/// unless that date has passed.
+pub struct CardsWriter {
+    file: CsvFile,
+    scenario: String,
+    policies: Vec<String>,
+    horizon_h: f64,
+}
+
+impl CardsWriter {
+    /// Creates the file and writes its header; `horizon_h` is where censored cards' times end.
+    ///
+    /// # Errors
+    /// The file cannot be created.
+    pub fn create(
+        path: &Path,
+        scenario: &str,
+        policies: &[String],
+        horizon_h: f64,
+    ) -> Result<Self, OutputError> {
+        Ok(CardsWriter {
+            file: CsvFile::create(path, &strings(&CARDS_HEADER))?,
+            scenario: scenario.to_string(),
+            policies: policies.to_vec(),
+            horizon_h,
+        })
+    }
+
+    /// Writes replication `rep`'s cards, policy by policy.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub fn write(&mut self, rep: u64, results: &[RepResult]) -> Result<(), OutputError> {
+        for (p, r) in self.policies.iter().zip(results) {
+            for c in &r.cards {
+                let row = card_row(&self.scenario, p, rep, c, self.horizon_h);
+                self.file.row(&row)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes and closes the file.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub fn finish(self) -> Result<(), OutputError> {
+        self.file.finish()
+    }
+}
+
+/// One row of `cards.csv` (see [`CARDS_HEADER`]).
+fn card_row(scenario: &str, policy: &str, rep: u64, c: &CardRecord, horizon_h: f64) -> Vec<String> {
+    let end = if c.censored { horizon_h } else { c.done_h };
+    let since = |t: f64| num((!t.is_nan()).then_some(end - t));
+    let flag = |b: bool| if b { "true" } else { "false" }.to_string();
+    let due_met = if c.due_h.is_nan() {
+        String::new()
+    } else if !c.censored {
+        flag(c.done_h <= c.due_h)
+    } else if c.due_h < horizon_h {
+        flag(false)
+    } else {
+        String::new()
+    };
+    let time = |t: f64| num((!t.is_nan()).then_some(t));
+    vec![
+        scenario.to_string(),
+        policy.to_string(),
+        rep.to_string(),
+        c.id.to_string(),
+        c.class.name().to_string(),
+        time(c.arrived_h),
+        time(c.committed_h),
+        time(c.started_h),
+        time(c.done_h),
+        since(c.arrived_h),
+        since(c.committed_h),
+        since(c.started_h),
+        time(c.due_h),
+        due_met,
+        num(Some(c.blocked_h)),
+        num(Some(c.touch_h)),
+        c.reworks.to_string(),
+        flag(c.censored),
+    ]
 }
 
 /// Writes `summary.csv`: one row per policy and metric.

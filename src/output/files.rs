@@ -16,6 +16,8 @@ pub const SUMMARY: &str = "summary.csv";
 pub const DIFFERENCES: &str = "differences.csv";
 /// One row per replication and policy (streamed as replications finish).
 pub const REPLICATIONS: &str = "replications.csv";
+/// `run --cards`: one row per card per replication and policy (streamed).
+pub const CARDS: &str = "cards.csv";
 /// Weekly series across replications.
 pub const WEEKLY: &str = "weekly.csv";
 /// Per-card lead and cycle times, summed over replications, as histogram buckets.

@@ -13,7 +13,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use super::csv::{
-    ReplicationsWriter, write_card_times, write_differences, write_summary, write_weekly,
+    CardsWriter, ReplicationsWriter, write_card_times, write_differences, write_summary,
+    write_weekly,
 };
 use super::json::{
     Manifest, SeriesEntry, littles_law, metric_entries, percentile_method, sha256_hex, write_json,
@@ -85,9 +86,11 @@ pub struct Simulated {
     pub threads: usize,
 }
 
-/// `replications.csv` and the aggregates, fed together in replication order.
+/// `replications.csv` (and `cards.csv` when asked for) and the aggregates, fed together in
+/// replication order.
 pub struct Tally {
     rows: ReplicationsWriter,
+    cards: Option<CardsWriter>,
     aggregates: Aggregates,
 }
 
@@ -103,7 +106,26 @@ impl Tally {
             &sc.model.name,
             &aggregates,
         )?;
-        Ok(Tally { rows, aggregates })
+        Ok(Tally {
+            rows,
+            cards: None,
+            aggregates,
+        })
+    }
+
+    /// Creates `dir/cards.csv`: from now on [`Tally::simulate`] asks the engine for every
+    /// card's record and [`Tally::add`] writes them.
+    ///
+    /// # Errors
+    /// The file cannot be created.
+    pub fn write_cards(&mut self, dir: &Path, sc: &Scenario) -> Result<(), OutputError> {
+        self.cards = Some(CardsWriter::create(
+            &dir.join(files::CARDS),
+            &sc.model.name,
+            &self.aggregates.policies,
+            sc.model.horizon_h,
+        )?);
+        Ok(())
     }
 
     /// Writes replication `rep`'s rows and adds its results (one per policy) to the aggregates.
@@ -112,6 +134,9 @@ impl Tally {
     /// The file cannot be written.
     pub fn add(&mut self, rep: u64, results: &[RepResult]) -> Result<(), OutputError> {
         self.rows.write(rep, results)?;
+        if let Some(cards) = &mut self.cards {
+            cards.write(rep, results)?;
+        }
         self.aggregates.add(results);
         Ok(())
     }
@@ -141,10 +166,16 @@ impl Tally {
         progress: &indicatif::ProgressBar,
     ) -> Result<Simulated, Error> {
         let on_done = || progress.inc(1);
+        let record = self.cards.is_some();
         let (result, used) = experiment::with_threads(threads, || {
-            let r = experiment::run_replications_until(sc, reps, stop, &on_done, |rep, results| {
-                self.add(rep, &results)
-            });
+            let r = experiment::run_replications_recording(
+                sc,
+                reps,
+                stop,
+                record,
+                &on_done,
+                |rep, results| self.add(rep, &results),
+            );
             (r, rayon::current_num_threads())
         })
         .map_err(|e| {
@@ -164,6 +195,9 @@ impl Tally {
     /// The file cannot be written.
     pub fn finish(self) -> Result<Aggregates, OutputError> {
         self.rows.finish()?;
+        if let Some(cards) = self.cards {
+            cards.finish()?;
+        }
         Ok(self.aggregates)
     }
 }
@@ -248,6 +282,14 @@ impl ResultWriter {
             tally,
             started: Instant::now(),
         })
+    }
+
+    /// Also writes `cards.csv` (see [`Tally::write_cards`]).
+    ///
+    /// # Errors
+    /// The file cannot be created.
+    pub fn write_cards(&mut self, sc: &Scenario) -> Result<(), OutputError> {
+        self.tally.write_cards(&self.dir, sc)
     }
 
     /// The rows and aggregates to feed, in replication order.

@@ -224,6 +224,7 @@ fn feed_rows(path: &Path, part: &PartInfo, tally: &mut Tally) -> Result<(), Erro
             weekly: Vec::new(),
             events: 0,
             card_times: Default::default(),
+            cards: Vec::new(),
         });
         if results.len() == policies.len() {
             tally.add(rep, &results)?;

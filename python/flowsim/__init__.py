@@ -137,6 +137,14 @@ class _Folder:
         if self._tmp is not None:
             self._tmp.cleanup()
 
+    def said(self, text: str) -> str:
+        """The command's text, less its "Wrote FOLDER" line when the folder is temporary."""
+        if self._tmp is None:
+            return text
+        return "".join(
+            line for line in text.splitlines(keepends=True) if str(self.path) not in line
+        )
+
 
 def _manifest(dir: Path) -> dict | None:
     path = dir / "manifest.json"
@@ -188,7 +196,7 @@ def run(
     exists). Raises FlowsimError with the command line's message on bad input."""
     with _Folder(out) as folder:
         argv = ["flowsim", "run", os.fspath(scenario), "--out", str(folder.path)]
-        text = _cli(argv + _common(reps, seed, set, policies, threads))
+        text = folder.said(_cli(argv + _common(reps, seed, set, policies, threads)))
         return _read_run(folder.path, text, Path(out) if out is not None else None)
 
 
@@ -228,7 +236,7 @@ def sweep(
         argv = ["flowsim", "sweep", os.fspath(scenario), "--out", str(folder.path)]
         for v in varies:
             argv += ["--vary", v]
-        text = _cli(argv + _common(reps, seed, set, policies, threads))
+        text = folder.said(_cli(argv + _common(reps, seed, set, policies, threads)))
         points_dir = folder.path / "points"
         points = [
             _read_run(p, "", None)
@@ -287,7 +295,7 @@ def forecast(
             argv += ["--by", str(by)]
         if by_weeks is not None:
             argv += ["--by-weeks", repr(float(by_weeks))]
-        text = _cli(argv + _common(reps, seed, set, policies, threads))
+        text = folder.said(_cli(argv + _common(reps, seed, set, policies, threads)))
         return ForecastResult(
             forecast=read_table(folder.path / "forecast.csv"),
             runs=read_table(folder.path / "forecast_runs.csv"),

@@ -56,6 +56,7 @@ def test_run_gives_the_command_lines_bytes(root, cli_run, tmp_path, monkeypatch)
         assert_table_matches(getattr(r, name), cli / f"{name}.csv")
     assert r.manifest["finished"] is True
     assert "seed 11" in r.text
+    assert f"Wrote {tmp_path / 'py'}" in r.text
 
 
 def test_a_temporary_folder_gives_the_same_tables(root, cli_run, monkeypatch):
@@ -63,6 +64,8 @@ def test_a_temporary_folder_gives_the_same_tables(root, cli_run, monkeypatch):
     cli = cli_run("run", SMALL, "--reps", "20", "--seed", "5", "--policies", "pull,flow")
     r = flowsim.run(SMALL, reps=20, seed=5, policies=["pull", "flow"])
     assert r.out is None
+    assert "Wrote" not in r.text  # the temporary folder is gone: the text does not name it
+    assert "pull" in r.text
     for name in TABLES:
         assert_table_matches(getattr(r, name), cli / f"{name}.csv")
     assert set(as_records(r.summary)[0]) >= {"policy", "metric", "mean"}

@@ -21,6 +21,8 @@ pub mod model;
 pub mod output;
 pub mod overrides;
 pub mod policy;
+#[cfg(feature = "python")]
+pub mod python;
 pub mod report;
 pub mod rng;
 pub mod scenario;

@@ -19,7 +19,7 @@ pub fn check(args: &CheckArgs) -> Result<(), Error> {
             Ok(p) => p,
             Err(e) => {
                 bad += 1;
-                eprintln!("{e}");
+                super::print_err(&format!("{e}\n"));
                 continue;
             }
         };
@@ -27,7 +27,7 @@ pub fn check(args: &CheckArgs) -> Result<(), Error> {
             Ok(_) => print_out(&format!("ok: {}\n", path.display()))?,
             Err(e) => {
                 bad += 1;
-                eprint!("{e}");
+                super::print_err(&e.to_string());
             }
         }
     }

@@ -20,6 +20,7 @@ mod serve;
 mod sweep;
 mod validate;
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::path::Path;
 
@@ -59,12 +60,61 @@ pub fn execute(command: &Command) -> Result<(), Error> {
     }
 }
 
-/// Writes text to standard output.
+thread_local! {
+    /// Text [`print_out`] and [`print_err`] collect instead of printing (standard output,
+    /// standard error), while [`capture_out`] runs.
+    static CAPTURED: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's [`print_out`] and [`print_err`] text collected instead of
+/// written to standard output and error, and returns both beside `f`'s result (the Python
+/// module gives a command's terminal text back as strings).
+pub fn capture_out<T>(f: impl FnOnce() -> T) -> (T, String, String) {
+    /// Stops the capture even if `f` panics.
+    struct Stop;
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            CAPTURED.with(|c| c.borrow_mut().take());
+        }
+    }
+    CAPTURED.with(|c| *c.borrow_mut() = Some((String::new(), String::new())));
+    let stop = Stop;
+    let value = f();
+    let (out, err) = CAPTURED.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    drop(stop);
+    (value, out, err)
+}
+
+/// Writes a message to standard error (or to the text [`capture_out`] collects).
+pub fn print_err(text: &str) {
+    let captured = CAPTURED.with(|c| match c.borrow_mut().as_mut() {
+        Some((_, buffer)) => {
+            buffer.push_str(text);
+            true
+        }
+        None => false,
+    });
+    if !captured {
+        eprint!("{text}");
+    }
+}
+
+/// Writes text to standard output (or to the text [`capture_out`] collects).
 ///
 /// # Errors
 /// [`Error::closed_pipe`] when the reader has gone (`flowsim run | head`): the caller stops
 /// and the program exits quietly with success; any other write failure is a failure.
 pub fn print_out(text: &str) -> Result<(), Error> {
+    let captured = CAPTURED.with(|c| match c.borrow_mut().as_mut() {
+        Some((buffer, _)) => {
+            buffer.push_str(text);
+            true
+        }
+        None => false,
+    });
+    if captured {
+        return Ok(());
+    }
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),

@@ -43,7 +43,7 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
                 if !m.ends_with('\n') {
                     m.push('\n');
                 }
-                eprint!("{m}");
+                super::print_err(&m);
                 failures.push(e);
             }
             Ok(()) => {}

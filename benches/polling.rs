@@ -61,16 +61,6 @@ handoff = { development = "pull", test = "pull" }
 poll_every_hours = { development = 0.01, test = 0.01 }
 "#;
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; a bare number among the arguments sets the rounds.
     let rounds: usize = std::env::args()
@@ -92,7 +82,7 @@ fn main() {
             times[k].push(t.elapsed().as_secs_f64());
         }
     }
-    let [cont, poll] = times.map(|mut t| median(&mut t));
+    let [cont, poll] = times.map(|mut t| common::median(&mut t));
     println!(
         "team kanban, {rounds} alternating rounds of {REPS} replications of 2,016 h \
          ({:.0} and {:.0} cards finished):",

@@ -76,16 +76,6 @@ fn hand_rolled(seed: u64) -> u64 {
     served
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; a bare number among the arguments sets the rounds.
     let rounds: usize = std::env::args()
@@ -106,8 +96,8 @@ fn main() {
         let served = hand_rolled(round);
         loop_speed.push(served as f64 / t.elapsed().as_secs_f64());
     }
-    let engine = median(&mut engine_speed);
-    let hand = median(&mut loop_speed);
+    let engine = common::median(&mut engine_speed);
+    let hand = common::median(&mut loop_speed);
     println!(
         "M/M/1 at utilisation 0.8, {rounds} alternating rounds of {HORIZON_H} simulated hours:"
     );

@@ -99,15 +99,7 @@ impl Sim<'_> {
                 self.stage_done(slot);
                 continue;
             }
-            let c = &mut self.ws.cards[slot as usize];
-            let n = c.n_workers as usize;
-            let k = c.workers[..n]
-                .iter()
-                .position(|&w| w == person as u32)
-                .expect("worker on card");
-            c.workers.copy_within(k + 1..n, k);
-            c.n_workers -= 1;
-            self.stop_working(person);
+            self.leave_card(person, slot);
             self.reschedule(slot);
         }
     }

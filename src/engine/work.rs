@@ -346,6 +346,20 @@ impl Sim<'_> {
         self.reslice(person);
     }
 
+    /// `person` leaves the workers of card `slot` (their active card) and stops working on it;
+    /// the caller reschedules the card.
+    pub(super) fn leave_card(&mut self, person: usize, slot: u32) {
+        let c = &mut self.ws.cards[slot as usize];
+        let n = c.n_workers as usize;
+        let k = c.workers[..n]
+            .iter()
+            .position(|&w| w == person as u32)
+            .expect("worker on card");
+        c.workers.copy_within(k + 1..n, k);
+        c.n_workers -= 1;
+        self.stop_working(person);
+    }
+
     /// The person stops working on their active card.
     pub(super) fn stop_working(&mut self, person: usize) {
         let now = self.now;

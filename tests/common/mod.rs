@@ -220,3 +220,14 @@ skills = { serve = 1.0 }
 [policies.fifo]
 preset = "pull"
 "#;
+
+/// The median of `v` (sorted in place); benchmarks report medians of alternating rounds.
+pub fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}

@@ -376,6 +376,40 @@ pub fn render(sc: &Scenario, finished: &Finished, dir: &Path, all_metrics: bool)
         "{} — {} replications per policy, seed {}, {} threads, {:.1} s\n",
         sc.model.name, agg.reps, sc.settings.seed, finished.threads, finished.wall_s
     );
+    // Headlines first: the answer, then the table it comes from.
+    let mut heads = String::new();
+    let days = Some(DayUnit::of(sc));
+    let mut against_base = Vec::new();
+    let mut others = Vec::new();
+    for &(k, against) in &agg.pairs {
+        let lines = pair_headlines(agg, k, against, days);
+        if against == 0 {
+            against_base.extend(lines);
+        } else {
+            others.extend(lines);
+        }
+    }
+    if !against_base.is_empty() {
+        heads.push_str(&format!(
+            "\nCompared with {} (same random numbers in every replication):\n",
+            agg.policies[0]
+        ));
+        for l in against_base {
+            heads.push_str(&format!("  {l}\n"));
+        }
+    }
+    if !others.is_empty() {
+        heads.push_str(
+            "\nBetween the other policies (paired the same way; all pairs in differences.csv):\n",
+        );
+        for l in others {
+            heads.push_str(&format!("  {l}\n"));
+        }
+    }
+    s.push_str(&heads);
+    if !heads.is_empty() {
+        s.push('\n');
+    }
     s.push_str("mean ±half-width of the 95% interval; - = undefined in every replication\n\n");
     s.push_str(&crate::report::table(&cat, &names, &summaries));
     if !all_metrics {
@@ -418,34 +452,6 @@ pub fn render(sc: &Scenario, finished: &Finished, dir: &Path, all_metrics: bool)
         s.push_str("\nNote: statistics use only the replications where a metric is defined:\n");
         s.push_str(&undefined.join("\n"));
         s.push('\n');
-    }
-    let days = Some(DayUnit::of(sc));
-    let mut against_base = Vec::new();
-    let mut others = Vec::new();
-    for &(k, against) in &agg.pairs {
-        let lines = pair_headlines(agg, k, against, days);
-        if against == 0 {
-            against_base.extend(lines);
-        } else {
-            others.extend(lines);
-        }
-    }
-    if !against_base.is_empty() {
-        s.push_str(&format!(
-            "\nCompared with {} (same random numbers in every replication):\n",
-            agg.policies[0]
-        ));
-        for l in against_base {
-            s.push_str(&format!("  {l}\n"));
-        }
-    }
-    if !others.is_empty() {
-        s.push_str(
-            "\nBetween the other policies (paired the same way; all pairs in differences.csv):\n",
-        );
-        for l in others {
-            s.push_str(&format!("  {l}\n"));
-        }
     }
     for (k, c) in crate::output::json::littles_law(agg)
         .into_iter()

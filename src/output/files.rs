@@ -16,6 +16,8 @@ pub const SUMMARY: &str = "summary.csv";
 pub const DIFFERENCES: &str = "differences.csv";
 /// One row per replication and policy (streamed as replications finish).
 pub const REPLICATIONS: &str = "replications.csv";
+/// A shard part's rows: [`REPLICATIONS`]' bytes, gzip-compressed.
+pub const REPLICATIONS_GZ: &str = "replications.csv.gz";
 /// Weekly series across replications.
 pub const WEEKLY: &str = "weekly.csv";
 /// `flowsim forecast`: one row per policy (percentiles of the completion day, cards by a date).
@@ -48,8 +50,8 @@ pub const VALIDATION: &str = "validation.csv";
 pub const SHARD: &str = "shard.json";
 /// The file describing one part of a shard (one scenario run's share).
 pub const PART: &str = "part.json";
-/// The weekly partial aggregates of a part.
-pub const WEEKLY_PARTIAL: &str = "weekly_partial.txt";
+/// The weekly partial aggregates of a part (gzip-compressed text).
+pub const WEEKLY_PARTIAL: &str = "weekly_partial.txt.gz";
 
 /// The folder name of sweep point `i` (0-based) of `n` under [`POINTS`]: 1-based and
 /// zero-padded to the width of `n`, so that a listing is in point order (`01` … `12`).

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::partial::read_weekly_partial;
+use super::partial::{check_merged, read_weekly_partial};
 use super::{FORMAT, PartInfo, Shard, ShardManifest, sweep_ranges};
 use crate::error::Error;
 use crate::experiment::RunOverrides;
@@ -125,7 +125,7 @@ pub fn merge_parts(
     };
     let mut writer = ResultWriter::create(out, &sc, provenance)?;
     for (d, p) in parts.iter().zip(&infos) {
-        feed_rows(&d.join(files::REPLICATIONS), p, writer.tally())?;
+        feed_rows(&d.join(files::REPLICATIONS_GZ), p, writer.tally())?;
     }
     let agg = writer.tally().aggregates_mut();
     let (policies, cells) = (agg.policies.len(), agg.weeks * agg.weekly_series.len());
@@ -137,6 +137,7 @@ pub fn merge_parts(
             }
         }
     }
+    check_merged(&agg.weekly)?;
     let finished = writer.finish(Completion::Merged {
         threads: infos.iter().map(|p| p.threads).max().unwrap_or(0),
         wall_s: infos.iter().map(|p| p.wall_time_s).sum(),
@@ -159,7 +160,9 @@ fn feed_rows(path: &Path, part: &PartInfo, tally: &mut Tally) -> Result<(), Erro
     let policies = tally.aggregates().policies.clone();
     let columns = header.len();
     let mut rep = part.reps[0];
-    let mut r = ::csv::Reader::from_path(path).map_err(|e| unreadable(path, e))?;
+    let file = std::fs::File::open(path).map_err(|e| unreadable(path, e))?;
+    let mut r =
+        ::csv::Reader::from_reader(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
     let damaged = |line: u64, why: &str| {
         Error::bad_input(format!(
             "{}:{line}: {why}; the shard folder is damaged, run that shard again",

@@ -32,6 +32,8 @@ pub const FORECAST_SUFFIX: &str = "-forecast";
 pub const LEVERS_SUFFIX: &str = "-levers";
 /// One row per sweep point and policy.
 pub const SWEEP: &str = "sweep.csv";
+/// Paired differences of each sweep point against the reference point.
+pub const SWEEP_DIFFERENCES: &str = "sweep_differences.csv";
 /// What was run, how, and whether it finished.
 pub const MANIFEST: &str = "manifest.json";
 /// The scenario text simulated, kept beside its results.

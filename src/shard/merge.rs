@@ -355,8 +355,14 @@ pub enum Merged {
     Sweep {
         /// Scenario name.
         scenario: String,
-        /// Number of sweep points.
-        points: usize,
+        /// Where the scenario came from (a path or the built-in reference).
+        origin: String,
+        /// The varied parameters.
+        params: Vec<String>,
+        /// Each point's values.
+        points: Vec<Vec<String>>,
+        /// Every metric's name and unit, over all points.
+        units: Vec<(String, String)>,
         /// The scenario text as read (before `--set` and `--vary`).
         text: String,
         /// Number of shards merged.
@@ -414,6 +420,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged, Error> {
     }
     create_dir(out)?;
     let mut sweep_csv = SweepWriter::create(&out.join(files::SWEEP), &id.params)?;
+    let mut units = Vec::new();
     for (i, parts) in per_point.iter().enumerate() {
         if parts.is_empty() {
             return Err(Error::bad_input(format!(
@@ -423,13 +430,23 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged, Error> {
         }
         let m = merge_parts(parts, &id, n, &point_dir(out, i))?;
         sweep_csv.write_point(&id.scenario, i + 1, &id.points[i], &m.finished.aggregates)?;
+        units.extend(
+            m.finished
+                .aggregates
+                .metrics
+                .iter()
+                .map(|x| (x.name.clone(), x.unit.to_string())),
+        );
     }
     sweep_csv.finish()?;
     let src_path = shards[0].0.join(files::SCENARIO);
     let text = std::fs::read_to_string(&src_path).map_err(|e| unreadable(&src_path, e))?;
     Ok(Merged::Sweep {
         scenario: id.scenario,
-        points: np,
+        origin: id.origin,
+        params: id.params,
+        points: id.points,
+        units,
         text,
         shards: n,
     })

@@ -173,3 +173,49 @@ fn a_batch_run_writes_an_index_of_its_folders() {
         assert!(dir.join("manifest.json").is_file());
     }
 }
+
+/// Varying a path of one policy (`policies.flow.system_wip_limit`) reruns only that policy at
+/// the later points; the others' results are reused, and every point's CSV files are the very
+/// bytes of a plain `run` of that point.
+#[test]
+fn policies_the_varied_path_does_not_touch_are_reused_with_the_same_bytes() {
+    let d = folder_with(&[("tiny.toml", &tiny_scenario(4, 12))]);
+    let p = d.path();
+    flowsim(p)
+        .args(["sweep", "tiny.toml", "-q", "--no-charts", "--out", "sw"])
+        .args(["--vary", "policies.flow.system_wip_limit=2,5"])
+        .args(["--vary", "team.dev.count=1,2"])
+        .assert()
+        .success();
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("sw/manifest.json")).unwrap())
+            .unwrap();
+    let e = index["entries"].as_array().unwrap();
+    // Points 3 and 4 (limit 5) reuse points 1 and 2 (limit 2, same team) for all but flow.
+    assert!(e[0]["reused_point"].is_null() && e[1]["reused_point"].is_null());
+    assert_eq!(e[2]["reused_point"], 1);
+    assert_eq!(e[3]["reused_point"], 2);
+    assert_eq!(e[3]["simulated_policies"], serde_json::json!(["flow"]));
+    for (i, (limit, devs)) in [(2, 1), (2, 2), (5, 1), (5, 2)].iter().enumerate() {
+        let out = format!("run{i}");
+        flowsim(p)
+            .args(["run", "tiny.toml", "-q", "--no-charts", "--out", &out])
+            .args(["--set", &format!("policies.flow.system_wip_limit={limit}")])
+            .args(["--set", &format!("team.dev.count={devs}")])
+            .assert()
+            .success();
+        for f in [
+            "replications.csv",
+            "summary.csv",
+            "differences.csv",
+            "weekly.csv",
+        ] {
+            assert!(
+                std::fs::read(p.join(format!("sw/points/{}", i + 1)).join(f)).unwrap()
+                    == std::fs::read(p.join(&out).join(f)).unwrap(),
+                "point {} {f}",
+                i + 1
+            );
+        }
+    }
+}

@@ -60,6 +60,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Error> {
                 &scenario,
                 &origin,
                 &|_| "finished",
+                &[],
             );
             write_json(&out.join(files::MANIFEST), &index)?;
             draw_charts(out, &text, &args.charts)?;

@@ -50,6 +50,8 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
             origin: origin.clone(),
             point: None,
             values: Vec::new(),
+            reused_point: None,
+            simulated_policies: Vec::new(),
             status: "finished".into(),
             error: None,
         };
@@ -97,6 +99,8 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
                 origin: origin.clone(),
                 point: None,
                 values: Vec::new(),
+                reused_point: None,
+                simulated_policies: Vec::new(),
                 status: "not run".into(),
                 error: None,
             });

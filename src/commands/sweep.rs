@@ -94,12 +94,32 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
     let mut lines = Vec::new();
     let mut stopped = None;
     let mut units = Units::new();
+    let mut done_aggs: Vec<Aggregates> = Vec::new();
+    let mut reused: Vec<Option<(usize, Vec<String>)>> = vec![None; points.len()];
     for (i, ((sc, text, set), pt)) in loaded.iter().zip(&points).enumerate() {
         let point_dir = stage
             .path()
             .join(files::POINTS)
             .join(files::point_folder(i, points.len()));
-        let finished = simulate_into(sc, &src, text, set, &point_dir, common.threads, &pb)?;
+        let finished = match reusable(&params, &points, i, sc) {
+            Some((j, simulate)) if !crate::interrupt::requested() => {
+                let from = stage
+                    .path()
+                    .join(files::POINTS)
+                    .join(files::point_folder(j, points.len()));
+                let earlier: &Aggregates = &done_aggs[j];
+                let reuse = Reuse {
+                    from: &from,
+                    earlier,
+                    simulate: &simulate,
+                };
+                let f =
+                    simulate_reusing(sc, &src, text, set, &point_dir, common.threads, &pb, &reuse)?;
+                reused[i] = Some((j, simulate));
+                f
+            }
+            _ => simulate_into(sc, &src, text, set, &point_dir, common.threads, &pb)?,
+        };
         let agg = &finished.aggregates;
         if finished.interrupted(sc) {
             stopped = Some((i, agg.reps, u64::from(sc.settings.replications)));
@@ -108,6 +128,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
         sweep_csv.write_point(&name, i + 1, pt, agg)?;
         units.add(agg);
         lines.push(sweep_line(i + 1, &params, pt, agg));
+        done_aggs.push(finished.aggregates);
         if crate::interrupt::requested() && i + 1 < points.len() {
             stopped = Some((i + 1, 0, u64::from(sc.settings.replications)));
             break;
@@ -121,7 +142,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
         _ => "finished",
     };
     let origin = &src.origin;
-    let index = sweep_index(&params, &points, reference, &name, origin, &status);
+    let index = sweep_index(&params, &points, reference, &name, origin, &status, &reused);
     write_json(&stage.path().join(files::MANIFEST), &index)?;
     if let Some((i, done, of)) = stopped {
         let note = format!(
@@ -247,6 +268,7 @@ pub(super) fn sweep_index(
     scenario: &str,
     origin: &str,
     status: &dyn Fn(usize) -> &'static str,
+    reused: &[Option<(usize, Vec<String>)>],
 ) -> Index {
     let finished = (0..points.len()).all(|i| status(i) == "finished");
     let mut top = vec![files::SWEEP.to_string()];
@@ -272,6 +294,11 @@ pub(super) fn sweep_index(
                 origin: origin.to_string(),
                 point: Some(i + 1),
                 values: assignments(params, pt),
+                reused_point: reused.get(i).and_then(|r| r.as_ref().map(|(j, _)| j + 1)),
+                simulated_policies: reused
+                    .get(i)
+                    .and_then(|r| r.as_ref().map(|(_, s)| s.clone()))
+                    .unwrap_or_default(),
                 status: status(i).into(),
                 error: None,
             })
@@ -312,6 +339,134 @@ pub(super) fn write_contrasts(
         &unit,
     )?;
     Ok(())
+}
+
+/// The policy a varied path belongs to alone: `policies.NAME...` touches only policy NAME;
+/// any other path may touch every policy.
+fn owner(param: &str) -> Option<&str> {
+    let rest = param.strip_prefix("policies.")?;
+    let name = rest.split(['.', '[']).next()?;
+    (!name.is_empty()).then_some(name)
+}
+
+/// Whether point `i` can reuse an earlier point's results for some of its policies: the
+/// earliest point `j` whose values differ from point `i`'s only in paths that belong to single
+/// policies. Returns `j` and the names of the policies to simulate (those the differing paths
+/// belong to); `None` when every policy must run.
+fn reusable(
+    params: &[String],
+    points: &[Vec<String>],
+    i: usize,
+    sc: &Scenario,
+) -> Option<(usize, Vec<String>)> {
+    (0..i).find_map(|j| {
+        let mut touched = Vec::new();
+        for (q, p) in params.iter().enumerate() {
+            if points[j][q] != points[i][q] {
+                touched.push(owner(p)?.to_string());
+            }
+        }
+        let simulate: Vec<String> = sc
+            .policies
+            .iter()
+            .map(|p| p.name.clone())
+            .filter(|n| touched.contains(n))
+            .collect();
+        (!simulate.is_empty() && simulate.len() < sc.policies.len()).then_some((j, simulate))
+    })
+}
+
+/// What a point reuses: the earlier point's folder (its `replications.csv`) and aggregates,
+/// and the policies it simulates itself.
+struct Reuse<'a> {
+    from: &'a Path,
+    earlier: &'a Aggregates,
+    simulate: &'a [String],
+}
+
+/// Like [`simulate_into`], but the policies the point's varied paths do not touch are not
+/// simulated again: their rows are read back from the earlier point's `replications.csv` (the
+/// same numbers, since a policy's replication is a pure function of its scenario, policy,
+/// seed and replication) and their weekly aggregates copied from its aggregates.
+#[allow(clippy::too_many_arguments)]
+fn simulate_reusing(
+    sc: &Scenario,
+    source: &crate::output::folder::Source,
+    text: &str,
+    set: &[String],
+    dir: &Path,
+    threads: Option<usize>,
+    progress: &indicatif::ProgressBar,
+    reuse: &Reuse<'_>,
+) -> Result<crate::output::folder::Finished, Error> {
+    use crate::output::folder::{Completion, Provenance, ResultWriter};
+    let mut writer = ResultWriter::create(dir, sc, Provenance::of(source, text, set))?;
+    let mut sub = sc.clone();
+    sub.policies.retain(|p| reuse.simulate.contains(&p.name));
+    let own: Vec<bool> = sc
+        .policies
+        .iter()
+        .map(|p| reuse.simulate.contains(&p.name))
+        .collect();
+    let path = reuse.from.join(files::REPLICATIONS);
+    let unreadable = |e: &dyn std::fmt::Display| {
+        Error::failed(format!("{}: cannot read it back: {e}", path.display()))
+    };
+    let mut rows = ::csv::Reader::from_path(&path).map_err(|e| unreadable(&e))?;
+    let mut record = ::csv::StringRecord::new();
+    let reps = 0..u64::from(sc.settings.replications);
+    let stop = crate::interrupt::flag();
+    let on_done = || progress.inc(1);
+    let (result, used) = crate::experiment::with_threads(threads, || {
+        let r = crate::experiment::run_replications_until(
+            &sub,
+            reps,
+            stop,
+            &on_done,
+            |rep, mut results| {
+                results.reverse();
+                let mut full = Vec::with_capacity(own.len());
+                for &mine in &own {
+                    let ok = rows.read_record(&mut record).map_err(|e| unreadable(&e))?;
+                    if !ok || record.get(2) != Some(rep.to_string().as_str()) {
+                        return Err(unreadable(&format!("no row for replication {rep}")));
+                    }
+                    if mine {
+                        full.push(results.pop().expect("one result per simulated policy"));
+                    } else {
+                        let values = record
+                            .iter()
+                            .skip(3)
+                            .map(|c| c.parse::<f64>().ok())
+                            .collect();
+                        full.push(crate::metrics::RepResult {
+                            values,
+                            weekly: Vec::new(),
+                            events: 0,
+                        });
+                    }
+                }
+                writer.tally().add(rep, &full).map_err(Error::from)
+            },
+        );
+        (r, rayon::current_num_threads())
+    })
+    .map_err(|e| {
+        Error::failed(format!(
+            "cannot start {threads:?} worker threads: {e}; try a smaller --threads"
+        ))
+    })?;
+    let progress_made = result?;
+    let agg = writer.tally().aggregates_mut();
+    for (k, &mine) in own.iter().enumerate() {
+        if !mine {
+            agg.weekly[k].clone_from(&reuse.earlier.weekly[k]);
+        }
+    }
+    Ok(writer.finish(Completion::Simulated {
+        threads: used,
+        stopped: progress_made.stopped,
+    })?)
 }
 
 /// Every combination of the values, the first parameter varying slowest.

@@ -220,6 +220,13 @@ pub struct IndexEntry {
     /// Sweep only: the point's `PATH=VALUE` assignments.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
+    /// Sweep only: the earlier point (1-based) whose results this point reused for the policies
+    /// its varied paths do not touch (the same numbers as simulating them again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reused_point: Option<usize>,
+    /// Sweep only, with `reused_point`: the policies this point simulated itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub simulated_policies: Vec<String>,
     /// `finished`, `partial` (stopped by Ctrl-C; its own manifest says how far it got),
     /// `failed` (see `error`) or `not run` (stopped before it).
     pub status: String,

@@ -214,6 +214,10 @@ pub struct MergeArgs {
     /// Output folder for the merged result.
     #[arg(long, required = true)]
     pub out: PathBuf,
+    /// Sweeps only: the reference point of `sweep_differences.csv`, as `sweep --reference`
+    /// (default the first point).
+    #[arg(long, value_name = "POINT")]
+    pub reference: Vec<String>,
     /// Print every metric in the terminal table (see `run --all-metrics`).
     #[arg(long)]
     pub all_metrics: bool,
@@ -300,6 +304,11 @@ pub struct SweepArgs {
     /// both ends). Give it twice for a grid.
     #[arg(long, value_name = "PATH=VALUES", required = true)]
     pub vary: Vec<String>,
+    /// The point `sweep_differences.csv` compares every other point with: its number (1 is
+    /// the first point, the default) or its values as `PATH=VALUE` (give it once per varied
+    /// parameter needed to pick one point, e.g. `--reference stages.dev.wip_limit=4`).
+    #[arg(long, value_name = "POINT")]
+    pub reference: Vec<String>,
     /// Shared options.
     #[command(flatten)]
     pub common: CommonArgs,

@@ -9,6 +9,7 @@ use crate::cli::RunArgs;
 use crate::error::{Error, Kind};
 use crate::output::files;
 use crate::output::folder::{Completion, Finished, Provenance, ResultWriter, Source};
+use crate::output::json::{Index, IndexEntry, write_json};
 use crate::output::safe::{Staged, component};
 use crate::scenario::Scenario;
 use crate::shard::Shard;
@@ -33,13 +34,47 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
     let mut used_dirs = BTreeSet::new();
     let mut failures: Vec<Error> = Vec::new();
     let total = items.len();
-    for item in items {
-        let result =
-            item.and_then(|path| run_one(path.as_deref(), args, shard, several, &mut used_dirs));
+    let mut entries: Vec<IndexEntry> = Vec::new();
+    let origins: Vec<String> = items
+        .iter()
+        .map(|item| match item {
+            Ok(Some(p)) => p.display().to_string(),
+            Ok(None) => "reference".to_string(),
+            Err(e) => e.message().lines().next().unwrap_or_default().to_string(),
+        })
+        .collect();
+    for (item, origin) in items.into_iter().zip(&origins) {
+        let mut entry = IndexEntry {
+            folder: None,
+            scenario: None,
+            origin: origin.clone(),
+            point: None,
+            values: Vec::new(),
+            reused_point: None,
+            simulated_policies: Vec::new(),
+            status: "finished".into(),
+            error: None,
+        };
+        let result = item.and_then(|path| {
+            run_one(
+                path.as_deref(),
+                args,
+                shard,
+                several,
+                &mut used_dirs,
+                &mut entry,
+            )
+        });
         match result {
             Err(e) if e.kind() == Kind::ClosedPipe => return Err(e),
             Err(e) => {
                 let mut m = e.message().to_string();
+                entry.status = if e.kind() == Kind::Interrupted && entry.folder.is_some() {
+                    "partial".into()
+                } else {
+                    "failed".into()
+                };
+                entry.error = Some(m.trim_end().to_string());
                 if !m.ends_with('\n') {
                     m.push('\n');
                 }
@@ -48,12 +83,29 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
             }
             Ok(()) => {}
         }
+        entries.push(entry);
         if several {
             print_out("\n")?;
         }
         if crate::interrupt::requested() {
             break;
         }
+    }
+    if several && shard.is_none() {
+        for origin in origins.iter().skip(entries.len()) {
+            entries.push(IndexEntry {
+                folder: None,
+                scenario: None,
+                origin: origin.clone(),
+                point: None,
+                values: Vec::new(),
+                reused_point: None,
+                simulated_policies: Vec::new(),
+                status: "not run".into(),
+                error: None,
+            });
+        }
+        write_batch_index(args, entries)?;
     }
     let Some(worst) = failures.iter().map(Error::kind).max() else {
         return Ok(());
@@ -66,17 +118,45 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
     Err(Error::new(worst, message))
 }
 
+/// The folder a batch run's scenario folders go in.
+fn batch_parent(args: &RunArgs) -> PathBuf {
+    args.common
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(files::DEFAULT_PARENT))
+}
+
+/// Writes a batch run's `manifest.json` beside its scenario folders: each scenario's folder
+/// (relative), name, origin and status.
+fn write_batch_index(args: &RunArgs, entries: Vec<IndexEntry>) -> Result<(), Error> {
+    let parent = batch_parent(args);
+    crate::output::create_dir(&parent)?;
+    let index = Index {
+        flowsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        kind: "batch".into(),
+        params: Vec::new(),
+        reference_point: None,
+        files: Vec::new(),
+        entries,
+    };
+    write_json(&parent.join(files::MANIFEST), &index)?;
+    Ok(())
+}
+
 /// Loads, checks and runs one scenario (or this process's shard of it), then prints its table.
+/// Fills in `entry`'s folder and scenario name once they are known.
 fn run_one(
     path: Option<&Path>,
     args: &RunArgs,
     shard: Option<Shard>,
     several: bool,
     used_dirs: &mut BTreeSet<PathBuf>,
+    entry: &mut IndexEntry,
 ) -> Result<(), Error> {
     let common = &args.common;
     let src = read_source(path)?;
     let (mut sc, text) = load_with_overrides(&src, &common.set)?;
+    entry.scenario = Some(sc.model.name.clone());
     apply_overrides(&mut sc, common)?;
     common.guard(&src.origin, shard, &[&sc])?;
     let dir = match (&common.out, several) {
@@ -92,6 +172,12 @@ fn run_one(
             dir.display()
         )));
     }
+    entry.folder = Some(
+        dir.strip_prefix(batch_parent(args))
+            .unwrap_or(&dir)
+            .display()
+            .to_string(),
+    );
     if let Some(shard) = shard {
         if args.cards {
             return Err(Error::bad_input(

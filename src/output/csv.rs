@@ -4,8 +4,11 @@
 //! spreadsheet would run as a formula prefixed with `'` (see [`super::safe::csv_cell`]).
 
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
 
 use super::safe::csv_cell;
 use super::{OutputError, num};
@@ -17,10 +20,45 @@ use crate::stats::Summary;
 pub const INTERVAL_COLUMNS: [&str; 7] =
     ["mean", "ci95_low", "ci95_high", "p05", "p50", "p95", "reps"];
 
+/// Where a CSV file's bytes go: the file itself, or the file through gzip (shard parts).
+enum Sink {
+    Plain(BufWriter<File>),
+    Gzip(BufWriter<GzEncoder<File>>),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Plain(w) => w.write(buf),
+            Sink::Gzip(w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.flush(),
+            Sink::Gzip(w) => w.flush(),
+        }
+    }
+}
+
+impl Sink {
+    /// Flushes everything, the gzip trailer included.
+    fn close(self) -> std::io::Result<()> {
+        match self {
+            Sink::Plain(mut w) => w.flush(),
+            Sink::Gzip(w) => w
+                .into_inner()
+                .map_err(|e| e.into_error())?
+                .finish()
+                .map(drop),
+        }
+    }
+}
+
 /// A CSV file being written, with its path for messages.
 pub struct CsvFile {
     path: PathBuf,
-    w: ::csv::Writer<BufWriter<File>>,
+    w: ::csv::Writer<Sink>,
 }
 
 impl CsvFile {
@@ -29,8 +67,26 @@ impl CsvFile {
     /// # Errors
     /// The file cannot be created or written.
     pub fn create(path: &Path, header: &[String]) -> Result<Self, OutputError> {
+        Self::open(path, header, false)
+    }
+
+    /// Like [`CsvFile::create`], but gzip-compressed (`path` should end in `.gz`): the
+    /// decompressed bytes are those [`CsvFile::create`] would write.
+    ///
+    /// # Errors
+    /// The file cannot be created or written.
+    pub fn create_gzip(path: &Path, header: &[String]) -> Result<Self, OutputError> {
+        Self::open(path, header, true)
+    }
+
+    fn open(path: &Path, header: &[String], gzip: bool) -> Result<Self, OutputError> {
         let f = File::create(path).map_err(|e| OutputError::io(path, e))?;
-        let mut w = ::csv::Writer::from_writer(BufWriter::new(f));
+        let sink = if gzip {
+            Sink::Gzip(BufWriter::new(GzEncoder::new(f, Compression::default())))
+        } else {
+            Sink::Plain(BufWriter::new(f))
+        };
+        let mut w = ::csv::Writer::from_writer(sink);
         w.write_record(header.iter().map(|c| csv_cell(c).into_owned()))
             .map_err(|e| OutputError::io(path, e))?;
         Ok(CsvFile {
@@ -59,8 +115,12 @@ impl CsvFile {
     ///
     /// # Errors
     /// The file cannot be written.
-    pub fn finish(mut self) -> Result<(), OutputError> {
-        self.w.flush().map_err(|e| OutputError::io(&self.path, e))
+    pub fn finish(self) -> Result<(), OutputError> {
+        let CsvFile { path, w } = self;
+        let sink = w
+            .into_inner()
+            .map_err(|e| OutputError::io(&path, e.into_error()))?;
+        sink.close().map_err(|e| OutputError::io(&path, e))
     }
 }
 
@@ -116,8 +176,27 @@ impl ReplicationsWriter {
     /// # Errors
     /// The file cannot be created.
     pub fn create(path: &Path, scenario: &str, agg: &Aggregates) -> Result<Self, OutputError> {
+        Self::create_as(path, scenario, agg, false)
+    }
+
+    /// Creates the file, gzip-compressed when `gzip` (a shard part's `replications.csv.gz`),
+    /// and writes its header.
+    ///
+    /// # Errors
+    /// The file cannot be created.
+    pub fn create_as(
+        path: &Path,
+        scenario: &str,
+        agg: &Aggregates,
+        gzip: bool,
+    ) -> Result<Self, OutputError> {
+        let header = replications_header(agg);
         Ok(ReplicationsWriter {
-            file: CsvFile::create(path, &replications_header(agg))?,
+            file: if gzip {
+                CsvFile::create_gzip(path, &header)?
+            } else {
+                CsvFile::create(path, &header)?
+            },
             scenario: scenario.to_string(),
             policies: agg.policies.clone(),
         })

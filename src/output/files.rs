@@ -18,6 +18,8 @@ pub const DIFFERENCES: &str = "differences.csv";
 pub const REPLICATIONS: &str = "replications.csv";
 /// `run --cards`: one row per card per replication and policy (streamed).
 pub const CARDS: &str = "cards.csv";
+/// A shard part's rows: [`REPLICATIONS`]' bytes, gzip-compressed.
+pub const REPLICATIONS_GZ: &str = "replications.csv.gz";
 /// Weekly series across replications.
 pub const WEEKLY: &str = "weekly.csv";
 /// Per-card lead and cycle times, summed over replications, as histogram buckets.
@@ -34,6 +36,8 @@ pub const FORECAST_SUFFIX: &str = "-forecast";
 pub const LEVERS_SUFFIX: &str = "-levers";
 /// One row per sweep point and policy.
 pub const SWEEP: &str = "sweep.csv";
+/// Paired differences of each sweep point against the reference point.
+pub const SWEEP_DIFFERENCES: &str = "sweep_differences.csv";
 /// What was run, how, and whether it finished.
 pub const MANIFEST: &str = "manifest.json";
 /// The scenario text simulated, kept beside its results.
@@ -54,8 +58,8 @@ pub const VALIDATION: &str = "validation.csv";
 pub const SHARD: &str = "shard.json";
 /// The file describing one part of a shard (one scenario run's share).
 pub const PART: &str = "part.json";
-/// The weekly partial aggregates of a part.
-pub const WEEKLY_PARTIAL: &str = "weekly_partial.txt";
+/// The weekly partial aggregates of a part (gzip-compressed text).
+pub const WEEKLY_PARTIAL: &str = "weekly_partial.txt.gz";
 
 /// The folder name of sweep point `i` (0-based) of `n` under [`POINTS`]: 1-based and
 /// zero-padded to the width of `n`, so that a listing is in point order (`01` … `12`).

@@ -100,11 +100,26 @@ impl Tally {
     /// # Errors
     /// The file cannot be created.
     pub fn create(dir: &Path, sc: &Scenario) -> Result<Self, OutputError> {
+        Self::create_as(dir, sc, false)
+    }
+
+    /// Like [`Tally::create`], but for a shard's part: the rows go to
+    /// `dir/replications.csv.gz`, gzip-compressed, when `compressed`.
+    ///
+    /// # Errors
+    /// The file cannot be created.
+    pub fn create_as(dir: &Path, sc: &Scenario, compressed: bool) -> Result<Self, OutputError> {
         let aggregates = Aggregates::new(sc);
-        let rows = ReplicationsWriter::create(
-            &dir.join(files::REPLICATIONS),
+        let name = if compressed {
+            files::REPLICATIONS_GZ
+        } else {
+            files::REPLICATIONS
+        };
+        let rows = ReplicationsWriter::create_as(
+            &dir.join(name),
             &sc.model.name,
             &aggregates,
+            compressed,
         )?;
         Ok(Tally {
             rows,

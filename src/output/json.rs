@@ -183,6 +183,58 @@ pub fn littles_law(agg: &Aggregates) -> Vec<LittleCheck> {
         .collect()
 }
 
+/// The top-level `manifest.json` of a folder holding several result folders (a sweep's points,
+/// a batch run's scenarios): an index of the folders written.
+#[derive(Debug, Clone, Serialize)]
+pub struct Index {
+    /// flowsim's version.
+    pub flowsim_version: String,
+    /// `sweep` or `batch`.
+    pub kind: String,
+    /// Sweep only: the varied parameters, in column order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<String>,
+    /// Sweep only: the reference point of `sweep_differences.csv` (1-based).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference_point: Option<usize>,
+    /// Sweep only: the files at the top of the folder.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+    /// One entry per result folder, in the order they were run.
+    pub entries: Vec<IndexEntry>,
+}
+
+/// One result folder in an [`Index`].
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexEntry {
+    /// The folder, relative to the index (`points/03`, `small-team`); absent when the scenario
+    /// failed before a folder was chosen.
+    pub folder: Option<String>,
+    /// The scenario's name, when it was read.
+    pub scenario: Option<String>,
+    /// Where the scenario came from (a path or the built-in reference).
+    pub origin: String,
+    /// Sweep only: the point (1-based) and its values, `PATH=VALUE` each.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub point: Option<usize>,
+    /// Sweep only: the point's `PATH=VALUE` assignments.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    /// Sweep only: the earlier point (1-based) whose results this point reused for the policies
+    /// its varied paths do not touch (the same numbers as simulating them again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reused_point: Option<usize>,
+    /// Sweep only, with `reused_point`: the policies this point simulated itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub simulated_policies: Vec<String>,
+    /// `finished`, `partial` (stopped by Ctrl-C; its own manifest says how far it got),
+    /// `failed` (see `error`) or `not run` (stopped before it).
+    pub status: String,
+    /// Why it failed, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// Writes a value as pretty JSON with a final newline (`manifest.json`, `shard.json`,
 /// `part.json`).
 ///

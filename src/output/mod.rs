@@ -6,6 +6,7 @@
 //! in hash-map order, and numbers use Rust's shortest round-trip formatting, so the same
 //! aggregates always give the same bytes. An undefined value is an empty cell, never `NaN`.
 
+pub mod contrasts;
 pub mod csv;
 pub mod files;
 pub mod folder;

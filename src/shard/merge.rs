@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::partial::read_weekly_partial;
+use super::partial::{check_merged, read_weekly_partial};
 use super::{FORMAT, PartInfo, Shard, ShardManifest, sweep_ranges};
 use crate::error::Error;
 use crate::experiment::RunOverrides;
@@ -125,7 +125,7 @@ pub fn merge_parts(
     };
     let mut writer = ResultWriter::create(out, &sc, provenance)?;
     for (d, p) in parts.iter().zip(&infos) {
-        feed_rows(&d.join(files::REPLICATIONS), p, writer.tally())?;
+        feed_rows(&d.join(files::REPLICATIONS_GZ), p, writer.tally())?;
     }
     let agg = writer.tally().aggregates_mut();
     let (policies, cells) = (agg.policies.len(), agg.weeks * agg.weekly_series.len());
@@ -148,6 +148,7 @@ pub fn merge_parts(
             agg.first = partial.first;
         }
     }
+    check_merged(&agg.weekly)?;
     let finished = writer.finish(Completion::Merged {
         threads: infos.iter().map(|p| p.threads).max().unwrap_or(0),
         wall_s: infos.iter().map(|p| p.wall_time_s).sum(),
@@ -170,7 +171,9 @@ fn feed_rows(path: &Path, part: &PartInfo, tally: &mut Tally) -> Result<(), Erro
     let policies = tally.aggregates().policies.clone();
     let columns = header.len();
     let mut rep = part.reps[0];
-    let mut r = ::csv::Reader::from_path(path).map_err(|e| unreadable(path, e))?;
+    let file = std::fs::File::open(path).map_err(|e| unreadable(path, e))?;
+    let mut r =
+        ::csv::Reader::from_reader(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
     let damaged = |line: u64, why: &str| {
         Error::bad_input(format!(
             "{}:{line}: {why}; the shard folder is damaged, run that shard again",
@@ -365,8 +368,14 @@ pub enum Merged {
     Sweep {
         /// Scenario name.
         scenario: String,
-        /// Number of sweep points.
-        points: usize,
+        /// Where the scenario came from (a path or the built-in reference).
+        origin: String,
+        /// The varied parameters.
+        params: Vec<String>,
+        /// Each point's values.
+        points: Vec<Vec<String>>,
+        /// Every metric's name and unit, over all points.
+        units: Vec<(String, String)>,
         /// The scenario text as read (before `--set` and `--vary`).
         text: String,
         /// Number of shards merged.
@@ -424,6 +433,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged, Error> {
     }
     create_dir(out)?;
     let mut sweep_csv = SweepWriter::create(&out.join(files::SWEEP), &id.params)?;
+    let mut units = Vec::new();
     for (i, parts) in per_point.iter().enumerate() {
         if parts.is_empty() {
             return Err(Error::bad_input(format!(
@@ -433,13 +443,23 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged, Error> {
         }
         let m = merge_parts(parts, &id, n, &point_dir(out, i))?;
         sweep_csv.write_point(&id.scenario, i + 1, &id.points[i], &m.finished.aggregates)?;
+        units.extend(
+            m.finished
+                .aggregates
+                .metrics
+                .iter()
+                .map(|x| (x.name.clone(), x.unit.to_string())),
+        );
     }
     sweep_csv.finish()?;
     let src_path = shards[0].0.join(files::SCENARIO);
     let text = std::fs::read_to_string(&src_path).map_err(|e| unreadable(&src_path, e))?;
     Ok(Merged::Sweep {
         scenario: id.scenario,
-        points: np,
+        origin: id.origin,
+        params: id.params,
+        points: id.points,
+        units,
         text,
         shards: n,
     })

@@ -17,14 +17,15 @@
 //!   online aggregates a single run uses, so `summary.csv` and `differences.csv` come out the
 //!   same bytes (the aggregates are order-dependent, hence the order).
 //! - The weekly series are not in `replications.csv`; a shard writes their partial aggregates
-//!   (`weekly_partial.txt`: exact sums and quantile sketches with every `f64` as hexadecimal
-//!   bits), and the merge combines them with [`crate::experiment::WeeklyAgg::merge`], which
-//!   is exact.
+//!   (`weekly_partial.txt.gz`: exact sums and quantile sketches with every `f64` as hexadecimal
+//!   bits, gzip-compressed; sketches already bucketed where the whole run has more
+//!   replications than a sketch keeps exactly, see `partial.rs`), and the merge combines them
+//!   with [`crate::experiment::WeeklyAgg::merge`], which is exact.
 //!
 //! Layout of a shard folder (`shard-K-of-N/`): `shard.json` (identity), and one *part* per
 //! scenario run: for `run`, the folder itself; for `sweep`, `points/NN/` for each point the shard
-//! touches. A part holds `part.json`, `scenario.toml` (the text simulated), `replications.csv`
-//! (its rows) and `weekly_partial.txt`.
+//! touches. A part holds `part.json`, `scenario.toml` (the text simulated), `replications.csv.gz`
+//! (its rows, gzip-compressed: `zcat` reads them) and `weekly_partial.txt.gz`.
 //!
 //! Dependencies run one way: the commands call this module, and this module writes through
 //! [`crate::output`]; it knows nothing of command-line flags.
@@ -43,7 +44,7 @@ pub use merge::{Merged, MergedRun, check_shards, merge};
 pub use run::{ShardOptions, SweepPlan, run_part, run_shard, sweep_shard};
 
 /// Version of the shard folder format; `merge` refuses folders of another.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 /// The environment variable giving the shard count where the scheduler does not
 /// (a Kubernetes Indexed Job sets only `JOB_COMPLETION_INDEX`).
 pub const COUNT_VAR: &str = "FLOWSIM_SHARDS";

@@ -1,38 +1,64 @@
-//! `weekly_partial.txt`: a part's weekly aggregates, exactly, so that `merge` can combine them.
+//! `weekly_partial.txt.gz`: a part's weekly aggregates, exactly, so that `merge` can combine them.
 //!
 //! The weekly series are not in `replications.csv`; a part writes their partial aggregates (exact
-//! sums and quantile sketches with every `f64` as hexadecimal bits) and the merge combines them
-//! with [`WeeklyAgg::merge`], which is exact. The same file carries the part's first
-//! replication's weekly values (`first` lines, for the run chart of replication 1) and its
-//! per-card time counts (`hist` lines, integers that add up exactly).
+//! sums and quantile sketches with every `f64` as hexadecimal bits), gzip-compressed, and the
+//! merge combines them with [`WeeklyAgg::merge`], which is exact.
+//!
+//! Why it is small: a sketch keeps its observations exactly only while the whole run has at most
+//! [`SKETCH_EXACT`] of them; past that the merged sketch holds bucket counts, whatever order
+//! the parts arrive in. So when the run has more than [`SKETCH_EXACT`] replications and every
+//! replication of this part gave the cell a value, the part writes the cell already bucketed (a
+//! few hundred counts instead of hundreds of 16-digit values). The merge refuses the one case
+//! where that would differ from a single run: a cell that ends with at most [`SKETCH_EXACT`]
+//! observations although a part handed it over bucketed.
+//!
+//! The same file carries the part's first replication's weekly values (`first` lines, for the
+//! run chart of replication 1) and its per-card time counts (`hist` lines, integers that add up
+//! exactly).
 
+use std::io::{Read, Write};
 use std::path::Path;
+
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
 
 use super::merge::unreadable;
 use crate::error::Error;
 use crate::experiment::{Aggregates, WeeklyAgg};
 use crate::metrics::HISTOGRAM_BUCKETS;
 use crate::output::OutputError;
-use crate::stats::{ExactSum, QuantileSketch, f64_from_hex, f64_to_hex};
+use crate::stats::{ExactSum, QuantileSketch, SKETCH_EXACT, f64_from_hex, f64_to_hex};
 
 const WEEKLY_HEADER: &str = "flowsim weekly partial 2";
 
-/// Writes the weekly partial aggregates: a header line, `policies P cells C`, then one line
-/// per non-empty cell: `K I sum=HEX,.. n=N exact=HEX,..` (or the bucketed sketch fields), then
-/// `first K HEX,..` per policy and `hist K M BUCKET COUNT` per non-empty card-time bucket.
-pub(super) fn write_weekly_partial(path: &Path, agg: &Aggregates) -> Result<(), OutputError> {
+/// Writes the weekly partial aggregates (gzip-compressed): a header line,
+/// `policies P cells C`, then one line per non-empty cell: `K I sum=HEX,.. n=N exact=HEX,..`
+/// (or the bucketed sketch fields), then `first K HEX,..` per policy and
+/// `hist K M BUCKET COUNT` per non-empty card-time bucket. `run_replications` is the whole
+/// run's count (not this part's): above [`SKETCH_EXACT`], complete cells are written bucketed.
+pub(super) fn write_weekly_partial(
+    path: &Path,
+    agg: &Aggregates,
+    run_replications: u64,
+) -> Result<(), OutputError> {
     let cells = agg.weekly.first().map_or(0, Vec::len);
     let mut s = format!(
         "{WEEKLY_HEADER}\npolicies {} cells {cells}\n",
         agg.weekly.len()
     );
+    let bucket_early = run_replications > SKETCH_EXACT as u64;
     for (k, row) in agg.weekly.iter().enumerate() {
         for (i, a) in row.iter().enumerate() {
             if a.sketch.n() > 0 {
+                let mut sketch = a.sketch.clone();
+                if bucket_early && sketch.n() == agg.reps {
+                    sketch.into_buckets();
+                }
                 s.push_str(&format!(
                     "{k} {i} sum={} {}\n",
                     a.sum.encode(),
-                    a.sketch.encode()
+                    sketch.encode()
                 ));
             }
         }
@@ -48,7 +74,11 @@ pub(super) fn write_weekly_partial(path: &Path, agg: &Aggregates) -> Result<(), 
             }
         }
     }
-    std::fs::write(path, s).map_err(|e| OutputError::io(path, e))
+    let io = |e| OutputError::io(path, e);
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut gz = GzEncoder::new(std::io::BufWriter::new(file), Compression::default());
+    gz.write_all(s.as_bytes()).map_err(io)?;
+    gz.finish().map_err(io)?.flush().map_err(io)
 }
 
 /// What a part's partial file holds.
@@ -67,7 +97,11 @@ pub(super) fn read_weekly_partial(
     policies: usize,
     cells: usize,
 ) -> Result<Partial, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| unreadable(path, e))?;
+    let file = std::fs::File::open(path).map_err(|e| unreadable(path, e))?;
+    let mut text = String::new();
+    GzDecoder::new(std::io::BufReader::new(file))
+        .read_to_string(&mut text)
+        .map_err(|e| unreadable(path, e))?;
     let bad = |line: usize, why: String| {
         Error::bad_input(format!(
             "{}:{line}: {why}; the shard folder is damaged, run that shard again",
@@ -143,4 +177,19 @@ pub(super) fn read_weekly_partial(
         first,
         card_times,
     })
+}
+
+/// Checks merged weekly aggregates: a sketch that is bucketed with at most [`SKETCH_EXACT`]
+/// observations came from a part handed over bucketed (a single run would hold it exactly).
+pub(super) fn check_merged(weekly: &[Vec<WeeklyAgg>]) -> Result<(), Error> {
+    if weekly
+        .iter()
+        .flatten()
+        .any(|a| !a.sketch.is_exact() && a.sketch.n() <= SKETCH_EXACT as u64)
+    {
+        return Err(Error::bad_input(format!(
+            "a weekly series has at most {SKETCH_EXACT} values in all although a shard handed it over bucketed (some replications gave it no value); the merge cannot be exact: run without --shard"
+        )));
+    }
+    Ok(())
 }

@@ -51,13 +51,17 @@ pub fn run_part(
     let info_path = dir.join(files::PART);
     write_json(&info_path, &info)?;
     write_scenario_text(dir, text)?;
-    let mut tally = Tally::create(dir, sc)?;
+    let mut tally = Tally::create_as(dir, sc, true)?;
     let start = Instant::now();
     // A shard runs its whole block: Ctrl-C ends it with the default action.
     let never = AtomicBool::new(false);
     let simulated = tally.simulate(sc, reps, threads, &never, progress)?;
     let agg = tally.finish()?;
-    write_weekly_partial(&dir.join(files::WEEKLY_PARTIAL), &agg)?;
+    write_weekly_partial(
+        &dir.join(files::WEEKLY_PARTIAL),
+        &agg,
+        u64::from(sc.settings.replications),
+    )?;
     info.threads = simulated.threads;
     info.wall_time_s = start.elapsed().as_secs_f64();
     info.finished = true;

@@ -117,12 +117,7 @@ impl QuantileSketch {
             self.n += other.n;
             return;
         }
-        if !self.bucketed {
-            self.bucketed = true;
-            for x in std::mem::take(&mut self.exact) {
-                self.bucket(x);
-            }
-        }
+        self.into_buckets();
         self.n += other.n;
         if other.bucketed {
             self.zeros += other.zeros;
@@ -135,6 +130,19 @@ impl QuantileSketch {
             }
         } else {
             for &x in &other.exact {
+                self.bucket(x);
+            }
+        }
+    }
+
+    /// Moves every exact value into buckets now, as the sketch does by itself past
+    /// [`SKETCH_EXACT`] observations. A sketch that will be merged into more than
+    /// [`SKETCH_EXACT`] observations in all ends in the same state either way (bucket counts
+    /// are integers), so a shard may hand its part over bucketed, which is far smaller.
+    pub fn into_buckets(&mut self) {
+        if !self.bucketed {
+            self.bucketed = true;
+            for x in std::mem::take(&mut self.exact) {
                 self.bucket(x);
             }
         }
@@ -366,6 +374,26 @@ mod tests {
             for p in [0.0, 0.05, 0.5, 0.95, 1.0] {
                 assert_eq!(merged.quantile(p), one.quantile(p), "n {n} p {p}");
             }
+        }
+    }
+
+    #[test]
+    fn parts_handed_over_bucketed_merge_to_one_sketch() {
+        let xs: Vec<f64> = uniforms(3000, 8).iter().map(|u| (u - 0.3) * 50.0).collect();
+        let mut one = QuantileSketch::default();
+        xs.iter().for_each(|&x| one.push(x));
+        let mut merged = QuantileSketch::default();
+        for chunk in xs.chunks(500) {
+            let mut part = QuantileSketch::default();
+            chunk.iter().for_each(|&x| part.push(x));
+            part.into_buckets();
+            let part = QuantileSketch::decode(&part.encode()).unwrap();
+            merged.merge(&part);
+        }
+        assert_eq!(merged.n(), one.n());
+        assert!(!merged.is_exact());
+        for p in [0.0, 0.01, 0.05, 0.5, 0.95, 0.99, 1.0] {
+            assert_eq!(merged.quantile(p), one.quantile(p), "p {p}");
         }
     }
 }

@@ -92,6 +92,9 @@ pub struct SummaryBarChart {
     pub y_desc: &'static str,
     /// What to say when there is nothing to draw.
     pub empty_reason: &'static str,
+    /// Durations in calendar hours drawn in the scenario's working days (days round the
+    /// clock), as managers read them; `y_desc` is then used with its `(h)` replaced.
+    pub in_days: bool,
 }
 
 /// Chart 3, idle time by cause: one group per cause, one bar per policy (mean, 95% interval).
@@ -109,6 +112,7 @@ pub const IDLE: SummaryBarChart = SummaryBarChart {
     shape: BarShape::MeanWithInterval,
     y_desc: "idle (h per person per week)",
     empty_reason: "No idle-time metrics in this output folder's summary.csv.",
+    in_days: false,
 };
 
 /// Chart 4, start-to-done time: one group per statistic, one range bar per policy.
@@ -124,7 +128,14 @@ pub const START_TO_DONE: SummaryBarChart = SummaryBarChart {
     shape: BarShape::Spread,
     y_desc: "start to done (h)",
     empty_reason: "No start-to-done metrics in this output folder's summary.csv (or no card finished).",
+    in_days: true,
 };
+
+/// Working days per calendar hour when `chart` draws durations in days and the folder's
+/// calendar is known.
+fn day_factor(d: &RunData, chart: &SummaryBarChart) -> Option<f64> {
+    d.days_per_hour.filter(|_| chart.in_days)
+}
 
 /// The bars of a chart: the labels of the groups (one per metric the folder holds) and
 /// `bars[policy][group]`.
@@ -141,7 +152,18 @@ pub fn bars(d: &RunData, chart: &SummaryBarChart) -> (Vec<String>, Vec<Vec<Optio
         .map(|p| {
             present
                 .iter()
-                .map(|(m, _)| chart.shape.bar(&d.stat(p, m)?.stat))
+                .map(|(m, _)| {
+                    let bar = chart.shape.bar(&d.stat(p, m)?.stat)?;
+                    Some(match day_factor(d, chart) {
+                        Some(k) => GroupBar {
+                            low: bar.low * k,
+                            high: bar.high * k,
+                            whisker: bar.whisker.map(|(a, b)| (a * k, b * k)),
+                            marker: bar.marker.map(|x| x * k),
+                        },
+                        None => bar,
+                    })
+                })
                 .collect()
         })
         .collect();
@@ -159,13 +181,24 @@ pub fn draw<DB: DrawingBackend>(
     chart: &SummaryBarChart,
 ) -> DrawResult {
     let plot = policy_frame(area, st, d, chart.title, chart.subtitle)?;
+    let y_desc = match day_factor(d, chart) {
+        Some(_) => chart.y_desc.replace(
+            "(h)",
+            if d.round_the_clock {
+                "(days)"
+            } else {
+                "(working days)"
+            },
+        ),
+        None => chart.y_desc.to_string(),
+    };
     let (groups, bars) = bars(d, chart);
     grouped_chart(
         &plot,
         st,
         &Grouped {
             groups: &groups,
-            y_desc: chart.y_desc,
+            y_desc: &y_desc,
             colours: &policy_colours(&d.policies),
             bars: &bars,
             look: chart.shape.look(),

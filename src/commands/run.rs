@@ -44,17 +44,7 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
         })
         .collect();
     for (item, origin) in items.into_iter().zip(&origins) {
-        let mut entry = IndexEntry {
-            folder: None,
-            scenario: None,
-            origin: origin.clone(),
-            point: None,
-            values: Vec::new(),
-            reused_point: None,
-            simulated_policies: Vec::new(),
-            status: "finished".into(),
-            error: None,
-        };
+        let mut entry = IndexEntry::new(origin, "finished");
         let result = item.and_then(|path| {
             run_one(
                 path.as_deref(),
@@ -93,17 +83,7 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
     }
     if several && shard.is_none() {
         for origin in origins.iter().skip(entries.len()) {
-            entries.push(IndexEntry {
-                folder: None,
-                scenario: None,
-                origin: origin.clone(),
-                point: None,
-                values: Vec::new(),
-                reused_point: None,
-                simulated_policies: Vec::new(),
-                status: "not run".into(),
-                error: None,
-            });
+            entries.push(IndexEntry::new(origin, "not run"));
         }
         write_batch_index(args, entries)?;
     }

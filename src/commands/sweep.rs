@@ -302,7 +302,6 @@ pub(super) fn sweep_index(
                     files::point_folder(i, points.len())
                 )),
                 scenario: Some(scenario.to_string()),
-                origin: origin.to_string(),
                 point: Some(i + 1),
                 values: assignments(params, pt),
                 reused_point: reused.get(i).and_then(|r| r.as_ref().map(|(j, _)| j + 1)),
@@ -310,8 +309,7 @@ pub(super) fn sweep_index(
                     .get(i)
                     .and_then(|r| r.as_ref().map(|(_, s)| s.clone()))
                     .unwrap_or_default(),
-                status: status(i).into(),
-                error: None,
+                ..IndexEntry::new(origin, status(i))
             })
             .collect(),
     }

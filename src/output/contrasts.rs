@@ -11,7 +11,7 @@ use std::path::Path;
 
 use super::csv::{CsvFile, INTERVAL_COLUMNS, interval_cells, note};
 use super::{OutputError, files, num};
-use crate::stats::{Paired, Summary};
+use crate::stats::Paired;
 
 /// One sweep point, as the contrasts need it.
 #[derive(Debug, Clone)]
@@ -160,14 +160,7 @@ pub fn write_sweep_differences(
         for (k, policy) in policies.iter().enumerate() {
             for (m, &(j, _)) in cols.iter().enumerate() {
                 let pd = &paired[k][m];
-                let s = Summary {
-                    n: pd.diff.n(),
-                    mean: pd.diff.mean(),
-                    ci95: pd.diff.interval(0.95),
-                    p05: pd.diff_sketch.quantile(0.05),
-                    p50: pd.diff_sketch.quantile(0.50),
-                    p95: pd.diff_sketch.quantile(0.95),
-                };
+                let s = pd.summary();
                 let metric = &rows.header[j];
                 let mut row = vec![scenario.to_string(), (i + 1).to_string()];
                 row.extend(pt.values.iter().cloned());

@@ -383,14 +383,7 @@ pub fn write_differences(path: &Path, scenario: &str, agg: &Aggregates) -> Resul
     for (&(k, against), paired) in agg.pairs.iter().zip(&agg.paired) {
         for (m, info) in agg.metrics.iter().enumerate() {
             let pd = &paired[m];
-            let s = Summary {
-                n: pd.diff.n(),
-                mean: pd.diff.mean(),
-                ci95: pd.diff.interval(0.95),
-                p05: pd.diff_sketch.quantile(0.05),
-                p50: pd.diff_sketch.quantile(0.50),
-                p95: pd.diff_sketch.quantile(0.95),
-            };
+            let s = pd.summary();
             let mut row = vec![
                 scenario.to_string(),
                 agg.policies[against].clone(),

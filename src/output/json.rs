@@ -235,6 +235,23 @@ pub struct IndexEntry {
     pub error: Option<String>,
 }
 
+impl IndexEntry {
+    /// An entry for a scenario from `origin` with `status`, nothing else known yet.
+    pub fn new(origin: &str, status: &str) -> Self {
+        IndexEntry {
+            folder: None,
+            scenario: None,
+            origin: origin.to_string(),
+            point: None,
+            values: Vec::new(),
+            reused_point: None,
+            simulated_policies: Vec::new(),
+            status: status.to_string(),
+            error: None,
+        }
+    }
+}
+
 /// Writes a value as pretty JSON with a final newline (`manifest.json`, `shard.json`,
 /// `part.json`).
 ///

@@ -69,6 +69,19 @@ pub struct Paired {
 }
 
 impl Paired {
+    /// The differences summarised like a metric: count, mean, 95% interval and percentiles
+    /// (the interval columns of `differences.csv` and `sweep_differences.csv`).
+    pub fn summary(&self) -> super::Summary {
+        super::Summary {
+            n: self.diff.n(),
+            mean: self.diff.mean(),
+            ci95: self.diff.interval(0.95),
+            p05: self.diff_sketch.quantile(0.05),
+            p50: self.diff_sketch.quantile(0.50),
+            p95: self.diff_sketch.quantile(0.95),
+        }
+    }
+
     /// Adds one replication's pair.
     pub fn push(&mut self, x: f64, y: f64) {
         let d = y - x;

@@ -30,6 +30,9 @@ impl Sim<'_> {
                 self.poll(stage, settled);
             } else {
                 self.handle(ev);
+                if self.polls_parked != 0 {
+                    self.wake_polls(None);
+                }
             }
             if self.ws.audit {
                 self.audit()
@@ -101,9 +104,7 @@ impl Sim<'_> {
                 && poll_every_h > 0.0
                 && s > 0
             {
-                self.ws
-                    .queue
-                    .push_aside(poll_every_h, Event::Poll { stage: s as u32 });
+                self.schedule_poll(s, poll_every_h);
             }
         }
         if model.warmup_h > 0.0 {
@@ -173,6 +174,10 @@ impl Sim<'_> {
     /// `settle` (nothing changes people meanwhile).
     #[inline]
     fn day_end_reached(&mut self) -> bool {
+        // Round the clock nobody's day ends.
+        if matches!(self.model.calendar, Calendar::AlwaysOn) {
+            return false;
+        }
         if self.settled_until.is_nan() {
             self.settled_until = self
                 .ws
@@ -196,32 +201,111 @@ impl Sim<'_> {
     /// A periodic pull into `stage`: everything waiting upstream that fits is pulled into the
     /// stage at once; its people then work it whenever they are there. `settled` is whether
     /// the board was settled before this event.
+    ///
+    /// Polls fall on the stage's lattice of whole multiples of its interval. A poll that pulls
+    /// nothing on a settled board, before any present person's normal day end, *parks* the
+    /// stage's polls: until another event changes the board, each later poll would find the
+    /// same board and do nothing, so none is scheduled (idle time costs nothing). Another
+    /// event wakes them at the first lattice time from then on when a poll could then do
+    /// something (`wake_polls`); otherwise the first lattice time from the earliest normal day
+    /// end of the people present does.
     #[inline]
     fn poll(&mut self, stage: u32, settled: bool) {
         let s = stage as usize;
+        let Handoff::Pull {
+            poll_every_h: every,
+        } = self.policy.handoffs[s]
+        else {
+            return;
+        };
+        self.last_poll[s] = self.now;
+        self.next_poll[s] = f64::INFINITY;
         // A GitOps poll syncs every waiting change into the stage as one deployment.
         if self.policy.gitops[s].is_some() {
             self.gitops_sync(s, None);
             self.settle();
-            if let Handoff::Pull { poll_every_h } = self.policy.handoffs[s] {
-                self.ws
-                    .queue
-                    .push_aside(self.now + poll_every_h, Event::Poll { stage });
-            }
-            return;
-        }
-        let pulled = !self.ws.done_waiting[s - 1].is_empty() && self.pull_waiting(s);
-        // A poll that pulls nothing on a settled board costs no dispatch (idle time costs
-        // nothing): the dispatch would find the board as the last one left it.
-        if pulled || !settled || self.day_end_reached() {
-            self.settle();
         } else {
-            self.settled = true;
+            let pulled = !self.ws.done_waiting[s - 1].is_empty() && self.pull_waiting(s);
+            // A poll that pulls nothing on a settled board costs no dispatch: the dispatch
+            // would find the board as the last one left it.
+            if !pulled && settled && !self.day_end_reached() && self.park_polls {
+                self.settled = true;
+                self.polls_parked |= 1 << s;
+                self.poll_at_day_end(s, every);
+                return;
+            }
+            if pulled || !settled || self.day_end_reached() {
+                self.settle();
+            } else {
+                self.settled = true;
+            }
         }
-        if let Handoff::Pull { poll_every_h } = self.policy.handoffs[s] {
-            self.ws
-                .queue
-                .push_aside(self.now + poll_every_h, Event::Poll { stage });
+        let t = poll_time(every, self.now, self.now);
+        self.schedule_poll(s, t);
+        // What this poll changed may give other stages' polls something to do.
+        if self.polls_parked != 0 {
+            self.wake_polls(Some(s));
+        }
+    }
+
+    /// Schedules stage `s`'s next poll at `t` (hours), in place of any pending one.
+    #[inline]
+    fn schedule_poll(&mut self, s: usize, t: f64) {
+        if self.next_poll[s].is_finite() {
+            self.ws.queue.remove_poll(s as u32);
+        }
+        self.next_poll[s] = t;
+        self.ws.queue.push_poll(t, s as u32);
+    }
+
+    /// A parked stage `s` polls at the first lattice time from the earliest normal day end of
+    /// the people present (on a settled board the one thing a later poll could change), unless
+    /// it already polls earlier.
+    fn poll_at_day_end(&mut self, s: usize, every: f64) {
+        let until = self.settled_until;
+        if until.is_finite() {
+            let t = poll_time(every, self.last_poll[s], until - 1e-9);
+            if t < self.next_poll[s] {
+                self.schedule_poll(s, t);
+            }
+        }
+    }
+
+    /// After an event that changed the board (anything but a poll that parked): each parked
+    /// stage whose poll could now do something (the board is not settled, or cards wait
+    /// upstream and the stage has room, or a present person's normal day end has come) polls
+    /// again at its first lattice time from now on (after its last poll); the others stay
+    /// parked, polling at the day end still to come.
+    ///
+    /// `by_poll` is the stage of the poll that woke them, if one did. Polls due at one
+    /// instant run in stage order (`EventQueue::push_poll`), so a parked stage before it,
+    /// whose poll at this instant would have come first, waits for its next lattice time.
+    #[inline(never)]
+    fn wake_polls(&mut self, by_poll: Option<usize>) {
+        let mut parked = self.polls_parked;
+        while parked != 0 {
+            let s = parked.trailing_zeros() as usize;
+            parked &= parked - 1;
+            let Handoff::Pull {
+                poll_every_h: every,
+            } = self.policy.handoffs[s]
+            else {
+                continue;
+            };
+            let may_pull = !self.ws.done_waiting[s - 1].is_empty() && self.stage_room(s);
+            if !self.settled || may_pull || self.day_end_reached() {
+                self.polls_parked &= !(1 << s);
+                let mut t = poll_time(every, self.last_poll[s], self.now);
+                if let Some(by) = by_poll
+                    && t == self.now
+                    && s < by
+                {
+                    t = poll_time(every, self.now, self.now);
+                }
+                self.schedule_poll(s, t);
+            } else {
+                self.poll_at_day_end(s, every);
+            }
         }
     }
 
@@ -371,6 +455,174 @@ impl Sim<'_> {
             }
             Event::PullerReady => self.settle(),
             Event::WarmupEnd => self.end_warmup(),
+        }
+    }
+}
+
+/// The first time of a polling lattice (whole multiples of `every` hours, from `every` on)
+/// after the poll at `last` (itself on the lattice) and not before `at_least` (hours).
+fn poll_time(every: f64, last: f64, at_least: f64) -> f64 {
+    let after = if last > 0.0 {
+        (last / every).round() as u64
+    } else {
+        0
+    };
+    let mut k = ((at_least / every).ceil().max(0.0) as u64).max(after + 1);
+    while (k as f64) * every < at_least {
+        k += 1;
+    }
+    while k > after + 1 && ((k - 1) as f64) * every >= at_least {
+        k -= 1;
+    }
+    k as f64 * every
+}
+
+#[cfg(test)]
+mod poll_lattice_tests {
+    use super::poll_time;
+
+    #[test]
+    fn polls_fall_on_whole_multiples_of_the_interval() {
+        // The next poll after one at 3 x 0.01 h, from now on.
+        assert_eq!(poll_time(0.01, 0.03, 0.03), 4.0 * 0.01);
+        // Woken later: the first multiple not before the clock.
+        assert_eq!(poll_time(0.01, 0.03, 5.0), 500.0 * 0.01);
+        assert_eq!(poll_time(0.01, 0.03, 5.001), 501.0 * 0.01);
+        assert_eq!(poll_time(24.0, 48.0, 50.0), 72.0);
+        // A wake at the very instant of the last poll waits for the next one.
+        assert_eq!(poll_time(24.0, 48.0, 48.0), 72.0);
+        // Before the first poll.
+        assert_eq!(poll_time(0.7, f64::NEG_INFINITY, 0.0), 0.7);
+        for k in 1..100_000u64 {
+            let t = k as f64 * 0.01;
+            assert_eq!(poll_time(0.01, t, t), (k + 1) as f64 * 0.01, "{k}");
+            assert_eq!(poll_time(0.01, f64::NEG_INFINITY, t), t, "{k}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod parked_poll_tests {
+    use super::super::Workspace;
+    use super::super::state::Sim;
+    use crate::metrics::RepResult;
+    use crate::rng::Streams;
+    use crate::scenario::load_str;
+
+    /// Three stages, the last two pulling at polls every `every` hours, on a working calendar
+    /// (day ends, overtime under push) or round the clock, blockers and sickness on.
+    fn scenario(every: f64, calendar: &str) -> crate::scenario::Scenario {
+        let text = format!(
+            r#"
+name = "polls"
+[run]
+horizon_weeks = 6
+seed = 3
+policies = ["push", "pull", "flow", "hybrid"]
+[calendar]
+{calendar}
+[arrivals]
+process = "poisson"
+rate_per_hour = 0.3
+[disruptions]
+blockers = {{ chance_per_day = 0.1, duration = {{ dist = "exponential", mean = 6.0 }} }}
+missing_input = {{ probability = 0.2, delay = {{ dist = "exponential", mean = 3.0 }} }}
+[[stages]]
+name = "a"
+effort = {{ dist = "exponential", mean = 2.0 }}
+[[stages]]
+name = "b"
+effort = {{ dist = "lognormal", mean = 3.0, sd = 2.0 }}
+wip_limit = 3
+[[stages]]
+name = "c"
+effort = {{ dist = "exponential", mean = 1.5 }}
+wip_limit = 2
+[team.ann]
+skills = {{ a = 1.0, b = 0.5 }}
+sick_chance_per_day = 0.05
+[team.bo]
+count = 2
+skills = {{ b = 1.0 }}
+[team.cy]
+skills = {{ c = 1.0, a = 0.5 }}
+[policies.push]
+handoff = {{ b = "pull", c = "pull" }}
+poll_every_hours = {{ b = {every}, c = {every} }}
+[policies.pull]
+handoff = {{ b = "pull", c = "pull" }}
+poll_every_hours = {{ b = {every}, c = {every} }}
+[policies.flow]
+handoff = {{ c = "pull" }}
+poll_every_hours = {{ c = {every} }}
+[policies.hybrid]
+preset = "pull"
+handoff = {{ b = "push", c = "pull" }}
+poll_every_hours = {{ c = {every} }}
+"#
+        );
+        load_str(&text, "polls.toml").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn run(sc: &crate::scenario::Scenario, p: usize, rep: u64, park: bool) -> RepResult {
+        let mut ws = Workspace {
+            audit: true,
+            ..Workspace::default()
+        };
+        let mut sim = Sim::new(&sc.model, &sc.policies[p], Streams::new(5, rep), &mut ws);
+        sim.park_polls = park;
+        sim.run().unwrap_or_else(|e| panic!("{e}"));
+        sim.finish()
+    }
+
+    /// Parking idle polls is a saving, not a change: every metric and weekly value equals the
+    /// run in which every poll happens, but for the last bits of time integrals (a parked poll
+    /// no longer splits one), and far fewer events run.
+    #[test]
+    fn parked_polls_change_nothing_but_the_event_count() {
+        let calendars = [
+            "mode = \"working\"\nhours_per_day = 8\ndays_per_week = 5",
+            "mode = \"24/7\"",
+        ];
+        for every in [0.01, 0.35, 5.0, 24.0] {
+            for calendar in calendars {
+                let sc = scenario(every, calendar);
+                for p in 0..sc.policies.len() {
+                    for rep in 0..3 {
+                        let (all, parked) = (run(&sc, p, rep, false), run(&sc, p, rep, true));
+                        let what = format!(
+                            "{} every {every} h, {calendar}, rep {rep}",
+                            sc.policies[p].name
+                        );
+                        assert_eq!(all.values.len(), parked.values.len());
+                        for (k, (a, b)) in all.values.iter().zip(&parked.values).enumerate() {
+                            match (a, b) {
+                                (Some(a), Some(b)) => assert!(
+                                    (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+                                    "{what}: metric {k}: {a} against {b}"
+                                ),
+                                _ => assert_eq!(a, b, "{what}: metric {k}"),
+                            }
+                        }
+                        for (a, b) in all.weekly.iter().zip(&parked.weekly) {
+                            assert!(
+                                (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+                                "{what}: weekly {a} against {b}"
+                            );
+                        }
+                        assert_eq!(all.card_times, parked.card_times, "{what}");
+                        assert!(parked.events <= all.events, "{what}");
+                        if every == 0.01 {
+                            assert!(
+                                parked.events * 20 < all.events,
+                                "{what}: {} against {}",
+                                parked.events,
+                                all.events
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -115,6 +115,9 @@ impl Ord for Entry {
     }
 }
 
+/// The sequence numbers of polls: above every other event's (see `EventQueue::push_poll`).
+const POLL_SEQ: u64 = 1 << 63;
+
 /// A deterministic priority queue of events.
 ///
 /// Besides the heap it keeps a few events aside, in a short list scanned at each pop: the
@@ -143,12 +146,26 @@ impl EventQueue {
         self.heap.push(Entry::new(time, self.seq, event));
     }
 
-    /// Schedules `event` at `time` (hours) outside the heap: for the few periodic events that
-    /// are always pending (at most one per stage), popped in the same order as `push`.
+    /// Schedules a poll of `stage` at `time` (hours) outside the heap (at most one per stage).
+    /// Polls due at one instant come after every other event due then, in stage order,
+    /// whenever each was scheduled: so a poll's place does not depend on when it was
+    /// scheduled, and a poll skipped as idle (see `Sim::poll`) changes no order.
     #[inline]
-    pub fn push_aside(&mut self, time: f64, event: Event) {
-        self.seq += 1;
-        self.aside.push(Entry::new(time, self.seq, event));
+    pub fn push_poll(&mut self, time: f64, stage: u32) {
+        self.aside.push(Entry::new(
+            time,
+            POLL_SEQ | u64::from(stage),
+            Event::Poll { stage },
+        ));
+    }
+
+    /// Takes the poll of `stage` out of the queue, if it is there (a parked poll's pending
+    /// wake-up, about to be moved earlier).
+    pub fn remove_poll(&mut self, stage: u32) {
+        let event = Event::Poll { stage };
+        if let Some(i) = self.aside.iter().position(|e| e.event == event) {
+            self.aside.swap_remove(i);
+        }
     }
 
     /// Removes and returns the earliest event.
@@ -198,29 +215,29 @@ mod tests {
     }
 
     #[test]
-    fn events_aside_pop_in_the_same_order_as_from_the_heap() {
-        // The same schedule, once all in the heap and once with every poll aside.
-        let schedule = [
-            (3.0, Event::Poll { stage: 1 }),
-            (1.0, Event::Arrival),
-            (3.0, Event::Arrival),
-            (2.0, Event::Poll { stage: 2 }),
-            (3.0, Event::Poll { stage: 3 }),
-            (0.5, Event::WeekEnd),
-            (2.0, Event::Arrival),
-        ];
-        let (mut all, mut split) = (EventQueue::default(), EventQueue::default());
-        for &(t, ev) in &schedule {
-            all.push(t, ev);
-            if matches!(ev, Event::Poll { .. }) {
-                split.push_aside(t, ev);
-            } else {
-                split.push(t, ev);
-            }
+    fn polls_come_after_the_other_events_of_their_instant_in_stage_order() {
+        let mut q = EventQueue::default();
+        q.push_poll(3.0, 2);
+        q.push(3.0, Event::Arrival);
+        q.push_poll(2.0, 1);
+        q.push_poll(3.0, 1);
+        q.push(3.0, Event::WeekEnd);
+        q.push(1.0, Event::Arrival);
+        assert_eq!(q.pop(), Some((1.0, Event::Arrival)));
+        assert_eq!(q.pop(), Some((2.0, Event::Poll { stage: 1 })));
+        q.push_poll(3.0, 3);
+        assert_eq!(q.pop(), Some((3.0, Event::Arrival)));
+        assert_eq!(q.pop(), Some((3.0, Event::WeekEnd)));
+        // Scheduled late, still in stage order; an event scheduled after them comes first.
+        q.push(3.0, Event::DayEnd);
+        assert_eq!(q.pop(), Some((3.0, Event::DayEnd)));
+        for stage in 1..=3 {
+            assert_eq!(q.pop(), Some((3.0, Event::Poll { stage })));
         }
-        for _ in 0..=schedule.len() {
-            assert_eq!(all.pop(), split.pop());
-        }
+        assert_eq!(q.pop(), None);
+        q.push_poll(4.0, 1);
+        q.remove_poll(1);
+        assert_eq!(q.pop(), None);
     }
 
     #[test]

@@ -314,6 +314,16 @@ pub(super) struct Sim<'a> {
     /// While `settled`: the earliest normal day end of the people present (hours); not a
     /// number until a poll needs it.
     pub(super) settled_until: f64,
+    /// Polling stages whose poll is parked, a bit per stage: their last poll pulled nothing
+    /// on a settled board, so every poll until the next other event would do nothing too
+    /// (see `Sim::poll`). The next other event schedules the poll again (`Sim::wake_polls`).
+    pub(super) polls_parked: u64,
+    /// Per stage: the time of its last poll (hours; never polled: negative infinity).
+    pub(super) last_poll: Vec<f64>,
+    /// Per stage: the time its pending poll is scheduled for (hours; none: infinity).
+    pub(super) next_poll: Vec<f64>,
+    /// Whether idle polls park (always, but for the test that compares with every poll run).
+    pub(super) park_polls: bool,
     /// Under a plan sized by throughput: `finished_total` at the last plan.
     pub(super) finished_at_plan: u64,
     /// Under a plan sized by throughput: the fraction of a card owed to the next plan.
@@ -503,6 +513,10 @@ impl<'a> Sim<'a> {
             n_events: 0,
             settled: false,
             settled_until: f64::NEG_INFINITY,
+            polls_parked: 0,
+            last_poll: vec![f64::NEG_INFINITY; s],
+            next_poll: vec![f64::INFINITY; s],
+            park_polls: true,
             finished_at_plan: 0,
             plan_credit: 0.0,
             plan_end_now: f64::INFINITY,

@@ -118,26 +118,31 @@ fn events_per_rep(m: &Model, p: &Policy, arrivals: f64, cards: f64) -> f64 {
         Release::Cadence { every_h } if every_h > 0.0 => m.horizon_h / every_h,
         _ => 0.0,
     };
-    let polls: f64 = p
-        .handoffs
-        .iter()
-        .map(|h| match *h {
-            Handoff::Pull { poll_every_h } if poll_every_h > 0.0 => m.horizon_h / poll_every_h,
-            _ => 0.0,
-        })
-        .sum();
     // A completion is one event plus, with swarming, a reschedule per helper joining.
     let per_completion = if p.swarming.is_some() {
         MAX_SWARM as f64
     } else {
         2.0
     };
-    arrival_events
+    let others = arrival_events
         + per_completion * stage_completions
         + day_events
         + replenish
-        + polls
-        + m.weeks() as f64
+        + m.weeks() as f64;
+    // A poll that finds nothing to do parks its stage's polls until another event (see
+    // `engine::clock`): at most one poll per period, and one after each other event and
+    // each working day's end.
+    let polls: f64 = p
+        .handoffs
+        .iter()
+        .map(|h| match *h {
+            Handoff::Pull { poll_every_h } if poll_every_h > 0.0 => {
+                (m.horizon_h / poll_every_h).min(others + day_events)
+            }
+            _ => 0.0,
+        })
+        .sum();
+    others + polls
 }
 
 /// Predicts the events and memory of running `reps` replications of every policy of `sc`.

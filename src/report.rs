@@ -297,12 +297,7 @@ fn in_days(sc: &Scenario, info: &MetricInfo) -> Option<(MetricInfo, f64)> {
     if info.unit != "h" {
         return None;
     }
-    let unit = if sc.model.round_the_clock() {
-        "days"
-    } else {
-        "working days"
-    };
-    let per_hour = sc.model.working_days_per_hour();
+    let DayUnit { per_hour, unit } = DayUnit::of(sc);
     let name = info
         .name
         .strip_suffix("_h")

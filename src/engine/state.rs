@@ -129,8 +129,9 @@ pub(super) struct Card {
     pub(super) failed_deploy_at: f64,
     /// The card's own stream (its draws at arrival, then its checks: rework, deployments).
     pub(super) rng: Stream,
-    /// The card's blocking events (its own stream, so that they shift no other draw).
-    pub(super) blocker_rng: Stream,
+    /// The card's blocking events (its own stream, so that they shift no other draw); seeded
+    /// at its first draw (a stream depends only on its key, so the draws are the same).
+    pub(super) blocker_rng: Option<Stream>,
 }
 
 impl Card {
@@ -267,6 +268,9 @@ pub(super) struct Sim<'a> {
     pub(super) n_backlog: u32,
     /// Cards in clarification.
     pub(super) n_clarify: u32,
+    /// Whether the backlog is known to be in arrival order (cards only ever joined at its
+    /// back since it was last empty); see `Sim::best_in_backlog`.
+    pub(super) backlog_in_order: bool,
     /// Committed cards not finished (system WIP).
     pub(super) system_wip: u32,
     /// Per stage: cards counted against its WIP.
@@ -481,6 +485,7 @@ impl<'a> Sim<'a> {
 
             n_backlog: 0,
             n_clarify: 0,
+            backlog_in_order: true,
             system_wip: 0,
             stage_wip: vec![0; s],
             n_present: 0,

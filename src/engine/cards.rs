@@ -154,7 +154,17 @@ impl Sim<'_> {
 
     /// Position of the card to take first in a queue (skipping blocked ones): the lowest
     /// priority key; under `rightmost_first`, the first card while every card is standard.
+    #[inline]
     pub(super) fn best_in(&self, q: &VecDeque<u32>) -> Option<usize> {
+        if q.is_empty() {
+            return None;
+        }
+        self.best_in_scan(q)
+    }
+
+    /// `best_in` over a queue that is not empty.
+    #[inline(never)]
+    fn best_in_scan(&self, q: &VecDeque<u32>) -> Option<usize> {
         if self.n_priority_cards == 0 {
             if self.policy.selection != Selection::OldestFirst {
                 return q.iter().position(|&c| !self.ws.cards[c as usize].blocked);
@@ -247,6 +257,9 @@ impl Sim<'_> {
     /// and its delay since the last card it took is over.
     #[inline]
     pub(super) fn puller_ready(&self, s: usize) -> bool {
+        if !self.conservative_pullers {
+            return true;
+        }
         let st = &self.model.stages[s];
         if st.pull_below.is_none() && st.pull_delay_h <= 0.0 {
             return true;

@@ -251,7 +251,11 @@ impl Sim<'_> {
                 let ps = &self.ws.people[i];
                 if !ps.is_free() {
                     // Time-slicing: a person at work takes more cards while they have room.
-                    if ps.present && ps.active != NONE && self.may_take_new(i) {
+                    if self.policy.time_slicing.is_some()
+                        && ps.present
+                        && ps.active != NONE
+                        && self.may_take_new(i)
+                    {
                         if planned && let Some(k) = self.next_planned(i) {
                             let slot = self.ws.queued_for[i].remove(k).expect("index in queue");
                             self.ws.queued_at_stage[self.ws.cards[slot as usize].stage as usize] -=

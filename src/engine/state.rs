@@ -252,6 +252,9 @@ pub(super) struct Sim<'a> {
     pub(super) rollback_work: Vec<f64>,
     /// The board's last deployment stage (where changes are delivered), if any.
     pub(super) last_deploy: Option<usize>,
+    /// Whether any stage is a conservative puller (`Stage::pull_below` or `pull_delay_h`);
+    /// while none is, `Sim::puller_ready` is always true.
+    pub(super) conservative_pullers: bool,
     /// Whether answerers of missing inputs are at work now.
     pub(super) answering: bool,
     /// The clock (hours).
@@ -477,6 +480,10 @@ impl<'a> Sim<'a> {
             detect_at: vec![f64::NAN; s],
             rollback_work: vec![0.0; s],
             last_deploy: model.stages.iter().rposition(|st| st.deployment.is_some()),
+            conservative_pullers: model
+                .stages
+                .iter()
+                .any(|st| st.pull_below.is_some() || st.pull_delay_h > 0.0),
             answering: model.calendar == Calendar::AlwaysOn,
             now: 0.0,
             integrated_to: 0.0,

@@ -8,7 +8,7 @@ use crate::dist::Dist;
 use crate::limits::{MAX_HELD, MAX_SWARM, MAX_TEAM};
 use crate::metrics::{CardClass, CardRecord, N_WEEKLY_FIXED};
 use crate::model::{ArrivalProcess, Calendar, Model};
-use crate::policy::Policy;
+use crate::policy::{Handoff, Policy, Release};
 use crate::rng::{Stream, StreamKind, Streams};
 use std::collections::VecDeque;
 
@@ -255,6 +255,9 @@ pub(super) struct Sim<'a> {
     /// Whether any stage is a conservative puller (`Stage::pull_below` or `pull_delay_h`);
     /// while none is, `Sim::puller_ready` is always true.
     pub(super) conservative_pullers: bool,
+    /// The stages whose work the policy may hold back (`Sim::held_back` is false at every
+    /// other stage): polling stages, and the first stage unless it pulls from the backlog.
+    pub(super) may_hold_back: u64,
     /// Whether answerers of missing inputs are at work now.
     pub(super) answering: bool,
     /// The clock (hours).
@@ -484,6 +487,14 @@ impl<'a> Sim<'a> {
                 .stages
                 .iter()
                 .any(|st| st.pull_below.is_some() || st.pull_delay_h > 0.0),
+            may_hold_back: (0..s).fold(0, |bits, k| {
+                let may = if k == 0 {
+                    !matches!(policy.release, Release::OnPull)
+                } else {
+                    matches!(policy.handoffs[k], Handoff::Pull { poll_every_h } if poll_every_h > 0.0)
+                };
+                if may { bits | 1 << k } else { bits }
+            }),
             answering: model.calendar == Calendar::AlwaysOn,
             now: 0.0,
             integrated_to: 0.0,

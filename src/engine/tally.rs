@@ -208,7 +208,7 @@ impl Sim<'_> {
             if self.ws.queued_at_stage[s] > 0 {
                 queued |= 1 << s;
             }
-            if self.held_back(s) {
+            if self.may_hold_back & (1 << s) != 0 && self.held_back(s) {
                 held |= 1 << s;
             }
         }

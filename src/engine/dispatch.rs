@@ -288,6 +288,10 @@ impl Sim<'_> {
                 break;
             }
         }
+        // Rightmost first with every card standard: the first stage (from the right) with a
+        // card and a taker wins, as every later one has a higher key.
+        let first_wins =
+            self.policy.selection == Selection::RightmostFirst && self.n_priority_cards == 0;
         while takers != 0 {
             let mut choice: Option<(PriorityKey, (usize, Source, usize, usize))> = None;
             for s in (0..self.n_stages).rev() {
@@ -312,6 +316,9 @@ impl Sim<'_> {
                 };
                 if choice.is_none_or(|(best, _)| k < best) {
                     choice = Some((k, (s, src, i, person)));
+                    if first_wins {
+                        break;
+                    }
                 }
             }
             let Some((_, (s, src, i, person))) = choice else {

@@ -98,7 +98,11 @@ impl Sim<'_> {
         consider(Source::Rework, &ws.rework[s], self.best_in(&ws.rework[s]));
         if s > 0 {
             if self.policy.handoffs[s] == Handoff::PULL_WHEN_ROOM && self.stage_room(s) {
-                consider(Source::Done, &ws.done_waiting[s - 1], self.best_in(&ws.done_waiting[s - 1]));
+                consider(
+                    Source::Done,
+                    &ws.done_waiting[s - 1],
+                    self.best_in(&ws.done_waiting[s - 1]),
+                );
             }
         } else if self.stage_room(0) {
             match self.policy.release {
@@ -114,7 +118,9 @@ impl Sim<'_> {
                         ));
                     }
                 }
-                Release::Cadence { .. } => consider(Source::Ready, &ws.ready, self.best_in(&ws.ready)),
+                Release::Cadence { .. } => {
+                    consider(Source::Ready, &ws.ready, self.best_in(&ws.ready))
+                }
                 _ => {}
             }
         }

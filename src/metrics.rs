@@ -581,7 +581,15 @@ impl Histogram {
         }
         let mut at_risk = (self.n_done + self.n_censored) as f64;
         let mut survival = 1.0;
-        for i in 0..N_BUCKETS {
+        // Empty buckets change nothing (at risk stays above zero): only the others are visited.
+        let occupied = self
+            .done
+            .iter()
+            .zip(self.censored.iter())
+            .enumerate()
+            .filter(|(_, (d, c))| **d | **c != 0)
+            .map(|(i, _)| i);
+        for i in occupied {
             let d = self.done[i] as f64;
             if d > 0.0 {
                 survival *= 1.0 - d / at_risk;

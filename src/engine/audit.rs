@@ -157,6 +157,26 @@ impl Sim<'_> {
         {
             return Err(format!("system WIP {} over its limit {l}", self.system_wip));
         }
+        // What the engine's shortcuts rely on: a backlog marked in order is in arrival order
+        // (`best_in_backlog`); nobody is idle by any cause while nobody is free (`advance`);
+        // the pairing loss total is never a negative zero nor below its clamp
+        // (`update_pair_loss`).
+        if self.backlog_in_order
+            && ws
+                .backlog
+                .iter()
+                .zip(ws.backlog.iter().skip(1))
+                .any(|(&a, &b)| ws.cards[a as usize].arrived > ws.cards[b as usize].arrived)
+        {
+            return Err("the backlog is marked in arrival order but is not".into());
+        }
+        if self.n_free == 0 && self.n_idle.iter().any(|&n| n > 0) {
+            return Err(format!("idle counts {:?} with nobody free", self.n_idle));
+        }
+        let rate = self.pair_loss_rate;
+        if rate.is_sign_negative() && rate == 0.0 || rate != 0.0 && rate.abs() < 1e-9 {
+            return Err(format!("pairing loss total {rate:e} escaped its clamp"));
+        }
         // People: work only while present, within their day, never more than present.
         let mut working = 0;
         for (i, ps) in ws.people.iter().enumerate() {

@@ -3,6 +3,7 @@
 
 use super::state::{CardState, ClassOfService, NONE, Sim};
 use super::{Event, Trace};
+use crate::rng::StreamKind;
 use rand::RngExt;
 
 impl Sim<'_> {
@@ -64,6 +65,7 @@ impl Sim<'_> {
                 self.n_clarify -= 1;
                 self.n_backlog += 1;
                 self.ws.backlog.push_front(slot);
+                self.backlog_in_order = false;
                 if expedite && self.policy.planned() {
                     // Clarified at planning: an expedite card goes into the plan at once.
                     self.force_into_plan(slot);
@@ -90,6 +92,7 @@ impl Sim<'_> {
         let Some(b) = &self.model.disruptions.blockers else {
             return;
         };
+        let streams = self.streams;
         for s in 0..self.n_stages {
             let mut k = 0;
             while k < self.ws.doing[s].len() {
@@ -99,8 +102,12 @@ impl Sim<'_> {
                 if c.blocked || c.rollback {
                     continue;
                 }
-                let u: f64 = c.blocker_rng.random();
-                let d = b.duration.sample(&mut c.blocker_rng);
+                let id = c.id;
+                let rng = c
+                    .blocker_rng
+                    .get_or_insert_with(|| streams.stream(StreamKind::Blockers, id));
+                let u: f64 = rng.random();
+                let d = b.duration.sample(rng);
                 if u < b.chance_per_day {
                     if c.n_workers > 0 {
                         self.block(slot);

@@ -26,6 +26,9 @@ impl Sim<'_> {
             return None;
         }
         let slot = self.new_card(id, class);
+        if self.ws.backlog.is_empty() {
+            self.backlog_in_order = true;
+        }
         self.ws.backlog.push_back(slot);
         self.n_backlog += 1;
         Some(slot)
@@ -132,7 +135,7 @@ impl Sim<'_> {
             plan_end: f64::INFINITY,
             failed_deploy_at: f64::NAN,
             rng,
-            blocker_rng: self.streams.stream(StreamKind::Blockers, id),
+            blocker_rng: None,
         };
         match self.ws.cards.get_mut(slot as usize) {
             Some(c) => *c = card,
@@ -151,7 +154,17 @@ impl Sim<'_> {
 
     /// Position of the card to take first in a queue (skipping blocked ones): the lowest
     /// priority key; under `rightmost_first`, the first card while every card is standard.
+    #[inline]
     pub(super) fn best_in(&self, q: &VecDeque<u32>) -> Option<usize> {
+        if q.is_empty() {
+            return None;
+        }
+        self.best_in_scan(q)
+    }
+
+    /// `best_in` over a queue that is not empty.
+    #[inline(never)]
+    fn best_in_scan(&self, q: &VecDeque<u32>) -> Option<usize> {
         if self.n_priority_cards == 0 {
             if self.policy.selection != Selection::OldestFirst {
                 return q.iter().position(|&c| !self.ws.cards[c as usize].blocked);
@@ -179,6 +192,18 @@ impl Sim<'_> {
         best.map(|(i, _)| i)
     }
 
+    /// `best_in` over the backlog. While the backlog is in arrival order and every card is
+    /// standard, the lowest key is the first card not blocked, under either selection (ties
+    /// in arrival go to the first, as in `best_in`): no scan of the whole backlog.
+    #[inline]
+    pub(super) fn best_in_backlog(&self) -> Option<usize> {
+        let q = &self.ws.backlog;
+        if self.n_priority_cards == 0 && self.backlog_in_order {
+            return q.iter().position(|&c| !self.ws.cards[c as usize].blocked);
+        }
+        self.best_in(q)
+    }
+
     #[inline]
     pub(super) fn backlog_available(&self) -> bool {
         self.n_backlog > 0 || matches!(self.model.arrivals.process, ArrivalProcess::Unlimited)
@@ -187,10 +212,14 @@ impl Sim<'_> {
     /// Takes the best backlog card out of the backlog (materialising one from an unlimited
     /// backlog). Does not commit it.
     pub(super) fn pop_backlog(&mut self) -> u32 {
-        match self.best_in(&self.ws.backlog) {
+        match self.best_in_backlog() {
             Some(i) => {
                 self.n_backlog -= 1;
-                self.ws.backlog.remove(i).expect("index in backlog")
+                let slot = self.ws.backlog.remove(i).expect("index in backlog");
+                if self.ws.backlog.is_empty() {
+                    self.backlog_in_order = true;
+                }
+                slot
             }
             None => {
                 let id = self.next_card_id;
@@ -228,6 +257,9 @@ impl Sim<'_> {
     /// and its delay since the last card it took is over.
     #[inline]
     pub(super) fn puller_ready(&self, s: usize) -> bool {
+        if !self.conservative_pullers {
+            return true;
+        }
         let st = &self.model.stages[s];
         if st.pull_below.is_none() && st.pull_delay_h <= 0.0 {
             return true;

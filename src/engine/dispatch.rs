@@ -84,8 +84,8 @@ impl Sim<'_> {
         }
         let oldest = self.policy.selection == Selection::OldestFirst;
         let mut best: Option<(PriorityKey, Source, usize)> = None;
-        let mut consider = |src: Source, q: &VecDeque<u32>| {
-            if let Some(i) = self.best_in(q) {
+        let mut consider = |src: Source, q: &VecDeque<u32>, pos: Option<usize>| {
+            if let Some(i) = pos {
                 let (class, due, arrived) = self.key(q[i]);
                 let k = (class, due, if oldest { arrived } else { 0.0 });
                 if best.is_none_or(|(b, ..)| k < b) {
@@ -93,18 +93,22 @@ impl Sim<'_> {
                 }
             }
         };
-        consider(Source::Orphan, &ws.orphans[s]);
-        consider(Source::Pool, &ws.pool[s]);
-        consider(Source::Rework, &ws.rework[s]);
+        consider(Source::Orphan, &ws.orphans[s], self.best_in(&ws.orphans[s]));
+        consider(Source::Pool, &ws.pool[s], self.best_in(&ws.pool[s]));
+        consider(Source::Rework, &ws.rework[s], self.best_in(&ws.rework[s]));
         if s > 0 {
             if self.policy.handoffs[s] == Handoff::PULL_WHEN_ROOM && self.stage_room(s) {
-                consider(Source::Done, &ws.done_waiting[s - 1]);
+                consider(
+                    Source::Done,
+                    &ws.done_waiting[s - 1],
+                    self.best_in(&ws.done_waiting[s - 1]),
+                );
             }
         } else if self.stage_room(0) {
             match self.policy.release {
                 Release::OnPull if self.system_room() && self.backlog_available() => {
                     if self.n_backlog > 0 {
-                        consider(Source::Backlog, &ws.backlog);
+                        consider(Source::Backlog, &ws.backlog, self.best_in_backlog());
                     } else if best.is_none() {
                         // An endless backlog: a fresh card, the newest of all.
                         best = Some((
@@ -114,7 +118,9 @@ impl Sim<'_> {
                         ));
                     }
                 }
-                Release::Cadence { .. } => consider(Source::Ready, &ws.ready),
+                Release::Cadence { .. } => {
+                    consider(Source::Ready, &ws.ready, self.best_in(&ws.ready))
+                }
                 _ => {}
             }
         }
@@ -251,7 +257,11 @@ impl Sim<'_> {
                 let ps = &self.ws.people[i];
                 if !ps.is_free() {
                     // Time-slicing: a person at work takes more cards while they have room.
-                    if ps.present && ps.active != NONE && self.may_take_new(i) {
+                    if self.policy.time_slicing.is_some()
+                        && ps.present
+                        && ps.active != NONE
+                        && self.may_take_new(i)
+                    {
                         if planned && let Some(k) = self.next_planned(i) {
                             let slot = self.ws.queued_for[i].remove(k).expect("index in queue");
                             self.ws.queued_at_stage[self.ws.cards[slot as usize].stage as usize] -=
@@ -284,6 +294,10 @@ impl Sim<'_> {
                 break;
             }
         }
+        // Rightmost first with every card standard: the first stage (from the right) with a
+        // card and a taker wins, as every later one has a higher key.
+        let first_wins =
+            self.policy.selection == Selection::RightmostFirst && self.n_priority_cards == 0;
         while takers != 0 {
             let mut choice: Option<(PriorityKey, (usize, Source, usize, usize))> = None;
             for s in (0..self.n_stages).rev() {
@@ -308,6 +322,9 @@ impl Sim<'_> {
                 };
                 if choice.is_none_or(|(best, _)| k < best) {
                     choice = Some((k, (s, src, i, person)));
+                    if first_wins {
+                        break;
+                    }
                 }
             }
             let Some((_, (s, src, i, person))) = choice else {

@@ -304,6 +304,7 @@ impl Sim<'_> {
                 if quota.is_none() && !fits(trial, &load, capacity) && any {
                     // Not planned this time: it waits at the head of the backlog.
                     self.ws.backlog.push_front(slot);
+                    self.backlog_in_order = false;
                     self.n_backlog += 1;
                     break;
                 }

@@ -8,7 +8,7 @@ use crate::dist::Dist;
 use crate::limits::{MAX_HELD, MAX_SWARM, MAX_TEAM};
 use crate::metrics::{CardClass, CardRecord, N_WEEKLY_FIXED};
 use crate::model::{ArrivalProcess, Calendar, Model};
-use crate::policy::Policy;
+use crate::policy::{Handoff, Policy, Release};
 use crate::rng::{Stream, StreamKind, Streams};
 use std::collections::VecDeque;
 
@@ -129,8 +129,9 @@ pub(super) struct Card {
     pub(super) failed_deploy_at: f64,
     /// The card's own stream (its draws at arrival, then its checks: rework, deployments).
     pub(super) rng: Stream,
-    /// The card's blocking events (its own stream, so that they shift no other draw).
-    pub(super) blocker_rng: Stream,
+    /// The card's blocking events (its own stream, so that they shift no other draw); seeded
+    /// at its first draw (a stream depends only on its key, so the draws are the same).
+    pub(super) blocker_rng: Option<Stream>,
 }
 
 impl Card {
@@ -251,6 +252,12 @@ pub(super) struct Sim<'a> {
     pub(super) rollback_work: Vec<f64>,
     /// The board's last deployment stage (where changes are delivered), if any.
     pub(super) last_deploy: Option<usize>,
+    /// Whether any stage is a conservative puller (`Stage::pull_below` or `pull_delay_h`);
+    /// while none is, `Sim::puller_ready` is always true.
+    pub(super) conservative_pullers: bool,
+    /// The stages whose work the policy may hold back (`Sim::held_back` is false at every
+    /// other stage): polling stages, and the first stage unless it pulls from the backlog.
+    pub(super) may_hold_back: u64,
     /// Whether answerers of missing inputs are at work now.
     pub(super) answering: bool,
     /// The clock (hours).
@@ -267,6 +274,9 @@ pub(super) struct Sim<'a> {
     pub(super) n_backlog: u32,
     /// Cards in clarification.
     pub(super) n_clarify: u32,
+    /// Whether the backlog is known to be in arrival order (cards only ever joined at its
+    /// back since it was last empty); see `Sim::best_in_backlog`.
+    pub(super) backlog_in_order: bool,
     /// Committed cards not finished (system WIP).
     pub(super) system_wip: u32,
     /// Per stage: cards counted against its WIP.
@@ -483,6 +493,18 @@ impl<'a> Sim<'a> {
             detect_at: vec![f64::NAN; s],
             rollback_work: vec![0.0; s],
             last_deploy: model.stages.iter().rposition(|st| st.deployment.is_some()),
+            conservative_pullers: model
+                .stages
+                .iter()
+                .any(|st| st.pull_below.is_some() || st.pull_delay_h > 0.0),
+            may_hold_back: (0..s).fold(0, |bits, k| {
+                let may = if k == 0 {
+                    !matches!(policy.release, Release::OnPull)
+                } else {
+                    matches!(policy.handoffs[k], Handoff::Pull { poll_every_h } if poll_every_h > 0.0)
+                };
+                if may { bits | 1 << k } else { bits }
+            }),
             answering: model.calendar == Calendar::AlwaysOn,
             now: 0.0,
             integrated_to: 0.0,
@@ -491,6 +513,7 @@ impl<'a> Sim<'a> {
 
             n_backlog: 0,
             n_clarify: 0,
+            backlog_in_order: true,
             system_wip: 0,
             stage_wip: vec![0; s],
             n_present: 0,

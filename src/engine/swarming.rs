@@ -9,24 +9,20 @@ impl Sim<'_> {
     /// with the most cards, or under `SwarmTo::Constraint` the one with the highest load per
     /// capable person (`constraint_load`).
     pub(super) fn swarm(&mut self) {
+        if self.n_free == 0 {
+            return;
+        }
         let max = self.policy.swarming.map_or(1, |s| s.max_per_card as usize);
         let to_constraint = self
             .policy
             .swarming
             .is_some_and(|s| s.to == SwarmTo::Constraint);
+        // Per stage, its load and the active card a helper would join (fewest workers, then
+        // oldest), worked out when a free person first looks at the stage (`known`): joining
+        // a card changes neither any stage's load nor another stage's pick.
         let mut load = [0.0f64; 64];
-        for (s, l) in load.iter_mut().enumerate().take(self.n_stages) {
-            *l = if to_constraint {
-                self.constraint_load(s)
-            } else {
-                f64::from(self.stage_wip[s])
-            };
-        }
-        // Per stage, the active card a helper would join: fewest workers, then oldest.
         let mut picks = [NONE; 64];
-        for (s, pick) in picks.iter_mut().enumerate().take(self.n_stages) {
-            *pick = self.swarm_pick(s, max);
-        }
+        let mut known: u64 = 0;
         for person in 0..self.model.people.len() {
             let ps = &self.ws.people[person];
             if !ps.is_free() || self.overtime_restricted(person) {
@@ -38,6 +34,15 @@ impl Sim<'_> {
             while bits != 0 {
                 let s = bits.trailing_zeros() as usize;
                 bits &= bits - 1;
+                if known & (1 << s) == 0 {
+                    known |= 1 << s;
+                    load[s] = if to_constraint {
+                        self.constraint_load(s)
+                    } else {
+                        f64::from(self.stage_wip[s])
+                    };
+                    picks[s] = self.swarm_pick(s, max);
+                }
                 if picks[s] != NONE && best.is_none_or(|(l, _)| load[s] > l) {
                     best = Some((load[s], s));
                 }

@@ -130,8 +130,11 @@ impl Sim<'_> {
             a.present += self.n_present as f64 * dt;
             a.working += self.n_working as f64 * dt;
             a.pair_loss += self.pair_loss_rate * dt;
-            for (area, &n) in a.idle.iter_mut().zip(&self.n_idle) {
-                *area += n as f64 * dt;
+            // Only free people are idle (by some cause); with none, every term is zero.
+            if self.n_free > 0 {
+                for (area, &n) in a.idle.iter_mut().zip(&self.n_idle) {
+                    *area += n as f64 * dt;
+                }
             }
             for (area, &n) in a.stage.iter_mut().zip(&self.stage_wip) {
                 *area += n as f64 * dt;
@@ -205,7 +208,7 @@ impl Sim<'_> {
             if self.ws.queued_at_stage[s] > 0 {
                 queued |= 1 << s;
             }
-            if self.held_back(s) {
+            if self.may_hold_back & (1 << s) != 0 && self.held_back(s) {
                 held |= 1 << s;
             }
         }

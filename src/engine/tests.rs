@@ -322,3 +322,37 @@ fn a_planned_queue_is_taken_in_class_of_service_order() {
     sim.dispatch();
     assert_eq!(sim.held_by(0), vec![1], "the dated card goes first");
 }
+
+/// The backlog shortcut (`best_in_backlog`): while the backlog is in arrival order its first
+/// card is the best one; a clarified card put back at its front turns the shortcut off (the
+/// scan then finds the earliest arrival), and the audit catches a backlog marked in order
+/// that is not.
+#[test]
+fn the_backlog_shortcut_holds_only_while_the_backlog_is_in_arrival_order() {
+    let sc = board(5, ONE_EACH);
+    let mut ws = Workspace::default();
+    let mut sim = Sim::new(&sc.model, policy(&sc, "pull"), Streams::new(1, 0), &mut ws);
+    let _first = sim.card_at(1.0, ClassOfService::Standard);
+    let second = sim.card_at(2.0, ClassOfService::Standard);
+    assert!(sim.backlog_in_order);
+    assert_eq!(sim.best_in_backlog(), Some(0));
+    assert_eq!(sim.best_in_backlog(), sim.best_in(&sim.ws.backlog));
+    // The second card goes to clarification, then its input arrives.
+    let i = sim.ws.backlog.iter().position(|&c| c == second).unwrap();
+    sim.ws.backlog.remove(i);
+    sim.n_backlog -= 1;
+    sim.ws.cards[second as usize].state = CardState::Clarify;
+    sim.n_clarify += 1;
+    sim.now = 3.0;
+    sim.unblock(second);
+    assert_eq!(sim.ws.backlog.front(), Some(&second));
+    assert!(!sim.backlog_in_order, "a card put back at the front");
+    assert_eq!(
+        sim.best_in_backlog(),
+        Some(1),
+        "the earliest arrival, now second"
+    );
+    assert_eq!(sim.audit(), Ok(()));
+    sim.backlog_in_order = true;
+    assert!(sim.audit().is_err_and(|e| e.contains("arrival order")));
+}

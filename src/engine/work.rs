@@ -163,10 +163,16 @@ impl Sim<'_> {
 
     /// Under time-slicing: brings every card `person` holds up to now and reschedules it at
     /// its share of their speed (nothing otherwise).
+    #[inline]
     pub(super) fn reslice(&mut self, person: usize) {
-        if self.policy.time_slicing.is_none() {
-            return;
+        if self.policy.time_slicing.is_some() {
+            self.reslice_held(person);
         }
+    }
+
+    /// `reslice`'s work, under time-slicing.
+    #[inline(never)]
+    fn reslice_held(&mut self, person: usize) {
         for k in 0..self.ws.people[person].n_held as usize {
             let slot = self.ws.people[person].held[k];
             self.reschedule(slot);
@@ -253,6 +259,11 @@ impl Sim<'_> {
     /// them out and `pairing_loss_h_per_person_week` reports them.
     pub(super) fn update_pair_loss(&mut self, slot: u32) {
         let c = &self.ws.cards[slot as usize];
+        if c.n_workers <= 1 && c.pair_loss == 0.0 {
+            // No pairing before or after: the total stays as it is (it is never a negative
+            // zero nor below the 1e-9 clamp after an update, so nothing would change it).
+            return;
+        }
         let n = c.workers[..c.n_workers as usize]
             .iter()
             .filter(|&&w| self.ws.people[w as usize].present)

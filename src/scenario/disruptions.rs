@@ -72,8 +72,9 @@ file_table! {
     pub(super) struct AbsenceFile {
         /// Who is away (a person's name, e.g. `developer-2`).
         required person: String => "who is away, e.g. person = \"developer-2\"",
-        /// When the absence starts (weeks from the start).
-        required from_week: f64 => "the week the absence starts, e.g. from_week = 10",
+        /// When the absence starts: whole weeks from the start (0: at once; charts number weeks
+        /// from 1, so `from_week = 10` shows from chart week 11).
+        required from_week: f64 => "whole weeks before the absence starts, e.g. from_week = 10 (it starts at hour 1680: week 11 of the charts, which count from 1)",
         /// How long (weeks); absent for someone leaving the team.
         optional weeks: Option<f64> => "how long, e.g. weeks = 2 (leave it out for someone leaving the team)",
         /// Whether it is known in advance (default true: handed over as it starts); false for

@@ -46,8 +46,9 @@ file_table! {
         optional sick_chance_per_day: f64 => "the daily chance of falling sick, e.g. sick_chance_per_day = 0.01",
         /// How long a sickness lasts (days; default 3).
         optional sick_days: Option<EffortFile> => "how long a sickness lasts in days, e.g. sick_days = { dist = \"exponential\", mean = 3 }",
-        /// The week this role joins the team (weeks; absent until then).
-        optional joins_week: Option<f64> => "the week this role joins the team, e.g. joins_week = 8",
+        /// Whole weeks before this role joins the team (absent until then; charts number weeks
+        /// from 1, so `joins_week = 8` shows from chart week 9).
+        optional joins_week: Option<f64> => "whole weeks before this role joins the team, e.g. joins_week = 8 (from hour 1344: week 9 of the charts, which count from 1)",
     }
 }
 

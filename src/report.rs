@@ -14,10 +14,34 @@ pub fn cell(v: Option<f64>) -> String {
     match v {
         None => "-".into(),
         Some(0.0) => "0".into(),
-        Some(x) if x.abs() >= 100.0 => format!("{x:.0}"),
-        Some(x) if x.abs() >= 10.0 => format!("{x:.1}"),
-        Some(x) => format!("{x:.2}"),
+        Some(x) => format!("{x:.*}", decimals(x)),
     }
+}
+
+/// Decimals a value of `x`'s size is shown with: none from 100, one from 10, else two; judged
+/// on the value as rounded (9.996 shows as 10.0, not 10.00).
+fn decimals(x: f64) -> usize {
+    let d = |x: f64| match x.abs() {
+        a if a >= 100.0 => 0,
+        a if a >= 10.0 => 1,
+        _ => 2,
+    };
+    let first = d(x);
+    let rounded: f64 = format!("{x:.first$}").parse().unwrap_or(x);
+    d(rounded).min(first)
+}
+
+/// `mean ±half-width`, both with the mean's decimals (`2.63 ±0.00`, `272 ±3`).
+pub fn with_interval(mean: f64, half: f64) -> String {
+    if mean == 0.0 && half == 0.0 {
+        return "0 ±0".into();
+    }
+    let d = if mean == 0.0 {
+        decimals(half)
+    } else {
+        decimals(mean)
+    };
+    format!("{mean:.d$} ±{half:.d$}")
 }
 
 /// A table with one row per metric and one column per policy: `mean ±half-width`.
@@ -31,9 +55,7 @@ pub fn table(cat: &[MetricInfo], policies: &[&str], s: &[Vec<Summary>]) -> Strin
         for per in s {
             let x = per[m];
             let txt = match (x.mean, x.ci95) {
-                (Some(mean), Some((lo, hi))) => {
-                    format!("{} ±{}", cell(Some(mean)), cell(Some((hi - lo) / 2.0)))
-                }
+                (Some(mean), Some((lo, hi))) => with_interval(mean, (hi - lo) / 2.0),
                 (mean, _) => cell(mean),
             };
             row.push(txt);
@@ -519,6 +541,22 @@ pub fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
 mod tests {
     use super::*;
     use crate::metrics::RepResult;
+
+    #[test]
+    fn a_mean_and_its_interval_share_their_decimals() {
+        assert_eq!(with_interval(2.63, 0.0), "2.63 ±0.00");
+        assert_eq!(with_interval(2.63, 0.001), "2.63 ±0.00");
+        assert_eq!(with_interval(272.4, 3.4), "272 ±3");
+        assert_eq!(with_interval(45.12, 0.31), "45.1 ±0.3");
+        // Rounding up across a size keeps to the rounded value's decimals.
+        assert_eq!(with_interval(9.999, 0.91), "10.0 ±0.9");
+        assert_eq!(with_interval(99.96, 2.0), "100 ±2");
+        assert_eq!(with_interval(0.0, 0.0), "0 ±0");
+        assert_eq!(with_interval(0.0, 0.004), "0.00 ±0.00");
+        assert_eq!(cell(Some(9.996)), "10.0");
+        assert_eq!(cell(Some(-0.5)), "-0.50");
+        assert_eq!(cell(Some(0.0)), "0");
+    }
 
     /// Aggregates of the reference scenario's two policies fed with made-up values:
     /// throughput `base` and `base * ratio` with replication-to-replication noise.

@@ -518,11 +518,7 @@ fn sweep_line(i: usize, params: &[String], pt: &[String], agg: &Aggregates) -> S
             agg.metric_index(name).map_or("-".to_string(), |m| {
                 let x = agg.summary(k, m);
                 match (x.mean, x.ci95) {
-                    (Some(mu), Some((lo, hi))) => format!(
-                        "{} ±{}",
-                        crate::report::cell(Some(mu)),
-                        crate::report::cell(Some((hi - lo) / 2.0))
-                    ),
+                    (Some(mu), Some((lo, hi))) => crate::report::with_interval(mu, (hi - lo) / 2.0),
                     (mu, _) => crate::report::cell(mu),
                 }
             })

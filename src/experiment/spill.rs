@@ -115,18 +115,24 @@ impl Spill {
     /// # Errors
     /// The file cannot be written.
     pub fn write_row(&self, row: u64, results: &[RepResult]) -> Result<(), SpillError> {
-        let mut bytes = Vec::with_capacity(self.policies * self.cells * F64);
+        // Through a small buffer: a row can be megabytes, and a copy of it would cost as much
+        // memory again.
+        let mut buf = Vec::with_capacity(WRITE_BUFFER);
+        let mut f = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        f.seek(SeekFrom::Start(row * self.row_bytes()))
+            .map_err(|e| self.err(e))?;
         for k in 0..self.policies {
             let weekly = results.get(k).map_or(&[][..], |r| r.weekly.as_slice());
             for i in 0..self.cells {
                 let v = weekly.get(i).copied().unwrap_or(f64::NAN);
-                bytes.extend_from_slice(&v.to_le_bytes());
+                buf.extend_from_slice(&v.to_le_bytes());
+                if buf.len() >= WRITE_BUFFER {
+                    f.write_all(&buf).map_err(|e| self.err(e))?;
+                    buf.clear();
+                }
             }
         }
-        let mut f = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        f.seek(SeekFrom::Start(row * self.row_bytes()))
-            .and_then(|_| f.write_all(&bytes))
-            .map_err(|e| self.err(e))
+        f.write_all(&buf).map_err(|e| self.err(e))
     }
 
     /// Writes the row; a failure is kept and reported by [`Spill::check`].
@@ -279,6 +285,9 @@ impl Drop for Remove {
         let _ = std::fs::remove_file(&self.0);
     }
 }
+
+/// Bytes a row is written in at a time.
+const WRITE_BUFFER: usize = 64 * 1024;
 
 /// Memory a block of weekly aggregates may take while a spilled run is written (bytes).
 pub const BLOCK_BYTES: usize = 256 * 1024;

@@ -42,15 +42,38 @@ pub fn chunk_len(bytes_per_rep: u64, threads: usize) -> u64 {
 }
 
 /// Bytes one replication's results hold while they wait in a chunk: the weekly series of
-/// every policy unless `weekly_taken` (a [`Spill`] took them on the worker thread), plus a
-/// kilobyte of metrics. Cards' records (`run --cards`) are not counted.
-fn rep_bytes(sc: &Scenario, weekly_taken: bool) -> u64 {
+/// every policy unless `weekly_taken` (a [`Spill`] took them on the worker thread), the cards'
+/// records when `record_cards` (`run --cards`: the cards expected to arrive), plus a kilobyte
+/// of metrics.
+fn rep_bytes(sc: &Scenario, weekly_taken: bool, record_cards: bool) -> u64 {
     let weekly = if weekly_taken {
         0
     } else {
         sc.model.weeks() * weekly_catalogue(&sc.model).len() * std::mem::size_of::<f64>()
     };
-    sc.policies.len() as u64 * (weekly as u64 + 1024)
+    let cards = if record_cards {
+        let per_card = std::mem::size_of::<crate::metrics::CardRecord>() as f64;
+        (crate::scenario::estimate_work(sc, 1).cards_per_rep * per_card).min(1e15) as u64
+    } else {
+        0
+    };
+    sc.policies.len() as u64 * (weekly as u64 + cards + 1024)
+}
+
+/// Bytes of weekly aggregates above which a simulating run spills them to disk
+/// ([`Aggregates::spilled`]): 8 MiB, or the internal knob `FLOWSIM_SPILL_ABOVE_BYTES` (tests
+/// set 0 to force the spill, or a large value to keep everything in memory, and compare the
+/// bytes).
+pub fn spill_above_bytes() -> u64 {
+    std::env::var("FLOWSIM_SPILL_ABOVE_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(8 * 1024 * 1024)
+}
+
+/// Whether a simulating run of `sc` spills its weekly aggregates.
+pub fn spills(sc: &Scenario) -> bool {
+    Aggregates::weekly_bytes(sc) > spill_above_bytes()
 }
 
 /// Called on the worker thread with replication `rep`'s results (one per policy) as soon as it
@@ -125,7 +148,7 @@ pub fn run_replications_prepared<E>(
 ) -> Result<Progress, E> {
     let seed = sc.settings.seed;
     let chunk = chunk_len(
-        rep_bytes(sc, prepare.is_some()),
+        rep_bytes(sc, prepare.is_some(), record_cards),
         rayon::current_num_threads(),
     );
     let mut start = reps.start;
@@ -580,5 +603,21 @@ impl Aggregates {
     /// Index of a metric by name.
     pub fn metric_index(&self, name: &str) -> Option<usize> {
         self.metrics.iter().position(|i| i.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chunk_holds_at_most_its_bytes_and_never_fewer_replications_than_threads() {
+        assert_eq!(chunk_len(1, 2), CHUNK);
+        assert_eq!(chunk_len(0, 2), CHUNK);
+        assert_eq!(chunk_len(CHUNK_BYTES / 10, 1), 10);
+        assert_eq!(chunk_len(CHUNK_BYTES / 10 + 1, 1), 9);
+        assert_eq!(chunk_len(CHUNK_BYTES, 4), 4);
+        assert_eq!(chunk_len(u64::MAX, 0), 1);
+        assert_eq!(chunk_len(u64::MAX, 1000), CHUNK);
     }
 }

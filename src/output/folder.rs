@@ -93,21 +93,11 @@ pub enum Weekly {
     /// (merge, a sweep point reusing another's policies) and whose aggregates are reused.
     InMemory,
     /// In a spill file inside the folder when they would take more than
-    /// [`spill_above_bytes`] in memory ([`Aggregates::spilled`]); for tallies that simulate
+    /// [`experiment::spill_above_bytes`] in memory ([`Aggregates::spilled`]); for tallies that simulate
     /// every replication they hold. The files written are the same bytes either way.
     SpillWhenLarge,
     /// In a spill file whatever the size (a sweep point reusing a spilled point's series).
     Spill,
-}
-
-/// Bytes of weekly aggregates above which a simulating tally spills them to disk: 8 MiB, or
-/// the internal knob `FLOWSIM_SPILL_ABOVE_BYTES` (tests set 0 to force the spill, or a large
-/// value to keep everything in memory, and compare the bytes).
-pub fn spill_above_bytes() -> u64 {
-    std::env::var("FLOWSIM_SPILL_ABOVE_BYTES")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(8 * 1024 * 1024)
 }
 
 /// `replications.csv` (and `cards.csv` when asked for) and the aggregates, fed together in
@@ -140,7 +130,7 @@ impl Tally {
     ) -> Result<Self, OutputError> {
         let spill = match weekly {
             Weekly::InMemory => false,
-            Weekly::SpillWhenLarge => Aggregates::weekly_bytes(sc) > spill_above_bytes(),
+            Weekly::SpillWhenLarge => experiment::spills(sc),
             Weekly::Spill => true,
         };
         let aggregates = if spill {

@@ -244,6 +244,19 @@ struct Table {
 
 impl Table {
     fn read(path: &Path) -> Result<Option<Table>, ChartError> {
+        let Some((mut t, mut r)) = Table::open(path)? else {
+            return Ok(None);
+        };
+        t.rows = r
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| read_err(path, e))?;
+        Ok(Some(t))
+    }
+
+    /// The header alone (no rows), and the reader positioned at the first row: a long file
+    /// (`weekly.csv` of a long horizon) is then read a row at a time, never held whole.
+    fn open(path: &Path) -> Result<Option<(Table, csv::Reader<std::fs::File>)>, ChartError> {
         if !path.is_file() {
             return Ok(None);
         }
@@ -254,15 +267,12 @@ impl Table {
             .iter()
             .map(|h| crate::output::safe::csv_uncell(h).to_string())
             .collect();
-        let rows = r
-            .records()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| read_err(path, e))?;
-        Ok(Some(Table {
+        let t = Table {
             path: path.to_path_buf(),
             header,
-            rows,
-        }))
+            rows: Vec::new(),
+        };
+        Ok(Some((t, r)))
     }
 
     fn col(&self, name: &str) -> Result<usize, ChartError> {
@@ -362,7 +372,8 @@ fn read_differences(t: &Table) -> Result<Vec<DiffRow>, ChartError> {
         .collect())
 }
 
-fn read_weekly(t: &Table) -> Result<Weekly, ChartError> {
+/// Reads `weekly.csv`'s rows one at a time from `rows` (see [`Table::open`]).
+fn read_weekly(t: &Table, mut rows: csv::Reader<std::fs::File>) -> Result<Weekly, ChartError> {
     let (p, w, s) = (t.col("policy")?, t.col("week")?, t.col("series")?);
     let u = t.opt_col("unit");
     let cols = [
@@ -373,7 +384,12 @@ fn read_weekly(t: &Table) -> Result<Weekly, ChartError> {
         t.opt_col("rep1"),
     ];
     let mut out = Weekly::default();
-    for r in &t.rows {
+    let mut record = csv::StringRecord::new();
+    while rows
+        .read_record(&mut record)
+        .map_err(|e| read_err(&t.path, e))?
+    {
+        let r = &record;
         let series = text(r, s);
         if !out.series.iter().any(|(n, _)| *n == series) {
             let unit = u.map(|u| text(r, u)).unwrap_or_default();
@@ -540,8 +556,8 @@ pub fn load(dir: &Path) -> Result<RunData, ChartError> {
         if let (Some(c), Some(r)) = (t.opt_col("scenario"), t.rows.first()) {
             d.scenario = text(r, c);
         }
-        if let Some(t) = Table::read(&dir.join(files::WEEKLY))? {
-            d.weekly = read_weekly(&t)?;
+        if let Some((t, rows)) = Table::open(&dir.join(files::WEEKLY))? {
+            d.weekly = read_weekly(&t, rows)?;
         }
         if let Some(t) = Table::read(&dir.join(files::DIFFERENCES))? {
             d.differences = read_differences(&t)?;

@@ -93,8 +93,9 @@ pub enum Weekly {
     /// (merge, a sweep point reusing another's policies) and whose aggregates are reused.
     InMemory,
     /// In a spill file inside the folder when they would take more than
-    /// [`experiment::spill_above_bytes`] in memory ([`Aggregates::spilled`]); for tallies that simulate
-    /// every replication they hold. The files written are the same bytes either way.
+    /// [`experiment::spill_above_bytes`] in memory ([`Aggregates::spilled`]); for tallies
+    /// that simulate every replication they hold. The files written are the same bytes either
+    /// way.
     SpillWhenLarge,
     /// In a spill file whatever the size (a sweep point reusing a spilled point's series).
     Spill,

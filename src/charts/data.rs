@@ -61,21 +61,55 @@ pub struct DiffRow {
     pub rel: Option<(f64, f64, f64)>,
 }
 
-/// One week of one weekly series of one policy, across replications.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// One week of one weekly series of one policy, across replications. Values are kept as
+/// `f64` with NaN for an empty cell (48 bytes a point instead of 88 with `Option<f64>`s: a long
+/// horizon holds weeks x series of them); read them through the methods.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WeekPoint {
     /// Week number, from 1.
     pub week: u32,
+    /// Mean, 5th percentile, median, 95th percentile across replications, and the value in
+    /// replication 1 alone (`rep1`; absent in folders written before it); NaN where empty.
+    values: [f64; 5],
+}
+
+impl WeekPoint {
+    /// A point from its cells (`None` for an empty cell).
+    pub fn new(week: u32, cells: [Option<f64>; 5]) -> Self {
+        WeekPoint {
+            week,
+            values: cells.map(|c| c.filter(|x| x.is_finite()).unwrap_or(f64::NAN)),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<f64> {
+        Some(self.values[i]).filter(|x| !x.is_nan())
+    }
+
     /// Mean across replications.
-    pub mean: Option<f64>,
+    pub fn mean(&self) -> Option<f64> {
+        self.get(0)
+    }
+
     /// 5th percentile across replications.
-    pub p05: Option<f64>,
+    pub fn p05(&self) -> Option<f64> {
+        self.get(1)
+    }
+
     /// Median across replications.
-    pub p50: Option<f64>,
+    pub fn p50(&self) -> Option<f64> {
+        self.get(2)
+    }
+
     /// 95th percentile across replications.
-    pub p95: Option<f64>,
-    /// The value in replication 1 alone (`rep1`; absent in folders written before it).
-    pub rep1: Option<f64>,
+    pub fn p95(&self) -> Option<f64> {
+        self.get(3)
+    }
+
+    /// The value in replication 1 alone.
+    pub fn rep1(&self) -> Option<f64> {
+        self.get(4)
+    }
 }
 
 /// One row of `card_times.csv`: the cards of one policy whose lead or cycle time fell in one
@@ -401,14 +435,7 @@ fn read_weekly(t: &Table, mut rows: csv::Reader<std::fs::File>) -> Result<Weekly
         out.points
             .entry((text(r, p), series))
             .or_default()
-            .push(WeekPoint {
-                week: week as u32,
-                mean: number(r, cols[0]),
-                p05: number(r, cols[1]),
-                p50: number(r, cols[2]),
-                p95: number(r, cols[3]),
-                rep1: number(r, cols[4]),
-            });
+            .push(WeekPoint::new(week as u32, cols.map(|c| number(r, c))));
     }
     for v in out.points.values_mut() {
         v.sort_by_key(|p| p.week);

@@ -12,6 +12,7 @@
 //! - Aggregates are online (Welford, bounded quantile sketches): memory does not grow with the
 //!   number of replications; per-replication rows go to disk as each chunk completes.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
@@ -22,8 +23,62 @@ use crate::rng::Streams;
 use crate::scenario::Scenario;
 use crate::stats::{ExactSum, Paired, QuantileSketch, Summary, Welford};
 
-/// Replications run in parallel per chunk; results are handed on in order between chunks.
+mod spill;
+pub use spill::{BLOCK_BYTES, Spill, SpillError, cell_bytes};
+
+/// Replications run in parallel per chunk, at most; results are handed on in order between
+/// chunks. A chunk is shorter when its replications' results would take more than
+/// [`CHUNK_BYTES`] (long horizons), but never shorter than the worker threads.
 pub const CHUNK: u64 = 256;
+
+/// Memory the results of one chunk of replications may take while they wait to be handed on
+/// in order (bytes; see [`chunk_len`]).
+pub const CHUNK_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Replications per chunk: [`CHUNK`], fewer when each replication's results (`bytes_per_rep`
+/// bytes) would take more than [`CHUNK_BYTES`] together, never fewer than `threads`.
+pub fn chunk_len(bytes_per_rep: u64, threads: usize) -> u64 {
+    (CHUNK_BYTES / bytes_per_rep.max(1)).clamp((threads as u64).clamp(1, CHUNK), CHUNK)
+}
+
+/// Bytes one replication's results hold while they wait in a chunk: the weekly series of
+/// every policy unless `weekly_taken` (a [`Spill`] took them on the worker thread), the cards'
+/// records when `record_cards` (`run --cards`: the cards expected to arrive), plus a kilobyte
+/// of metrics.
+fn rep_bytes(sc: &Scenario, weekly_taken: bool, record_cards: bool) -> u64 {
+    let weekly = if weekly_taken {
+        0
+    } else {
+        sc.model.weeks() * weekly_catalogue(&sc.model).len() * std::mem::size_of::<f64>()
+    };
+    let cards = if record_cards {
+        let per_card = std::mem::size_of::<crate::metrics::CardRecord>() as f64;
+        (crate::scenario::estimate_work(sc, 1).cards_per_rep * per_card).min(1e15) as u64
+    } else {
+        0
+    };
+    sc.policies.len() as u64 * (weekly as u64 + cards + 1024)
+}
+
+/// Bytes of weekly aggregates above which a simulating run spills them to disk
+/// ([`Aggregates::spilled`]): 8 MiB, or the internal knob `FLOWSIM_SPILL_ABOVE_BYTES` (tests
+/// set 0 to force the spill, or a large value to keep everything in memory, and compare the
+/// bytes).
+pub fn spill_above_bytes() -> u64 {
+    std::env::var("FLOWSIM_SPILL_ABOVE_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(8 * 1024 * 1024)
+}
+
+/// Whether a simulating run of `sc` spills its weekly aggregates.
+pub fn spills(sc: &Scenario) -> bool {
+    Aggregates::weekly_bytes(sc) > spill_above_bytes()
+}
+
+/// Called on the worker thread with replication `rep`'s results (one per policy) as soon as it
+/// is simulated, before it waits for its turn: e.g. [`Spill::take_row`].
+pub type Prepare<'a> = &'a (dyn Fn(u64, &mut [RepResult]) + Sync);
 
 /// Runs replications `reps` of every policy. For each replication, in replication order,
 /// calls `sink(rep, results)` with one result per policy in policy order. `on_done` is called
@@ -72,12 +127,33 @@ pub fn run_replications_recording<E>(
     stop: &AtomicBool,
     record_cards: bool,
     on_done: &(dyn Fn() + Sync),
+    sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E>,
+) -> Result<Progress, E> {
+    run_replications_prepared(sc, reps, stop, record_cards, None, on_done, sink)
+}
+
+/// Like [`run_replications_recording`], with `prepare` called on the worker thread for each
+/// replication's results before they wait for their turn (see [`Prepare`]).
+///
+/// # Errors
+/// The first error the sink returns; the remaining replications are not run.
+pub fn run_replications_prepared<E>(
+    sc: &Scenario,
+    reps: std::ops::Range<u64>,
+    stop: &AtomicBool,
+    record_cards: bool,
+    prepare: Option<Prepare<'_>>,
+    on_done: &(dyn Fn() + Sync),
     mut sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E>,
 ) -> Result<Progress, E> {
     let seed = sc.settings.seed;
+    let chunk = chunk_len(
+        rep_bytes(sc, prepare.is_some(), record_cards),
+        rayon::current_num_threads(),
+    );
     let mut start = reps.start;
     while start < reps.end && !stop.load(Ordering::Relaxed) {
-        let end = (start + CHUNK).min(reps.end);
+        let end = (start + chunk).min(reps.end);
         let chunk: Vec<Option<Vec<RepResult>>> = (start..end)
             .into_par_iter()
             .map_init(Workspace::default, |ws, rep| {
@@ -86,11 +162,14 @@ pub fn run_replications_recording<E>(
                 }
                 let streams = Streams::new(seed, rep);
                 ws.record_cards = record_cards;
-                let r = sc
+                let mut r: Vec<RepResult> = sc
                     .policies
                     .iter()
                     .map(|p| simulate(&sc.model, p, streams, ws))
                     .collect();
+                if let Some(prepare) = prepare {
+                    prepare(rep, &mut r);
+                }
                 on_done();
                 Some(r)
             })
@@ -203,6 +282,13 @@ fn policy_named(sc: &Scenario, name: &str) -> Result<crate::policy::Policy, Stri
     )
 }
 
+fn released() -> SpillError {
+    SpillError {
+        path: std::path::PathBuf::from("(weekly spill)"),
+        source: std::io::Error::other("the weekly series were already written and released"),
+    }
+}
+
 /// One metric of one policy across replications.
 #[derive(Debug, Clone, Default)]
 pub struct MetricAgg {
@@ -257,6 +343,14 @@ impl WeeklyAgg {
         (n > 0).then(|| self.sum.value() / n as f64)
     }
 
+    /// Adds one replication's value; non-finite values are skipped.
+    pub fn push(&mut self, v: f64) {
+        if v.is_finite() {
+            self.sum.add(v);
+            self.sketch.push(v);
+        }
+    }
+
     /// Adds the observations of another aggregate (e.g. another shard's).
     pub fn merge(&mut self, other: &WeeklyAgg) {
         self.sum.merge(&other.sum);
@@ -284,16 +378,30 @@ pub struct Aggregates {
     pub pairs: Vec<(usize, usize)>,
     /// `[pair][metric]`: `policy - against` per replication, for each of [`Self::pairs`].
     pub paired: Vec<Vec<Paired>>,
-    /// `[policy][week * series + s]`.
+    /// `[policy][week * series + s]`; empty per policy when the series are spilled (read them
+    /// with [`Aggregates::for_each_week`], which serves both).
     pub weekly: Vec<Vec<WeeklyAgg>>,
     /// `[policy][week * series + s]` of the first replication added (replication 1 of a run):
     /// the run chart one real board would show. Empty until a replication with weekly series
-    /// is added.
+    /// is added, and when the series are spilled ([`Aggregates::for_each_first`]).
     pub first: Vec<Vec<f64>>,
+    /// Where the weekly series are: in `weekly` and `first`, or in a [`Spill`].
+    store: Store,
     /// `[policy][measure][bucket]`: cards finished after warm-up, summed over replications,
     /// per histogram bucket ([`crate::metrics::bucket_edges`]); measure 0 is lead time, 1 cycle
     /// time. Integer counts, so partial sums (shards) add up exactly.
     pub card_times: Vec<[Vec<u64>; 2]>,
+}
+
+/// Where an [`Aggregates`]' weekly series are kept.
+#[derive(Debug, Clone)]
+enum Store {
+    /// In [`Aggregates::weekly`] and [`Aggregates::first`].
+    Memory,
+    /// One row per replication in a file, aggregated when read.
+    Spilled(Arc<Spill>),
+    /// Spilled, written out and let go ([`Aggregates::release_weekly`]).
+    Released,
 }
 
 /// Every pair of `n` policies as `(policy, against)`: each later policy against the baseline
@@ -307,6 +415,11 @@ pub fn policy_pairs(n: usize) -> Vec<(usize, usize)> {
 impl Aggregates {
     /// Empty aggregates for a scenario.
     pub fn new(sc: &Scenario) -> Self {
+        Self::with_weekly(sc, true)
+    }
+
+    /// Empty aggregates; `weekly` cells in memory only when `in_memory`.
+    fn with_weekly(sc: &Scenario, in_memory: bool) -> Self {
         let metrics = catalogue(&sc.model);
         let weekly_series = weekly_catalogue(&sc.model);
         let weeks = sc.model.weeks();
@@ -316,8 +429,15 @@ impl Aggregates {
             per_metric: vec![vec![MetricAgg::default(); metrics.len()]; np],
             paired: vec![vec![Paired::default(); metrics.len()]; pairs.len()],
             pairs,
-            weekly: vec![vec![WeeklyAgg::default(); weeks * weekly_series.len()]; np],
+            weekly: vec![
+                vec![
+                    WeeklyAgg::default();
+                    weeks * weekly_series.len() * usize::from(in_memory)
+                ];
+                np
+            ],
             first: vec![Vec::new(); np],
+            store: Store::Memory,
             card_times: vec![[vec![0; HISTOGRAM_BUCKETS], vec![0; HISTOGRAM_BUCKETS]]; np],
             metrics,
             weekly_series,
@@ -327,9 +447,116 @@ impl Aggregates {
         }
     }
 
-    /// Adds one replication: one result per policy, in policy order.
+    /// Bytes the weekly aggregates of `sc` would take in memory after its replications
+    /// (an estimate, [`cell_bytes`] per policy, week and series).
+    pub fn weekly_bytes(sc: &Scenario) -> u64 {
+        let cells = sc.policies.len() * sc.model.weeks() * weekly_catalogue(&sc.model).len();
+        cells as u64 * cell_bytes(u64::from(sc.settings.replications)) as u64
+    }
+
+    /// Empty aggregates for a scenario whose weekly series go to a spill file at `path`
+    /// (which must not exist; see [`Spill`]) instead of memory. Every file written from them
+    /// holds the same bytes as from [`Aggregates::new`].
+    ///
+    /// # Errors
+    /// The spill file cannot be created.
+    pub fn spilled(sc: &Scenario, path: &std::path::Path) -> Result<Self, SpillError> {
+        let mut agg = Self::with_weekly(sc, false);
+        let spill = Spill::create(path, agg.policies.len(), agg.weeks, agg.weekly_series.len())?;
+        agg.store = Store::Spilled(Arc::new(spill));
+        Ok(agg)
+    }
+
+    /// The spill file, when the weekly series are spilled and not yet released.
+    pub fn spill(&self) -> Option<&Arc<Spill>> {
+        match &self.store {
+            Store::Spilled(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether [`Aggregates::weekly`] and [`Aggregates::first`] hold the weekly series (not
+    /// spilled).
+    pub fn weekly_in_memory(&self) -> bool {
+        matches!(self.store, Store::Memory)
+    }
+
+    /// Lets go of spilled weekly series once they are written (closing and removing the spill
+    /// file); in-memory series stay.
+    pub fn release_weekly(&mut self) {
+        if !self.weekly_in_memory() {
+            self.store = Store::Released;
+        }
+    }
+
+    /// Calls `f(week, cells, first)` for every week of policy `k` in order: `cells` holds the
+    /// week's aggregate per series (in catalogue order), `first` the first replication's values
+    /// that week (shorter, or empty, where it has none). The same values whether the series
+    /// are in memory or spilled.
+    ///
+    /// # Errors
+    /// A spill file cannot be read back (or was released), or `f`'s error.
+    pub fn for_each_week<E: From<SpillError>>(
+        &self,
+        k: usize,
+        mut f: impl FnMut(usize, &[WeeklyAgg], &[f64]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let ns = self.weekly_series.len();
+        match &self.store {
+            Store::Memory => {
+                let first = &self.first[k];
+                for w in 0..self.weeks {
+                    let lo = (w * ns).min(first.len());
+                    let hi = ((w + 1) * ns).min(first.len());
+                    f(w, &self.weekly[k][w * ns..(w + 1) * ns], &first[lo..hi])?;
+                }
+                Ok(())
+            }
+            Store::Spilled(s) => s.for_each_week(k, self.reps, f),
+            Store::Released => Err(released().into()),
+        }
+    }
+
+    /// Calls `f` with the first replication's weekly values of policy `k`, in order, in one or
+    /// more pieces (none when no replication was added).
+    ///
+    /// # Errors
+    /// A spill file cannot be read back (or was released), or `f`'s error.
+    pub fn for_each_first<E: From<SpillError>>(
+        &self,
+        k: usize,
+        mut f: impl FnMut(&[f64]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match &self.store {
+            Store::Memory => f(&self.first[k]),
+            Store::Spilled(_) if self.reps == 0 => Ok(()),
+            Store::Spilled(s) => s.for_each_first(k, f),
+            Store::Released => Err(released().into()),
+        }
+    }
+
+    /// The first error writing a spilled row, if any.
+    ///
+    /// # Errors
+    /// That error.
+    pub fn spill_check(&self) -> Result<(), SpillError> {
+        match &self.store {
+            Store::Spilled(s) => s.check(),
+            _ => Ok(()),
+        }
+    }
+
+    /// Adds one replication: one result per policy, in policy order. With spilled weekly
+    /// series, results whose weekly series are all empty are taken as already written to the
+    /// spill by the worker ([`Spill::take_row`]); others are written now (a failure is kept
+    /// for [`Aggregates::spill_check`]).
     pub fn add(&mut self, results: &[RepResult]) {
         let first = self.reps == 0;
+        if let Store::Spilled(s) = &self.store
+            && results.iter().any(|r| !r.weekly.is_empty())
+        {
+            s.put_row(self.reps, results);
+        }
         self.reps += 1;
         for (pair, &(k, against)) in self.paired.iter_mut().zip(&self.pairs) {
             let (base, r) = (&results[against], &results[k]);
@@ -343,7 +570,7 @@ impl Aggregates {
             }
         }
         for (k, r) in results.iter().enumerate() {
-            if first {
+            if first && self.weekly_in_memory() {
                 self.first[k].clone_from(&r.weekly);
             }
             for (hist, buckets) in self.card_times[k].iter_mut().zip(&r.card_times) {
@@ -356,11 +583,8 @@ impl Aggregates {
             for (m, &v) in r.values.iter().enumerate() {
                 self.per_metric[k][m].push(v);
             }
-            for (i, &v) in r.weekly.iter().enumerate().take(self.weekly[k].len()) {
-                if v.is_finite() {
-                    self.weekly[k][i].sum.add(v);
-                    self.weekly[k][i].sketch.push(v);
-                }
+            for (a, &v) in self.weekly[k].iter_mut().zip(&r.weekly) {
+                a.push(v);
             }
         }
     }
@@ -379,5 +603,21 @@ impl Aggregates {
     /// Index of a metric by name.
     pub fn metric_index(&self, name: &str) -> Option<usize> {
         self.metrics.iter().position(|i| i.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chunk_holds_at_most_its_bytes_and_never_fewer_replications_than_threads() {
+        assert_eq!(chunk_len(1, 2), CHUNK);
+        assert_eq!(chunk_len(0, 2), CHUNK);
+        assert_eq!(chunk_len(CHUNK_BYTES / 10, 1), 10);
+        assert_eq!(chunk_len(CHUNK_BYTES / 10 + 1, 1), 9);
+        assert_eq!(chunk_len(CHUNK_BYTES, 4), 4);
+        assert_eq!(chunk_len(u64::MAX, 0), 1);
+        assert_eq!(chunk_len(u64::MAX, 1000), CHUNK);
     }
 }

@@ -42,7 +42,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "guard",
-        &["limits", "metrics", "model", "policy", "scenario", "stats"],
+        &[
+            "experiment",
+            "limits",
+            "metrics",
+            "model",
+            "policy",
+            "scenario",
+            "stats",
+        ],
     ),
     (
         "validate",

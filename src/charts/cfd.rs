@@ -110,7 +110,7 @@ fn stacks(
         let mut v = vec![0.0; weeks];
         for p in d.weekly.get(policy, series) {
             if let Some(slot) = v.get_mut((p.week as usize).wrapping_sub(1)) {
-                *slot = p.mean.unwrap_or(0.0).max(0.0);
+                *slot = p.mean().unwrap_or(0.0).max(0.0);
             }
         }
         if series == "done_total" && first > 1 {

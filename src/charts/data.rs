@@ -61,21 +61,55 @@ pub struct DiffRow {
     pub rel: Option<(f64, f64, f64)>,
 }
 
-/// One week of one weekly series of one policy, across replications.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// One week of one weekly series of one policy, across replications. Values are kept as
+/// `f64` with NaN for an empty cell (48 bytes a point instead of 88 with `Option<f64>`s: a long
+/// horizon holds weeks x series of them); read them through the methods.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WeekPoint {
     /// Week number, from 1.
     pub week: u32,
+    /// Mean, 5th percentile, median, 95th percentile across replications, and the value in
+    /// replication 1 alone (`rep1`; absent in folders written before it); NaN where empty.
+    values: [f64; 5],
+}
+
+impl WeekPoint {
+    /// A point from its cells (`None` for an empty cell).
+    pub fn new(week: u32, cells: [Option<f64>; 5]) -> Self {
+        WeekPoint {
+            week,
+            values: cells.map(|c| c.filter(|x| x.is_finite()).unwrap_or(f64::NAN)),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<f64> {
+        Some(self.values[i]).filter(|x| !x.is_nan())
+    }
+
     /// Mean across replications.
-    pub mean: Option<f64>,
+    pub fn mean(&self) -> Option<f64> {
+        self.get(0)
+    }
+
     /// 5th percentile across replications.
-    pub p05: Option<f64>,
+    pub fn p05(&self) -> Option<f64> {
+        self.get(1)
+    }
+
     /// Median across replications.
-    pub p50: Option<f64>,
+    pub fn p50(&self) -> Option<f64> {
+        self.get(2)
+    }
+
     /// 95th percentile across replications.
-    pub p95: Option<f64>,
-    /// The value in replication 1 alone (`rep1`; absent in folders written before it).
-    pub rep1: Option<f64>,
+    pub fn p95(&self) -> Option<f64> {
+        self.get(3)
+    }
+
+    /// The value in replication 1 alone.
+    pub fn rep1(&self) -> Option<f64> {
+        self.get(4)
+    }
 }
 
 /// One row of `card_times.csv`: the cards of one policy whose lead or cycle time fell in one
@@ -244,6 +278,19 @@ struct Table {
 
 impl Table {
     fn read(path: &Path) -> Result<Option<Table>, ChartError> {
+        let Some((mut t, mut r)) = Table::open(path)? else {
+            return Ok(None);
+        };
+        t.rows = r
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| read_err(path, e))?;
+        Ok(Some(t))
+    }
+
+    /// The header alone (no rows), and the reader positioned at the first row: a long file
+    /// (`weekly.csv` of a long horizon) is then read a row at a time, never held whole.
+    fn open(path: &Path) -> Result<Option<(Table, csv::Reader<std::fs::File>)>, ChartError> {
         if !path.is_file() {
             return Ok(None);
         }
@@ -254,15 +301,12 @@ impl Table {
             .iter()
             .map(|h| crate::output::safe::csv_uncell(h).to_string())
             .collect();
-        let rows = r
-            .records()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| read_err(path, e))?;
-        Ok(Some(Table {
+        let t = Table {
             path: path.to_path_buf(),
             header,
-            rows,
-        }))
+            rows: Vec::new(),
+        };
+        Ok(Some((t, r)))
     }
 
     fn col(&self, name: &str) -> Result<usize, ChartError> {
@@ -362,7 +406,8 @@ fn read_differences(t: &Table) -> Result<Vec<DiffRow>, ChartError> {
         .collect())
 }
 
-fn read_weekly(t: &Table) -> Result<Weekly, ChartError> {
+/// Reads `weekly.csv`'s rows one at a time from `rows` (see [`Table::open`]).
+fn read_weekly(t: &Table, mut rows: csv::Reader<std::fs::File>) -> Result<Weekly, ChartError> {
     let (p, w, s) = (t.col("policy")?, t.col("week")?, t.col("series")?);
     let u = t.opt_col("unit");
     let cols = [
@@ -373,7 +418,12 @@ fn read_weekly(t: &Table) -> Result<Weekly, ChartError> {
         t.opt_col("rep1"),
     ];
     let mut out = Weekly::default();
-    for r in &t.rows {
+    let mut record = csv::StringRecord::new();
+    while rows
+        .read_record(&mut record)
+        .map_err(|e| read_err(&t.path, e))?
+    {
+        let r = &record;
         let series = text(r, s);
         if !out.series.iter().any(|(n, _)| *n == series) {
             let unit = u.map(|u| text(r, u)).unwrap_or_default();
@@ -385,14 +435,7 @@ fn read_weekly(t: &Table) -> Result<Weekly, ChartError> {
         out.points
             .entry((text(r, p), series))
             .or_default()
-            .push(WeekPoint {
-                week: week as u32,
-                mean: number(r, cols[0]),
-                p05: number(r, cols[1]),
-                p50: number(r, cols[2]),
-                p95: number(r, cols[3]),
-                rep1: number(r, cols[4]),
-            });
+            .push(WeekPoint::new(week as u32, cols.map(|c| number(r, c))));
     }
     for v in out.points.values_mut() {
         v.sort_by_key(|p| p.week);
@@ -540,8 +583,8 @@ pub fn load(dir: &Path) -> Result<RunData, ChartError> {
         if let (Some(c), Some(r)) = (t.opt_col("scenario"), t.rows.first()) {
             d.scenario = text(r, c);
         }
-        if let Some(t) = Table::read(&dir.join(files::WEEKLY))? {
-            d.weekly = read_weekly(&t)?;
+        if let Some((t, rows)) = Table::open(&dir.join(files::WEEKLY))? {
+            d.weekly = read_weekly(&t, rows)?;
         }
         if let Some(t) = Table::read(&dir.join(files::DIFFERENCES))? {
             d.differences = read_differences(&t)?;

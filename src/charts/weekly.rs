@@ -139,7 +139,7 @@ pub fn draw<DB: DrawingBackend>(
                     .weekly
                     .get(&b.name, chart.series)
                     .iter()
-                    .filter_map(|w| Some((w.week as f64, w.rep1?)))
+                    .filter_map(|w| Some((w.week as f64, w.rep1()?)))
                     .collect();
             }
             if bands.is_empty() {
@@ -200,14 +200,14 @@ fn weekly_bands(d: &RunData, series: &str, middle: Middle) -> Vec<Band> {
                 .iter()
                 .map(|w| {
                     let mid = match middle {
-                        Middle::Median => w.p50,
-                        Middle::Mean => w.mean,
+                        Middle::Median => w.p50(),
+                        Middle::Mean => w.mean(),
                     };
                     BandPoint {
                         x: w.week as f64,
-                        low: w.p05,
+                        low: w.p05(),
                         middle: mid,
-                        high: w.p95,
+                        high: w.p95(),
                     }
                 })
                 .collect(),

@@ -8,7 +8,7 @@ use super::{announce_target, draw_charts, print_out, wrote_note};
 use crate::cli::RunArgs;
 use crate::error::{Error, Kind};
 use crate::output::files;
-use crate::output::folder::{Completion, Finished, Provenance, ResultWriter, Source};
+use crate::output::folder::{Completion, Finished, Provenance, ResultWriter, Source, Weekly};
 use crate::output::json::{Index, IndexEntry, write_json};
 use crate::output::safe::{Staged, component};
 use crate::scenario::Scenario;
@@ -255,7 +255,12 @@ pub(super) fn simulate_into(
     progress: &indicatif::ProgressBar,
 ) -> Result<Finished, Error> {
     let Workers { threads, cards } = workers;
-    let mut writer = ResultWriter::create(dir, sc, Provenance::of(source, text, set))?;
+    let mut writer = ResultWriter::create_with(
+        dir,
+        sc,
+        Provenance::of(source, text, set),
+        Weekly::SpillWhenLarge,
+    )?;
     if cards {
         writer.write_cards(sc)?;
     }

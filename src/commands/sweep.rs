@@ -95,6 +95,12 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
     let mut stopped = None;
     let mut units = Units::new();
     let mut done_aggs: Vec<Aggregates> = Vec::new();
+    let mut reused_later = vec![false; points.len()];
+    for (i, (sc, _, _)) in loaded.iter().enumerate() {
+        if let Some((j, _)) = reusable(&params, &points, i, sc) {
+            reused_later[j] = true;
+        }
+    }
     let mut reused: Vec<Option<(usize, Vec<String>)>> = vec![None; points.len()];
     for (i, ((sc, text, set), pt)) in loaded.iter().zip(&points).enumerate() {
         let point_dir = stage
@@ -140,6 +146,11 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
         units.add(agg);
         lines.push(sweep_line(i + 1, &params, pt, agg));
         done_aggs.push(finished.aggregates);
+        // A long run's spilled weekly series stay (a file handle and its disk space) only
+        // while a later point may reuse them.
+        if !reused_later[i] {
+            done_aggs[i].release_weekly();
+        }
         if crate::interrupt::requested() && i + 1 < points.len() {
             stopped = Some((i + 1, 0, u64::from(sc.settings.replications)));
             break;
@@ -408,8 +419,16 @@ fn simulate_reusing(
     progress: &indicatif::ProgressBar,
     reuse: &Reuse<'_>,
 ) -> Result<crate::output::folder::Finished, Error> {
-    use crate::output::folder::{Completion, Provenance, ResultWriter};
-    let mut writer = ResultWriter::create(dir, sc, Provenance::of(source, text, set))?;
+    use crate::output::folder::{Completion, Provenance, ResultWriter, Weekly};
+    // Reused weekly series come as the earlier point kept them: aggregates in memory, copied
+    // below, or a spill's rows, copied row by row into this point's spill.
+    let earlier_spill = reuse.earlier.spill().cloned();
+    let weekly = if earlier_spill.is_some() {
+        Weekly::Spill
+    } else {
+        Weekly::InMemory
+    };
+    let mut writer = ResultWriter::create_with(dir, sc, Provenance::of(source, text, set), weekly)?;
     let mut sub = sc.clone();
     sub.policies.retain(|p| reuse.simulate.contains(&p.name));
     let own: Vec<bool> = sc
@@ -448,9 +467,15 @@ fn simulate_reusing(
                             .skip(3)
                             .map(|c| c.parse::<f64>().ok())
                             .collect();
+                        let weekly = match &earlier_spill {
+                            Some(s) => s
+                                .read_policy_row(rep, full.len())
+                                .map_err(|e| Error::failed(format!("cannot read it back: {e}")))?,
+                            None => Vec::new(),
+                        };
                         full.push(crate::metrics::RepResult {
                             values,
-                            weekly: Vec::new(),
+                            weekly,
                             events: 0,
                             card_times: Default::default(),
                             cards: Vec::new(),
@@ -471,8 +496,10 @@ fn simulate_reusing(
     let agg = writer.tally().aggregates_mut();
     for (k, &mine) in own.iter().enumerate() {
         if !mine {
-            agg.weekly[k].clone_from(&reuse.earlier.weekly[k]);
-            agg.first[k].clone_from(&reuse.earlier.first[k]);
+            if agg.weekly_in_memory() {
+                agg.weekly[k].clone_from(&reuse.earlier.weekly[k]);
+                agg.first[k].clone_from(&reuse.earlier.first[k]);
+            }
             agg.card_times[k].clone_from(&reuse.earlier.card_times[k]);
         }
     }

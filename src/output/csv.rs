@@ -111,6 +111,21 @@ impl CsvFile {
             .map_err(|e| OutputError::io(&self.path, e))
     }
 
+    /// Like [`CsvFile::row`], for borrowed cells.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub fn row_str(&mut self, cells: &[&str]) -> Result<(), OutputError> {
+        for c in cells {
+            self.w
+                .write_field(csv_cell(c).as_bytes())
+                .map_err(|e| OutputError::io(&self.path, e))?;
+        }
+        self.w
+            .write_record(None::<&[u8]>)
+            .map_err(|e| OutputError::io(&self.path, e))
+    }
+
     /// Flushes and closes the file.
     ///
     /// # Errors
@@ -414,26 +429,27 @@ pub fn write_weekly(path: &Path, scenario: &str, agg: &Aggregates) -> Result<(),
         "scenario", "policy", "week", "series", "unit", "mean", "p05", "p50", "p95", "reps", "rep1",
     ]);
     let mut f = CsvFile::create(path, &header)?;
-    let ns = agg.weekly_series.len();
     for (k, p) in agg.policies.iter().enumerate() {
-        for w in 0..agg.weeks {
-            for (s, (name, unit)) in agg.weekly_series.iter().enumerate() {
-                let a = &agg.weekly[k][w * ns + s];
-                f.row(&[
-                    scenario.to_string(),
-                    p.clone(),
-                    (w + 1).to_string(),
-                    name.clone(),
-                    unit.to_string(),
-                    num(a.mean()),
-                    num(a.sketch.quantile(0.05)),
-                    num(a.sketch.quantile(0.50)),
-                    num(a.sketch.quantile(0.95)),
-                    a.sketch.n().to_string(),
-                    num(agg.first[k].get(w * ns + s).copied()),
+        agg.for_each_week(k, |w, cells, first| {
+            let week = (w + 1).to_string();
+            for (s, (a, (name, unit))) in cells.iter().zip(&agg.weekly_series).enumerate() {
+                let [p05, p50, p95] = a.sketch.quantiles([0.05, 0.50, 0.95]);
+                f.row_str(&[
+                    scenario,
+                    p,
+                    &week,
+                    name,
+                    unit,
+                    &num(a.mean()),
+                    &num(p05),
+                    &num(p50),
+                    &num(p95),
+                    &a.sketch.n().to_string(),
+                    &num(first.get(s).copied()),
                 ])?;
             }
-        }
+            Ok::<(), OutputError>(())
+        })?;
     }
     f.finish()
 }

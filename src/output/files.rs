@@ -60,6 +60,10 @@ pub const SHARD: &str = "shard.json";
 pub const PART: &str = "part.json";
 /// The weekly partial aggregates of a part (gzip-compressed text).
 pub const WEEKLY_PARTIAL: &str = "weekly_partial.txt.gz";
+/// A long run's weekly series while it runs (raw `f64` rows, one per replication), inside the
+/// folder being written; removed as soon as it is opened (Unix) or when the run's aggregates
+/// are let go, so it never remains in a result.
+pub const WEEKLY_SPILL: &str = ".weekly.spill";
 
 /// The folder name of sweep point `i` (0-based) of `n` under [`POINTS`]: 1-based and
 /// zero-padded to the width of `n`, so that a listing is in point order (`01` … `12`).

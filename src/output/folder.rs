@@ -86,6 +86,21 @@ pub struct Simulated {
     pub threads: usize,
 }
 
+/// Where a [`Tally`] keeps its weekly series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weekly {
+    /// In memory ([`Aggregates::new`]): for tallies fed results without weekly series
+    /// (merge, a sweep point reusing another's policies) and whose aggregates are reused.
+    InMemory,
+    /// In a spill file inside the folder when they would take more than
+    /// [`experiment::spill_above_bytes`] in memory ([`Aggregates::spilled`]); for tallies
+    /// that simulate every replication they hold. The files written are the same bytes either
+    /// way.
+    SpillWhenLarge,
+    /// In a spill file whatever the size (a sweep point reusing a spilled point's series).
+    Spill,
+}
+
 /// `replications.csv` (and `cards.csv` when asked for) and the aggregates, fed together in
 /// replication order.
 pub struct Tally {
@@ -100,16 +115,30 @@ impl Tally {
     /// # Errors
     /// The file cannot be created.
     pub fn create(dir: &Path, sc: &Scenario) -> Result<Self, OutputError> {
-        Self::create_as(dir, sc, false)
+        Self::create_as(dir, sc, false, Weekly::InMemory)
     }
 
-    /// Like [`Tally::create`], but for a shard's part: the rows go to
-    /// `dir/replications.csv.gz`, gzip-compressed, when `compressed`.
+    /// Like [`Tally::create`], but the rows go to `dir/replications.csv.gz`, gzip-compressed,
+    /// when `compressed` (a shard's part), and the weekly series where `weekly` says.
     ///
     /// # Errors
     /// The file cannot be created.
-    pub fn create_as(dir: &Path, sc: &Scenario, compressed: bool) -> Result<Self, OutputError> {
-        let aggregates = Aggregates::new(sc);
+    pub fn create_as(
+        dir: &Path,
+        sc: &Scenario,
+        compressed: bool,
+        weekly: Weekly,
+    ) -> Result<Self, OutputError> {
+        let spill = match weekly {
+            Weekly::InMemory => false,
+            Weekly::SpillWhenLarge => experiment::spills(sc),
+            Weekly::Spill => true,
+        };
+        let aggregates = if spill {
+            Aggregates::spilled(sc, &dir.join(files::WEEKLY_SPILL))?
+        } else {
+            Aggregates::new(sc)
+        };
         let name = if compressed {
             files::REPLICATIONS_GZ
         } else {
@@ -153,7 +182,7 @@ impl Tally {
             cards.write(rep, results)?;
         }
         self.aggregates.add(results);
-        Ok(())
+        Ok(self.aggregates.spill_check()?)
     }
 
     /// The aggregates so far.
@@ -182,12 +211,23 @@ impl Tally {
     ) -> Result<Simulated, Error> {
         let on_done = || progress.inc(1);
         let record = self.cards.is_some();
+        // Spilled weekly series are written by the worker that simulated them, at their
+        // replication's row, and leave memory before the replication waits for its turn.
+        let spill = self.aggregates.spill().cloned();
+        let (base, from) = (self.aggregates.reps, reps.start);
+        let take = |rep: u64, results: &mut [RepResult]| {
+            if let Some(s) = &spill {
+                s.take_row(base + rep - from, results);
+            }
+        };
+        let prepare: Option<experiment::Prepare<'_>> = spill.as_ref().map(|_| &take as _);
         let (result, used) = experiment::with_threads(threads, || {
-            let r = experiment::run_replications_recording(
+            let r = experiment::run_replications_prepared(
                 sc,
                 reps,
                 stop,
                 record,
+                prepare,
                 &on_done,
                 |rep, results| self.add(rep, &results),
             );
@@ -256,8 +296,21 @@ impl ResultWriter {
     /// # Errors
     /// The folder or a file cannot be written.
     pub fn create(dir: &Path, sc: &Scenario, provenance: Provenance) -> Result<Self, OutputError> {
+        Self::create_with(dir, sc, provenance, Weekly::InMemory)
+    }
+
+    /// Like [`ResultWriter::create`], with the weekly series kept where `weekly` says.
+    ///
+    /// # Errors
+    /// The folder or a file cannot be written.
+    pub fn create_with(
+        dir: &Path,
+        sc: &Scenario,
+        provenance: Provenance,
+        weekly: Weekly,
+    ) -> Result<Self, OutputError> {
         create_dir(dir)?;
-        let tally = Tally::create(dir, sc)?;
+        let tally = Tally::create_as(dir, sc, false, weekly)?;
         let agg = tally.aggregates();
         let manifest = Manifest {
             flowsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -313,7 +366,8 @@ impl ResultWriter {
     }
 
     /// Writes `summary.csv`, `differences.csv`, `weekly.csv`, `card_times.csv` and the final
-    /// manifest.
+    /// manifest. Spilled weekly series stay readable in the returned aggregates until they
+    /// are dropped or released ([`Aggregates::release_weekly`]).
     ///
     /// # Errors
     /// A file cannot be written.

@@ -62,6 +62,12 @@ pub fn num(v: Option<f64>) -> String {
     }
 }
 
+impl From<crate::experiment::SpillError> for OutputError {
+    fn from(e: crate::experiment::SpillError) -> Self {
+        OutputError::io(&e.path, e.source)
+    }
+}
+
 impl From<OutputError> for crate::error::Error {
     fn from(e: OutputError) -> Self {
         crate::error::Error::failed(e.to_string())

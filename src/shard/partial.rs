@@ -42,42 +42,54 @@ pub(super) fn write_weekly_partial(
     agg: &Aggregates,
     run_replications: u64,
 ) -> Result<(), OutputError> {
-    let cells = agg.weekly.first().map_or(0, Vec::len);
-    let mut s = format!(
-        "{WEEKLY_HEADER}\npolicies {} cells {cells}\n",
-        agg.weekly.len()
-    );
+    let io = |e| OutputError::io(path, e);
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut gz = GzEncoder::new(std::io::BufWriter::new(file), Compression::default());
+    let cells = agg.weeks * agg.weekly_series.len();
+    let policies = agg.policies.len();
+    writeln!(gz, "{WEEKLY_HEADER}\npolicies {policies} cells {cells}").map_err(io)?;
     let bucket_early = run_replications > SKETCH_EXACT as u64;
-    for (k, row) in agg.weekly.iter().enumerate() {
-        for (i, a) in row.iter().enumerate() {
-            if a.sketch.n() > 0 {
-                let mut sketch = a.sketch.clone();
-                if bucket_early && sketch.n() == agg.reps {
-                    sketch.into_buckets();
+    let ns = agg.weekly_series.len();
+    for k in 0..policies {
+        agg.for_each_week(k, |w, row, _| {
+            for (s, a) in row.iter().enumerate() {
+                if a.sketch.n() > 0 {
+                    let mut sketch = a.sketch.clone();
+                    if bucket_early && sketch.n() == agg.reps {
+                        sketch.into_buckets();
+                    }
+                    writeln!(
+                        gz,
+                        "{k} {} sum={} {}",
+                        w * ns + s,
+                        a.sum.encode(),
+                        sketch.encode()
+                    )
+                    .map_err(io)?;
                 }
-                s.push_str(&format!(
-                    "{k} {i} sum={} {}\n",
-                    a.sum.encode(),
-                    sketch.encode()
-                ));
             }
-        }
+            Ok::<(), OutputError>(())
+        })?;
     }
-    for (k, first) in agg.first.iter().enumerate() {
-        let cells: Vec<String> = first.iter().map(|&x| f64_to_hex(x)).collect();
-        s.push_str(&format!("first {k} {}\n", cells.join(",")));
+    for k in 0..policies {
+        write!(gz, "first {k} ").map_err(io)?;
+        let mut sep = "";
+        agg.for_each_first(k, |values| {
+            for &x in values {
+                write!(gz, "{sep}{}", f64_to_hex(x)).map_err(io)?;
+                sep = ",";
+            }
+            Ok::<(), OutputError>(())
+        })?;
+        writeln!(gz).map_err(io)?;
     }
     for (k, measures) in agg.card_times.iter().enumerate() {
         for (m, hist) in measures.iter().enumerate() {
             for (i, &n) in hist.iter().enumerate().filter(|(_, n)| **n > 0) {
-                s.push_str(&format!("hist {k} {m} {i} {n}\n"));
+                writeln!(gz, "hist {k} {m} {i} {n}").map_err(io)?;
             }
         }
     }
-    let io = |e| OutputError::io(path, e);
-    let file = std::fs::File::create(path).map_err(io)?;
-    let mut gz = GzEncoder::new(std::io::BufWriter::new(file), Compression::default());
-    gz.write_all(s.as_bytes()).map_err(io)?;
     gz.finish().map_err(io)?.flush().map_err(io)
 }
 

@@ -9,7 +9,7 @@ use std::time::Instant;
 use super::partial::write_weekly_partial;
 use super::{FORMAT, PartInfo, Shard, ShardManifest, sweep_ranges};
 use crate::error::Error;
-use crate::output::folder::{Source, Tally, write_scenario_text};
+use crate::output::folder::{Source, Tally, Weekly, write_scenario_text};
 use crate::output::json::{sha256_hex, write_json};
 use crate::output::{create_dir, files};
 use crate::scenario::Scenario;
@@ -51,7 +51,7 @@ pub fn run_part(
     let info_path = dir.join(files::PART);
     write_json(&info_path, &info)?;
     write_scenario_text(dir, text)?;
-    let mut tally = Tally::create_as(dir, sc, true)?;
+    let mut tally = Tally::create_as(dir, sc, true, Weekly::SpillWhenLarge)?;
     let start = Instant::now();
     // A shard runs its whole block: Ctrl-C ends it with the default action.
     let never = AtomicBool::new(false);

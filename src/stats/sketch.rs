@@ -192,6 +192,17 @@ impl QuantileSketch {
         None
     }
 
+    /// The `ps` quantiles, each as [`QuantileSketch::quantile`] gives it, sorting the exact
+    /// values once.
+    pub fn quantiles<const N: usize>(&self, ps: [f64; N]) -> [Option<f64>; N] {
+        if self.n == 0 || self.bucketed {
+            return ps.map(|p| self.quantile(p));
+        }
+        let mut s = self.exact.clone();
+        s.sort_by(f64::total_cmp);
+        ps.map(|p| percentile_sorted(&s, p))
+    }
+
     /// The state as one line of text, lossless (values as hexadecimal bits):
     /// `n=N exact=X,X,..` while exact, `n=N zeros=Z pos=OFFSET:C,C,.. neg=OFFSET:C,C,..` once
     /// bucketed. [`QuantileSketch::decode`] gives back a sketch with the same quantiles and

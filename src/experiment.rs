@@ -24,7 +24,8 @@ use crate::scenario::Scenario;
 use crate::stats::{ExactSum, Paired, QuantileSketch, Summary, Welford};
 
 mod spill;
-pub use spill::{BLOCK_BYTES, Spill, SpillError, cell_bytes};
+pub use crate::engine::WeeklySink;
+pub use spill::{BLOCK_BYTES, RowWriter, Spill, SpillError, cell_bytes};
 
 /// Replications run in parallel per chunk, at most; results are handed on in order between
 /// chunks. A chunk is shorter when its replications' results would take more than
@@ -76,9 +77,10 @@ pub fn spills(sc: &Scenario) -> bool {
     Aggregates::weekly_bytes(sc) > spill_above_bytes()
 }
 
-/// Called on the worker thread with replication `rep`'s results (one per policy) as soon as it
-/// is simulated, before it waits for its turn: e.g. [`Spill::take_row`].
-pub type Prepare<'a> = &'a (dyn Fn(u64, &mut [RepResult]) + Sync);
+/// Called on the worker thread before replication `rep` of policy `k` (the policy's index)
+/// runs: where its weekly rows go as each week closes (e.g. [`Spill::row_writer`]), if not
+/// into its result. The replication then never holds its whole weekly series.
+pub type Prepare<'a> = &'a (dyn Fn(u64, usize) -> Option<Box<dyn WeeklySink>> + Sync);
 
 /// Runs replications `reps` of every policy. For each replication, in replication order,
 /// calls `sink(rep, results)` with one result per policy in policy order. `on_done` is called
@@ -162,14 +164,15 @@ pub fn run_replications_prepared<E>(
                 }
                 let streams = Streams::new(seed, rep);
                 ws.record_cards = record_cards;
-                let mut r: Vec<RepResult> = sc
+                let r: Vec<RepResult> = sc
                     .policies
                     .iter()
-                    .map(|p| simulate(&sc.model, p, streams, ws))
+                    .enumerate()
+                    .map(|(k, p)| {
+                        ws.weekly_sink = prepare.and_then(|sink_for| sink_for(rep, k));
+                        simulate(&sc.model, p, streams, ws)
+                    })
                     .collect();
-                if let Some(prepare) = prepare {
-                    prepare(rep, &mut r);
-                }
                 on_done();
                 Some(r)
             })
@@ -548,7 +551,7 @@ impl Aggregates {
 
     /// Adds one replication: one result per policy, in policy order. With spilled weekly
     /// series, results whose weekly series are all empty are taken as already written to the
-    /// spill by the worker ([`Spill::take_row`]); others are written now (a failure is kept
+    /// spill by the worker ([`Spill::row_writer`]); others are written now (a failure is kept
     /// for [`Aggregates::spill_check`]).
     pub fn add(&mut self, results: &[RepResult]) {
         let first = self.reps == 0;

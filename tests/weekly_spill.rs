@@ -131,3 +131,57 @@ fn spilled_shards_merge_into_the_bytes_of_an_in_memory_run() {
     );
     assert_same(&p.join("single"), &p.join("merged"));
 }
+
+/// The engine hands a week's row to a workspace's sink as the week closes: the same rows, in
+/// order, each once, as the result's whole series without a sink (which the sink's run leaves
+/// empty), and the sink is told when the replication ends.
+#[test]
+fn the_engine_hands_each_weeks_row_to_the_sink_as_it_closes() {
+    use flowsim::engine::{WeeklySink, Workspace, simulate};
+    use flowsim::rng::Streams;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    struct Seen {
+        rows: Vec<(usize, Vec<f64>)>,
+        ended: bool,
+    }
+    struct Collect(Arc<Mutex<Seen>>);
+    impl WeeklySink for Collect {
+        fn week(&mut self, week: usize, row: &[f64]) {
+            self.0.lock().unwrap().rows.push((week, row.to_vec()));
+        }
+        fn end(&mut self) {
+            self.0.lock().unwrap().ended = true;
+        }
+    }
+
+    let sc = flowsim::scenario::load_str(
+        flowsim::scenario::REFERENCE,
+        flowsim::scenario::REFERENCE_NAME,
+    )
+    .unwrap();
+    for p in &sc.policies {
+        let mut ws = Workspace::default();
+        let whole = simulate(&sc.model, p, Streams::new(4, 2), &mut ws);
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        ws.weekly_sink = Some(Box::new(Collect(Arc::clone(&seen))));
+        let streamed = simulate(&sc.model, p, Streams::new(4, 2), &mut ws);
+        assert!(ws.weekly_sink.is_none(), "the replication takes its sink");
+        assert!(streamed.weekly.is_empty());
+        assert_eq!(streamed.values, whole.values, "{}", p.name);
+        let seen = seen.lock().unwrap();
+        assert!(seen.ended);
+        let weeks = sc.model.weeks();
+        assert_eq!(seen.rows.len(), weeks);
+        let series = whole.weekly.len() / weeks;
+        for (i, (week, row)) in seen.rows.iter().enumerate() {
+            assert_eq!(*week, i);
+            assert_eq!(
+                row[..],
+                whole.weekly[i * series..(i + 1) * series],
+                "week {i}"
+            );
+        }
+    }
+}

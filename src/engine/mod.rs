@@ -123,6 +123,23 @@ pub enum Trace {
     },
 }
 
+/// Where a replication's weekly rows go as each week closes, instead of into its result
+/// (whose `RepResult::weekly` is then empty): a long run's worker writes them straight to
+/// disk, so no replication holds its whole weekly series.
+pub trait WeeklySink: Send {
+    /// The row of week `week` (0-based): one value per weekly series. Weeks come in order,
+    /// each once.
+    fn week(&mut self, week: usize, row: &[f64]);
+    /// The replication is over: nothing more will come.
+    fn end(&mut self);
+}
+
+impl std::fmt::Debug for dyn WeeklySink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WeeklySink")
+    }
+}
+
 /// Reusable memory for replications: keep one per worker thread.
 #[derive(Debug, Default)]
 pub struct Workspace {
@@ -174,6 +191,9 @@ pub struct Workspace {
     pub record_cards: bool,
     /// The records of the replication running (moved into its result).
     card_log: Vec<CardRecord>,
+    /// When set, the next replication hands its weekly rows here as each week closes (and
+    /// its result's weekly series stays empty); taken by that replication.
+    pub weekly_sink: Option<Box<dyn WeeklySink>>,
 }
 
 /// Runs one replication and returns its metrics.

@@ -314,6 +314,9 @@ pub(super) struct Sim<'a> {
     pub(super) week_finished: u64,
     /// The weekly series, one row of `n_series` values a week.
     pub(super) weekly: Vec<f64>,
+    /// Whether weekly rows go to the workspace's `weekly_sink` as each week closes (`weekly`
+    /// then holds one row).
+    pub(super) stream_weekly: bool,
     /// Values per week in `weekly`.
     pub(super) n_series: usize,
     /// Events handled.
@@ -370,6 +373,7 @@ impl<'a> Sim<'a> {
     ) -> Self {
         let s = model.stages.len();
         let np = model.people.len();
+        let stream_weekly = ws.weekly_sink.is_some();
         ws.queue.clear();
         ws.cards.clear();
         ws.free_slots.clear();
@@ -531,7 +535,15 @@ impl<'a> Sim<'a> {
             tally: Tally::default(),
             week: 0,
             week_finished: 0,
-            weekly: vec![0.0; model.weeks() * n_series],
+            stream_weekly,
+            weekly: vec![
+                0.0;
+                if stream_weekly {
+                    n_series
+                } else {
+                    model.weeks() * n_series
+                }
+            ],
             n_series,
             n_events: 0,
             settled: false,

@@ -315,7 +315,8 @@ impl Sim<'_> {
         }
         let a = &self.areas;
         let b = &self.at_week;
-        let row = &mut self.weekly[w * self.n_series..(w + 1) * self.n_series];
+        let at = if self.stream_weekly { 0 } else { w };
+        let row = &mut self.weekly[at * self.n_series..(at + 1) * self.n_series];
         row[W::Throughput as usize] = self.week_finished as f64 * HOURS_PER_WEEK / len;
         row[W::WipMean as usize] = (a.wip - b.wip) / len;
         row[W::Backlog as usize] = (self.n_backlog + self.n_clarify) as f64;
@@ -351,6 +352,11 @@ impl Sim<'_> {
         for s in 0..self.n_stages {
             row[N_WEEKLY_FIXED + s] = self.stage_wip[s] as f64;
         }
+        if self.stream_weekly
+            && let Some(sink) = self.ws.weekly_sink.as_mut()
+        {
+            sink.week(w, &self.weekly);
+        }
         self.at_week.copy_from(&self.areas);
         self.week_finished = 0;
         self.week += 1;
@@ -367,6 +373,9 @@ impl Sim<'_> {
         }
         if self.week < self.model.weeks() {
             self.close_week();
+        }
+        if let Some(mut sink) = self.ws.weekly_sink.take() {
+            sink.end();
         }
         // Unfinished cards enter the time histograms as censored observations; cards still
         // blocked add their blocked time so far.
@@ -500,7 +509,11 @@ impl Sim<'_> {
         }
         RepResult {
             values: v,
-            weekly: std::mem::take(&mut self.weekly),
+            weekly: if self.stream_weekly {
+                Vec::new()
+            } else {
+                std::mem::take(&mut self.weekly)
+            },
             events: self.n_events,
             card_times: [
                 self.ws.lead_times.completed_buckets(),

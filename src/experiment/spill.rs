@@ -9,16 +9,18 @@
 //! order. Every number is therefore the one the in-memory path gives; only the peak memory
 //! changes (one block of aggregates instead of the whole horizon).
 //!
-//! Rows sit at fixed offsets, so worker threads write their replication's row as soon as it is
-//! simulated (in any order) and drop the series before the replication waits for its turn;
-//! only rows `0..reps` of the replications handed on in order are ever read.
+//! Rows sit at fixed offsets, so worker threads write their replication's row while it is
+//! simulated, a week at a time as the engine closes each week ([`Spill::row_writer`], in any
+//! order across replications): no replication holds its whole series. Only rows `0..reps` of
+//! the replications handed on in order are ever read.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::WeeklyAgg;
+use crate::engine::WeeklySink;
 use crate::metrics::RepResult;
 
 /// A failure to write or read back the spill file.
@@ -143,12 +145,15 @@ impl Spill {
         }
     }
 
-    /// On a worker thread: writes the row ([`Spill::put_row`]) and frees the results' weekly
-    /// series.
-    pub fn take_row(&self, row: u64, results: &mut [RepResult]) {
-        self.put_row(row, results);
-        for r in results {
-            r.weekly = Vec::new();
+    /// A writer of replication row `row`'s values of policy `k`, fed by the engine week by
+    /// week as the replication runs ([`WeeklySink`]), so the replication never holds its whole
+    /// series: the bytes [`Spill::write_row`] would write for the same results.
+    pub fn row_writer(self: &Arc<Self>, row: u64, k: usize) -> RowWriter {
+        RowWriter {
+            at: row * self.row_bytes() + (k * self.cells * F64) as u64,
+            spill: Arc::clone(self),
+            flushed: 0,
+            buf: Vec::new(),
         }
     }
 
@@ -283,6 +288,71 @@ impl Drop for Remove {
     fn drop(&mut self) {
         // On Unix it is gone already; the error that gives is of no interest.
         let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// One policy's part of one replication's row, written as the engine closes each week
+/// (see [`Spill::row_writer`]); a write failure is kept for [`Spill::check`].
+#[derive(Debug)]
+pub struct RowWriter {
+    spill: Arc<Spill>,
+    /// Byte offset of the policy's part of the row in the file.
+    at: u64,
+    /// Values already written.
+    flushed: usize,
+    /// Values not yet written, as bytes.
+    buf: Vec<u8>,
+}
+
+impl RowWriter {
+    fn pending(&self) -> usize {
+        self.flushed + self.buf.len() / F64
+    }
+
+    fn push(&mut self, v: f64) {
+        if self.pending() < self.spill.cells {
+            self.buf.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let at = self.at + (self.flushed * F64) as u64;
+        let written = {
+            let mut f = self.spill.file.lock().unwrap_or_else(|p| p.into_inner());
+            f.seek(SeekFrom::Start(at))
+                .and_then(|_| f.write_all(&self.buf))
+        };
+        if let Err(e) = written {
+            let mut failed = self.spill.failed.lock().unwrap_or_else(|p| p.into_inner());
+            failed.get_or_insert(e);
+        }
+        self.flushed += self.buf.len() / F64;
+        self.buf.clear();
+    }
+}
+
+impl WeeklySink for RowWriter {
+    fn week(&mut self, week: usize, row: &[f64]) {
+        // A week never closed stays zero, as in the engine's own series.
+        while self.pending() < week * self.spill.series {
+            self.push(0.0);
+        }
+        for &v in row {
+            self.push(v);
+        }
+        if self.buf.len() >= WRITE_BUFFER {
+            self.flush();
+        }
+    }
+
+    fn end(&mut self) {
+        while self.pending() < self.spill.cells {
+            self.push(0.0);
+        }
+        self.flush();
     }
 }
 

@@ -211,14 +211,15 @@ impl Tally {
     ) -> Result<Simulated, Error> {
         let on_done = || progress.inc(1);
         let record = self.cards.is_some();
-        // Spilled weekly series are written by the worker that simulated them, at their
-        // replication's row, and leave memory before the replication waits for its turn.
+        // Spilled weekly series are written by the worker that simulates them, at their
+        // replication's row, a week at a time as the engine closes each week: no replication
+        // holds its whole series.
         let spill = self.aggregates.spill().cloned();
         let (base, from) = (self.aggregates.reps, reps.start);
-        let take = |rep: u64, results: &mut [RepResult]| {
-            if let Some(s) = &spill {
-                s.take_row(base + rep - from, results);
-            }
+        let take = |rep: u64, k: usize| -> Option<Box<dyn experiment::WeeklySink>> {
+            spill
+                .as_ref()
+                .map(|s| Box::new(s.row_writer(base + rep - from, k)) as _)
         };
         let prepare: Option<experiment::Prepare<'_>> = spill.as_ref().map(|_| &take as _);
         let (result, used) = experiment::with_threads(threads, || {

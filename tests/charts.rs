@@ -398,3 +398,145 @@ fn the_cfd_window_follows_cfd_weeks() {
     );
     assert!(cfd.contains("done since week 25"));
 }
+
+/// A hand-written run folder with five long-named policies, large headline numbers and a long
+/// description: the widest dashboard header a run can ask for.
+fn five_long_policies(out: &Path) -> Vec<String> {
+    let policies: Vec<String> = [
+        "push-daily-no-overtime-strict",
+        "pull_with_explicit_policies",
+        "flow system wip limit twelve",
+        "conservativepullerwithoutanyhyphens",
+        "push",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut csv =
+        String::from("scenario,policy,metric,unit,mean,ci95_low,ci95_high,p05,p50,p95,reps,note\n");
+    for p in &policies {
+        for (m, unit, v) in [
+            ("throughput_per_week", "cards/week", "123.456"),
+            ("lead_time_mean_h", "h", "88888.8"),
+            ("start_to_done_p85_h", "h", "77777.7"),
+            ("overtime_h_per_person_week", "h/person/week", "12.3456"),
+        ] {
+            csv.push_str(&format!("wide,{p},{m},{unit},{v},,,,,,3,\n"));
+        }
+    }
+    std::fs::write(out.join("summary.csv"), csv).unwrap();
+    std::fs::write(
+        out.join("scenario.toml"),
+        "name = \"wide\"\n\
+         description = \"A description long enough that the subtitle cannot hold it whole: seven people, four stages, eight cards a week, push against pull against flow, with every mechanism switched on.\"\n\
+         [calendar]\nmode = \"working\"\nhours_per_day = 8\ndays_per_week = 5\n",
+    )
+    .unwrap();
+    policies
+}
+
+/// Every text of the dashboard's header fits where it stands, measured in the embedded
+/// DejaVu Sans as the PNG draws it (a browser draws the SVG no wider): each tile line and
+/// policy name inside its tile, lines of a tile apart, tiles apart and on the image, the
+/// subtitle on the image without a dangling separator, for 5 long-named policies at three
+/// chart sizes. `flowsim chart` draws the folder.
+#[test]
+fn dashboard_tile_text_fits_its_tile_with_five_long_policies() {
+    use flowsim::charts::dashboard::{PlacedText, header};
+    use flowsim::charts::style::Style;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path();
+    let policies = five_long_policies(out);
+    let d = flowsim::charts::data::load(out).unwrap();
+    assert_eq!(d.policies, policies);
+    for (w, h) in [(1600, 900), (1280, 720), (800, 450)] {
+        let st = Style::new(flowsim::charts::ChartSize {
+            width: w,
+            height: h,
+        });
+        let hd = header(&d, &st, w).unwrap();
+        let margin = st.px(Style::MARGIN) as i32;
+        let right = |t: &PlacedText| t.x + t.width().unwrap() as i32;
+        assert!(right(&hd.title) <= w as i32 - margin, "{w}x{h}: title");
+        let sub = hd.subtitle.as_ref().expect("a subtitle");
+        assert!(
+            right(sub) <= w as i32 - margin,
+            "{w}x{h}: subtitle `{}` wider than the image",
+            sub.text
+        );
+        let trimmed = sub.text.trim_end();
+        assert!(
+            !trimmed.ends_with('·') && !trimmed.is_empty(),
+            "{w}x{h}: subtitle `{}` ends in a separator",
+            sub.text
+        );
+        assert_eq!(hd.tiles.len(), 5);
+        for (k, t) in hd.tiles.iter().enumerate() {
+            let (x0, y0, x1, y1) = t.rect;
+            assert!(t.text_right <= x1, "{w}x{h}: padding inside the tile");
+            assert!(
+                x0 >= margin && x1 <= w as i32 - margin,
+                "{w}x{h}: tile on image"
+            );
+            if let Some(next) = hd.tiles.get(k + 1) {
+                assert!(x1 < next.rect.0, "{w}x{h}: tiles {k} and {} overlap", k + 1);
+            }
+            assert!(!t.name.is_empty() && t.lines.len() >= 4, "{w}x{h}: {t:?}");
+            let texts: Vec<&PlacedText> = t.name.iter().chain(&t.lines).collect();
+            for x in &texts {
+                assert!(
+                    x.x >= x0 && right(x) <= t.text_right,
+                    "{w}x{h}: `{}` in tile {} is {} px wide, {} px more than the tile holds",
+                    x.text,
+                    t.policy,
+                    x.width().unwrap(),
+                    right(x) - t.text_right
+                );
+                assert!(
+                    x.y >= y0 && x.y + x.size as i32 <= y1,
+                    "{w}x{h}: `{}` below its tile",
+                    x.text
+                );
+            }
+            for (i, a) in texts.iter().enumerate() {
+                for b in &texts[i + 1..] {
+                    let apart_x = right(a) <= b.x || right(b) <= a.x;
+                    let apart_y = a.y + a.size as i32 <= b.y || b.y + b.size as i32 <= a.y;
+                    assert!(
+                        apart_x || apart_y,
+                        "{w}x{h}: `{}` and `{}` overlap in tile {}",
+                        a.text,
+                        b.text,
+                        t.policy
+                    );
+                }
+            }
+            // Nothing is lost: the name and the numbers are all there.
+            let joined: String = t.name.iter().map(|n| n.text.as_str()).collect();
+            assert_eq!(
+                joined.replace(' ', ""),
+                t.policy.replace(' ', ""),
+                "{w}x{h}: name"
+            );
+            let body: Vec<&str> = t.lines.iter().map(|l| l.text.as_str()).collect();
+            let body = body.join(" ");
+            for want in ["123 cards/week", "88889 h", "77778 h", "12.3 h/person/week"] {
+                assert!(
+                    body.contains(want),
+                    "{w}x{h}: `{want}` missing from `{body}`"
+                );
+            }
+        }
+        assert!(
+            hd.grid_top > hd.tiles[0].rect.3,
+            "{w}x{h}: charts below tiles"
+        );
+        assert!(
+            hd.grid_top < h as i32 / 2,
+            "{w}x{h}: the charts keep half the image"
+        );
+    }
+    flowsim().arg("chart").arg(out).assert().success();
+    let (_, _, distinct) = png_info(&out.join("charts/dashboard.png"));
+    assert!(distinct > 2, "dashboard.png blank");
+}

@@ -30,10 +30,10 @@ pub fn escape(s: &str) -> String {
 pub fn how_to_read(kind: &ChartKind) -> &'static str {
     match kind {
         ChartKind::Dashboard => {
-            "The tiles give each policy's means over all replications; the four charts are the full-size throughput, cycle-time, WIP and idle-time charts in miniature, in the same colours."
+            "The tiles give each policy's means over all replications; the four charts are the full-size throughput, start-to-done, WIP and idle-time charts in miniature, in the same colours. The throughput panel overlays the policies' bands for one or two policies, and draws a line per policy with its own marker and dash for three or more."
         }
         ChartKind::Throughput => {
-            "One panel per policy on a shared axis: the coloured line is the mean week, the shaded band where 90% of replications fall, and the dark grey line with dots is replication 1 alone, the run chart one real board would show (the dashboard overlays the bands). A higher band delivers more; a wider band is less predictable; a single board's bad week inside the band is noise."
+            "One panel per policy on a shared axis: the coloured line is the mean week, the shaded band where 90% of replications fall, and the dark grey line with dots is replication 1 alone, the run chart one real board would show (the dashboard overlays the bands of one or two policies, lines beyond that). A higher band delivers more; a wider band is less predictable; a single board's bad week inside the band is noise."
         }
         ChartKind::Overtime => {
             "Hours worked beyond normal hours per person per week: the line is the mean over replications (overtime is often zero in most runs and large in a few), the band where 90% of replications fall. A policy without overtime lies flat on zero."

@@ -11,6 +11,21 @@ use super::DrawResult;
 use super::data::RunData;
 use super::style::{GRID, MUTED, Style, fmt_tick, policy_colours};
 
+/// Width in pixels of `text` in `style`, as plotters lays it out in the embedded DejaVu Sans:
+/// the width of the PNG's text, and an upper bound of the SVG's in a browser (plotters writes
+/// the SVG's font size smaller than the size it draws the PNG at). The measure every layout
+/// that must not overflow uses; it needs the font registered ([`super::style::ensure_fonts`]).
+///
+/// # Errors
+/// The font is not registered or cannot be read.
+pub fn text_width(text: &str, style: &TextStyle) -> DrawResult<u32> {
+    let ((x0, _), (x1, _)) = style
+        .font
+        .layout_box(text)
+        .map_err(|e| super::ChartError::Draw(format!("{e:?}")))?;
+    Ok((x1 - x0).max(0) as u32)
+}
+
 /// Words of `text` in lines no wider than `max_w` pixels in `style`.
 pub fn wrap<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

@@ -6,7 +6,8 @@
 //!   policy: the band where 90% of replications fall, its median, and replication 1 alone in
 //!   dark grey with a dot a week (what one real board would show: weeks of 5, 11, 7 cards,
 //!   where the median is a flat line). A higher band delivers more; a wider one is less
-//!   predictable. On the dashboard, the policies' bands overlaid.
+//!   predictable. On the dashboard, the policies' bands overlaid for one or two policies, and
+//!   with three or more a line per policy with its own marker and dash (bands would blend).
 //! - [`OVERTIME`], chart 2: hours worked outside normal hours, per person per week. The line is
 //!   the mean over replications (overtime is often zero in most runs and large in a few, so the
 //!   median would hide it). A policy with no overtime lies flat on zero.
@@ -55,9 +56,14 @@ pub struct WeeklyChart {
     pub y_desc: &'static str,
     /// What to say when the folder holds no value of the series.
     pub empty_reason: &'static str,
-    /// How the policies are drawn (a dashboard panel always overlays bands).
+    /// How the policies are drawn (a dashboard panel overlays bands for up to
+    /// [`MAX_OVERLAID_BANDS`] policies and draws lines beyond that).
     pub look: WeeklyLook,
 }
+
+/// The most policies whose translucent bands a dashboard panel overlays; with more, each
+/// policy is a line with its own marker and dash (as in the WIP chart).
+pub const MAX_OVERLAID_BANDS: usize = 2;
 
 /// Chart 1, the throughput run chart.
 pub const THROUGHPUT: WeeklyChart = WeeklyChart {
@@ -104,12 +110,14 @@ pub fn draw<DB: DrawingBackend>(
 ) -> DrawResult {
     let plot = policy_frame(area, st, d, chart.title, chart.subtitle)?;
     let mut bands = weekly_bands(d, chart.series, chart.middle);
-    // A dashboard panel keeps bands for the run chart (one small panel cannot hold three run
-    // charts), but WIP stays lines: translucent bands blend into one grey-green.
-    let look = if st.compact && !matches!(chart.look, WeeklyLook::Lines) {
-        WeeklyLook::Bands
-    } else {
-        chart.look
+    // A dashboard panel cannot hold a run chart per policy: it overlays the bands where they
+    // stay apart (one or two policies) and draws lines with markers and dashes beyond that,
+    // where three or more translucent bands blend into one grey-brown mass. WIP stays lines.
+    let look = match chart.look {
+        WeeklyLook::Lines => WeeklyLook::Lines,
+        _ if st.compact && bands.len() > MAX_OVERLAID_BANDS => WeeklyLook::Lines,
+        _ if st.compact => WeeklyLook::Bands,
+        look => look,
     };
     match look {
         WeeklyLook::Bands => band_chart(

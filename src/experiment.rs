@@ -27,14 +27,14 @@ mod spill;
 pub use crate::engine::WeeklySink;
 pub use spill::{BLOCK_BYTES, RowWriter, Spill, SpillError, cell_bytes};
 
-/// Replications run in parallel per chunk, at most; results are handed on in order between
-/// chunks. A chunk is shorter when its replications' results would take more than
+/// Replications run in parallel per chunk, at most; a chunk's results are handed on in order
+/// while the next chunk is simulated (two chunks at most at a time). A chunk is shorter when its replications' results would take more than
 /// [`CHUNK_BYTES`] (long horizons), but never shorter than the worker threads.
 pub const CHUNK: u64 = 256;
 
 /// Memory the results of one chunk of replications may take while they wait to be handed on
-/// in order (bytes; see [`chunk_len`]).
-pub const CHUNK_BYTES: u64 = 64 * 1024 * 1024;
+/// in order (bytes; see [`chunk_len`]): 32 MiB, two chunks at a time.
+pub const CHUNK_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Replications per chunk: [`CHUNK`], fewer when each replication's results (`bytes_per_rep`
 /// bytes) would take more than [`CHUNK_BYTES`] together, never fewer than `threads`.
@@ -88,11 +88,11 @@ pub type Prepare<'a> = &'a (dyn Fn(u64, usize) -> Option<Box<dyn WeeklySink>> + 
 ///
 /// # Errors
 /// The first error the sink returns; the remaining replications are not run.
-pub fn run_replications<E>(
+pub fn run_replications<E: Send>(
     sc: &Scenario,
     reps: std::ops::Range<u64>,
     on_done: &(dyn Fn() + Sync),
-    sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E>,
+    sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E> + Send,
 ) -> Result<(), E> {
     let never = AtomicBool::new(false);
     run_replications_until(sc, reps, &never, on_done, sink).map(|_| ())
@@ -107,12 +107,12 @@ pub fn run_replications<E>(
 ///
 /// # Errors
 /// The first error the sink returns; the remaining replications are not run.
-pub fn run_replications_until<E>(
+pub fn run_replications_until<E: Send>(
     sc: &Scenario,
     reps: std::ops::Range<u64>,
     stop: &AtomicBool,
     on_done: &(dyn Fn() + Sync),
-    sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E>,
+    sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E> + Send,
 ) -> Result<Progress, E> {
     run_replications_recording(sc, reps, stop, false, on_done, sink)
 }
@@ -123,13 +123,13 @@ pub fn run_replications_until<E>(
 ///
 /// # Errors
 /// The first error the sink returns; the remaining replications are not run.
-pub fn run_replications_recording<E>(
+pub fn run_replications_recording<E: Send>(
     sc: &Scenario,
     reps: std::ops::Range<u64>,
     stop: &AtomicBool,
     record_cards: bool,
     on_done: &(dyn Fn() + Sync),
-    sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E>,
+    sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E> + Send,
 ) -> Result<Progress, E> {
     run_replications_prepared(sc, reps, stop, record_cards, None, on_done, sink)
 }
@@ -139,24 +139,22 @@ pub fn run_replications_recording<E>(
 ///
 /// # Errors
 /// The first error the sink returns; the remaining replications are not run.
-pub fn run_replications_prepared<E>(
+pub fn run_replications_prepared<E: Send>(
     sc: &Scenario,
     reps: std::ops::Range<u64>,
     stop: &AtomicBool,
     record_cards: bool,
     prepare: Option<Prepare<'_>>,
     on_done: &(dyn Fn() + Sync),
-    mut sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E>,
+    mut sink: impl FnMut(u64, Vec<RepResult>) -> Result<(), E> + Send,
 ) -> Result<Progress, E> {
     let seed = sc.settings.seed;
     let chunk = chunk_len(
         rep_bytes(sc, prepare.is_some(), record_cards),
         rayon::current_num_threads(),
     );
-    let mut start = reps.start;
-    while start < reps.end && !stop.load(Ordering::Relaxed) {
-        let end = (start + chunk).min(reps.end);
-        let chunk: Vec<Option<Vec<RepResult>>> = (start..end)
+    let simulate_chunk = |range: std::ops::Range<u64>| -> Vec<Option<Vec<RepResult>>> {
+        range
             .into_par_iter()
             .map_init(Workspace::default, |ws, rep| {
                 if stop.load(Ordering::Relaxed) {
@@ -176,17 +174,46 @@ pub fn run_replications_prepared<E>(
                 on_done();
                 Some(r)
             })
-            .collect();
-        for (i, per_policy) in chunk.into_iter().enumerate() {
-            let Some(per_policy) = per_policy else {
-                return Ok(Progress {
-                    done: start + i as u64 - reps.start,
-                    stopped: true,
-                });
-            };
-            sink(start + i as u64, per_policy)?;
+            .collect()
+    };
+    // The calling thread hands on one chunk, in replication order, while the workers simulate
+    // the next (`rayon::join`: the thread that finishes handing on joins the simulation), so
+    // aggregating and writing never leave the workers idle.
+    let mut start = reps.start;
+    let mut waiting: Option<(u64, Vec<Option<Vec<RepResult>>>)> = None;
+    loop {
+        let next = (start < reps.end && !stop.load(Ordering::Relaxed))
+            .then(|| start..(start + chunk).min(reps.end));
+        if next.is_none() && waiting.is_none() {
+            break;
         }
-        start = end;
+        let handing = waiting.take();
+        let hand_on = || -> Result<Option<Progress>, E> {
+            let Some((first, results)) = handing else {
+                return Ok(None);
+            };
+            for (i, per_policy) in results.into_iter().enumerate() {
+                let Some(per_policy) = per_policy else {
+                    return Ok(Some(Progress {
+                        done: first + i as u64 - reps.start,
+                        stopped: true,
+                    }));
+                };
+                sink(first + i as u64, per_policy)?;
+            }
+            Ok(None)
+        };
+        let (simulated, handed) = rayon::join(
+            || next.clone().map(|r| (r.start, simulate_chunk(r))),
+            hand_on,
+        );
+        if let Some(done) = handed? {
+            return Ok(done);
+        }
+        if let Some(r) = next {
+            start = r.end;
+        }
+        waiting = simulated;
     }
     Ok(Progress {
         done: start - reps.start,

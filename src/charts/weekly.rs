@@ -10,7 +10,9 @@
 //!   with three or more a line per policy with its own marker and dash (bands would blend).
 //! - [`OVERTIME`], chart 2: hours worked outside normal hours, per person per week. The line is
 //!   the mean over replications (overtime is often zero in most runs and large in a few, so the
-//!   median would hide it). A policy with no overtime lies flat on zero.
+//!   median would hide it). A policy with no overtime lies flat on zero. One or two policies
+//!   show their bands; three or more a line each with its own marker and dash (bands would
+//!   blend), as on the dashboard.
 //! - [`WIP`], chart 6, work in progress over time: the time-average number of committed,
 //!   unfinished cards in each week, the median line of each policy with its own marker and
 //!   dash (no shaded bands: three overlapping translucent bands blend into grey). A line that
@@ -56,8 +58,8 @@ pub struct WeeklyChart {
     pub y_desc: &'static str,
     /// What to say when the folder holds no value of the series.
     pub empty_reason: &'static str,
-    /// How the policies are drawn (a dashboard panel overlays bands for up to
-    /// [`MAX_OVERLAID_BANDS`] policies and draws lines beyond that).
+    /// How the policies are drawn (bands, on the dashboard or full size, are overlaid for up
+    /// to [`MAX_OVERLAID_BANDS`] policies and become lines beyond that).
     pub look: WeeklyLook,
 }
 
@@ -80,7 +82,7 @@ pub const THROUGHPUT: WeeklyChart = WeeklyChart {
 pub const OVERTIME: WeeklyChart = WeeklyChart {
     series: "overtime_h_per_person",
     title: "Overtime per person per week",
-    subtitle: "hours beyond normal working hours; line = mean {reps}, band = 5th to 95th percentile.",
+    subtitle: "hours beyond normal working hours; line = mean {reps}; with one or two policies a band = 5th to 95th percentile, with more a marker and dash per policy.",
     middle: Middle::Mean,
     y_desc: "overtime (h per person per week)",
     empty_reason: "This output folder records no weekly overtime (weekly.csv has no `overtime_h_per_person` series; flowsim versions before overtime was measured did not write it).",
@@ -112,11 +114,13 @@ pub fn draw<DB: DrawingBackend>(
     let mut bands = weekly_bands(d, chart.series, chart.middle);
     // A dashboard panel cannot hold a run chart per policy: it overlays the bands where they
     // stay apart (one or two policies) and draws lines with markers and dashes beyond that,
-    // where three or more translucent bands blend into one grey-brown mass. WIP stays lines.
+    // where three or more translucent bands blend into one grey-brown mass; a full-size band
+    // chart does the same. WIP stays lines.
     let look = match chart.look {
         WeeklyLook::Lines => WeeklyLook::Lines,
         _ if st.compact && bands.len() > MAX_OVERLAID_BANDS => WeeklyLook::Lines,
         _ if st.compact => WeeklyLook::Bands,
+        WeeklyLook::Bands if bands.len() > MAX_OVERLAID_BANDS => WeeklyLook::Lines,
         look => look,
     };
     match look {

@@ -25,7 +25,7 @@ use crate::stats::{ExactSum, Paired, QuantileSketch, Summary, Welford};
 
 mod spill;
 pub use crate::engine::WeeklySink;
-pub use spill::{BLOCK_BYTES, RowWriter, Spill, SpillError, cell_bytes};
+pub use spill::{BLOCK_BYTES, RowWriter, Spill, SpillError, block_bytes, cell_bytes};
 
 /// Replications run in parallel per chunk, at most; a chunk's results are handed on in order
 /// while the next chunk is simulated (two chunks at most at a time). A chunk is shorter when its replications' results would take more than

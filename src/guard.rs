@@ -65,7 +65,7 @@ pub fn need(sc: &Scenario, reps: u64, workers: usize) -> Need {
     let policies = sc.policies.len() as f64;
     let sketches = policies * 2.0 * metrics * sketch_bytes(reps);
     let weekly = if crate::experiment::spills(sc) {
-        crate::experiment::BLOCK_BYTES as f64
+        crate::experiment::block_bytes(reps) as f64
     } else {
         policies * m.weeks() as f64 * series * sketch_bytes(reps)
     };

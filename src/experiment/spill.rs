@@ -19,6 +19,8 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use rayon::prelude::*;
+
 use super::WeeklyAgg;
 use crate::engine::WeeklySink;
 use crate::metrics::RepResult;
@@ -205,10 +207,10 @@ impl Spill {
     }
 
     /// Weeks per block when aggregating `reps` replications: the block's aggregates stay
-    /// within [`BLOCK_BYTES`] (at least one week).
+    /// within [`block_bytes`] (at least one week).
     fn block_weeks(&self, reps: u64) -> usize {
         let per_week = self.series.max(1) * cell_bytes(reps);
-        (BLOCK_BYTES / per_week).max(1)
+        (block_bytes(reps) / per_week).max(1)
     }
 
     /// Aggregates policy `k` block of weeks by block from rows `0..reps`, calling
@@ -230,23 +232,34 @@ impl Spill {
         let weeks = self.cells / ns;
         let step = self.block_weeks(reps);
         let (mut buf, mut vals, mut first) = (Vec::new(), Vec::new(), Vec::new());
-        let mut block: Vec<WeeklyAgg> = Vec::new();
+        let mut all: Vec<f64> = Vec::new();
         let mut w0 = 0;
         while w0 < weeks {
             let w1 = (w0 + step).min(weeks);
             let (lo, hi) = (w0 * ns, w1 * ns);
-            block.clear();
-            block.resize(hi - lo, WeeklyAgg::default());
+            let width = hi - lo;
+            // The block's values of every row (half the memory its aggregates may take), then
+            // each cell aggregated in replication order, the cells on the current thread
+            // pool's workers: the same values into the same aggregates in the same order.
+            all.clear();
             first.clear();
             for row in 0..reps {
                 self.read(row, k, lo, hi, &mut buf, &mut vals)?;
-                for (a, &v) in block.iter_mut().zip(&vals) {
-                    a.push(v);
-                }
+                all.extend_from_slice(&vals);
                 if row == 0 {
                     first.clone_from(&vals);
                 }
             }
+            let block: Vec<WeeklyAgg> = (0..width)
+                .into_par_iter()
+                .map(|c| {
+                    let mut a = WeeklyAgg::default();
+                    for v in all.iter().skip(c).step_by(width) {
+                        a.push(*v);
+                    }
+                    a
+                })
+                .collect();
             for w in w0..w1 {
                 let at = (w - w0) * ns;
                 let one = first.get(at..at + ns).unwrap_or(&[]);
@@ -359,8 +372,18 @@ impl WeeklySink for RowWriter {
 /// Bytes a row is written in at a time.
 const WRITE_BUFFER: usize = 64 * 1024;
 
-/// Memory a block of weekly aggregates may take while a spilled run is written (bytes).
+/// Memory a block of weekly aggregates may take while a spilled run is written (bytes), per
+/// 64 replications: see [`block_bytes`].
 pub const BLOCK_BYTES: usize = 256 * 1024;
+
+/// Memory a block of weekly aggregates of `reps` replications may take while a spilled run is
+/// written: [`BLOCK_BYTES`] per 64 replications, at most 32 MiB. Each row is read once per
+/// block, so a block sized by the replications keeps the reads few (a 2,000-replication run of
+/// a year read back a week at a time took 312,000 reads) while a long run of few replications
+/// keeps a small block (its memory stays flat in the horizon).
+pub fn block_bytes(reps: u64) -> usize {
+    BLOCK_BYTES * reps.div_ceil(64).clamp(1, 128) as usize
+}
 
 /// Heap and inline bytes of one weekly aggregate after `reps` replications, as an estimate:
 /// the sketch keeps up to [`crate::stats::SKETCH_EXACT`] values exactly (with the vector's

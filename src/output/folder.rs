@@ -383,7 +383,19 @@ impl ResultWriter {
         let agg = tally.finish()?;
         write_summary(&dir.join(files::SUMMARY), &scenario, &agg)?;
         write_differences(&dir.join(files::DIFFERENCES), &scenario, &agg)?;
-        write_weekly(&dir.join(files::WEEKLY), &scenario, &agg)?;
+        // A spilled run's weekly aggregates are built here, on as many threads as it ran on.
+        let on = match how {
+            Completion::Simulated { threads, .. } | Completion::Merged { threads, .. } => threads,
+        };
+        experiment::with_threads(Some(on.max(1)), || {
+            write_weekly(&dir.join(files::WEEKLY), &scenario, &agg)
+        })
+        .map_err(|e| OutputError {
+            path: dir.join(files::WEEKLY),
+            message: format!(
+                "cannot start {on} threads to aggregate it: {e}; try a smaller --threads"
+            ),
+        })??;
         write_card_times(&dir.join(files::CARD_TIMES), &scenario, &agg)?;
         let (threads, wall_s, stopped) = match how {
             Completion::Simulated { threads, stopped } => {

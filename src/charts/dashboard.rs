@@ -81,11 +81,6 @@ pub fn tile_items(d: &RunData, policy: &str) -> Vec<TileItem> {
         .collect()
 }
 
-/// The headline lines of a policy's tile, each on one line (see [`tile_items`]).
-pub fn tile_lines(d: &RunData, policy: &str) -> Vec<String> {
-    tile_items(d, policy).iter().map(TileItem::line).collect()
-}
-
 /// A piece of text as the dashboard places it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlacedText {

@@ -228,16 +228,15 @@ impl Sim<'_> {
             let pulled = !self.ws.done_waiting[s - 1].is_empty() && self.pull_waiting(s);
             // A poll that pulls nothing on a settled board costs no dispatch: the dispatch
             // would find the board as the last one left it.
-            if !pulled && settled && !self.day_end_reached() && self.park_polls {
+            if !pulled && settled && !self.day_end_reached() {
                 self.settled = true;
-                self.polls_parked |= 1 << s;
-                self.poll_at_day_end(s, every);
-                return;
-            }
-            if pulled || !settled || self.day_end_reached() {
-                self.settle();
+                if self.park_polls {
+                    self.polls_parked |= 1 << s;
+                    self.poll_at_day_end(s, every);
+                    return;
+                }
             } else {
-                self.settled = true;
+                self.settle();
             }
         }
         let t = poll_time(every, self.now, self.now);

@@ -142,9 +142,14 @@ impl Spill {
     /// Writes the row; a failure is kept and reported by [`Spill::check`].
     pub fn put_row(&self, row: u64, results: &[RepResult]) {
         if let Err(e) = self.write_row(row, results) {
-            let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
-            failed.get_or_insert(e.source);
+            self.keep_failure(e.source);
         }
+    }
+
+    /// Keeps a worker thread's write failure (the first one) for [`Spill::check`].
+    fn keep_failure(&self, e: std::io::Error) {
+        let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+        failed.get_or_insert(e);
     }
 
     /// A writer of replication row `row`'s values of policy `k`, fed by the engine week by
@@ -339,8 +344,7 @@ impl RowWriter {
                 .and_then(|_| f.write_all(&self.buf))
         };
         if let Err(e) = written {
-            let mut failed = self.spill.failed.lock().unwrap_or_else(|p| p.into_inner());
-            failed.get_or_insert(e);
+            self.spill.keep_failure(e);
         }
         self.flushed += self.buf.len() / F64;
         self.buf.clear();

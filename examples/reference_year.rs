@@ -26,9 +26,11 @@ fn main() {
     };
     let mut ws = Workspace::default();
     let mut finished = 0u64;
+    let mut events = 0u64;
     for rep in 0..reps {
         let r = simulate(&sc.model, p, Streams::new(1, rep), &mut ws);
         finished += r.get(flowsim::metrics::M::CardsFinished).unwrap_or(0.0) as u64;
+        events += r.events;
     }
-    println!("{policy}: {reps} simulated years, {finished} cards finished");
+    println!("{policy}: {reps} simulated years, {finished} cards finished, {events} events");
 }

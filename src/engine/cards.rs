@@ -5,7 +5,7 @@ use super::Trace;
 use super::state::{Card, CardState, ClassOfService, NONE, Sim};
 use crate::limits::MAX_SWARM;
 use crate::model::ArrivalProcess;
-use crate::policy::{Handoff, Selection};
+use crate::policy::{Handoff, Release, Selection};
 use crate::rng::StreamKind;
 use rand::RngExt;
 use std::collections::VecDeque;
@@ -202,6 +202,19 @@ impl Sim<'_> {
             return q.iter().position(|&c| !self.ws.cards[c as usize].blocked);
         }
         self.best_in(q)
+    }
+
+    /// Whether a standard card joining the backlog now would change nothing a dispatch reads:
+    /// the backlog is in arrival order with only standard cards and already gives a next
+    /// card (so the newcomer, last, is never the one taken, and `backlog_available` stays
+    /// true), and the policy does not top plans up from it (a top-up's bounded search may
+    /// stop short of the end of a backlog of unready cards).
+    #[inline]
+    pub(super) fn backlog_has_next(&self) -> bool {
+        self.n_priority_cards == 0
+            && self.backlog_in_order
+            && !matches!(self.policy.release, Release::Plan { top_up: true, .. })
+            && self.best_in_backlog().is_some()
     }
 
     #[inline]

@@ -331,10 +331,17 @@ impl Sim<'_> {
         let settled = std::mem::take(&mut self.settled);
         match ev {
             Event::Arrival => {
+                let behind = settled && self.quiet_arrivals && self.backlog_has_next();
                 self.arrive(ClassOfService::Standard);
                 let t = self.next_gap(false);
                 self.ws.queue.push(t, Event::Arrival);
-                self.settle();
+                if behind && self.n_priority_cards == 0 && !self.day_end_reached() {
+                    // Queued behind a card a dispatch could already take: nothing it reads
+                    // changed (see `backlog_has_next`).
+                    self.settled = true;
+                } else {
+                    self.settle();
+                }
             }
             Event::Expedite => {
                 if let Some(slot) = self.arrive(ClassOfService::Expedite)

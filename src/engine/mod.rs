@@ -44,6 +44,8 @@ mod overtime;
 mod people;
 mod planning;
 mod queue;
+#[cfg(test)]
+mod shortcut_tests;
 mod state;
 mod swarming;
 mod tally;

@@ -337,6 +337,9 @@ pub(super) struct Sim<'a> {
     pub(super) next_poll: Vec<f64>,
     /// Whether idle polls park (always, but for the test that compares with every poll run).
     pub(super) park_polls: bool,
+    /// Whether a standard arrival behind a card the backlog would give next, on a settled
+    /// board, skips its dispatch (off only in tests that compare both).
+    pub(super) quiet_arrivals: bool,
     /// Under a plan sized by throughput: `finished_total` at the last plan.
     pub(super) finished_at_plan: u64,
     /// Under a plan sized by throughput: the fraction of a card owed to the next plan.
@@ -552,6 +555,7 @@ impl<'a> Sim<'a> {
             last_poll: vec![f64::NEG_INFINITY; s],
             next_poll: vec![f64::INFINITY; s],
             park_polls: true,
+            quiet_arrivals: true,
             finished_at_plan: 0,
             plan_credit: 0.0,
             plan_end_now: f64::INFINITY,

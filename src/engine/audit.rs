@@ -170,7 +170,19 @@ impl Sim<'_> {
         {
             return Err("the backlog is marked in arrival order but is not".into());
         }
-        if self.n_free == 0 && self.n_idle.iter().any(|&n| n > 0) {
+        let free = ws
+            .people
+            .iter()
+            .enumerate()
+            .filter(|(_, ps)| ps.is_free())
+            .fold(0u128, |m, (i, _)| m | 1 << i);
+        if free != self.free {
+            return Err(format!(
+                "free people {free:b} marked as {:b} (`Sim::free`)",
+                self.free
+            ));
+        }
+        if self.free == 0 && self.n_idle.iter().any(|&n| n > 0) {
             return Err(format!("idle counts {:?} with nobody free", self.n_idle));
         }
         let rate = self.pair_loss_rate;

@@ -258,11 +258,8 @@ impl Sim<'_> {
     /// stage limits, and a conservative puller's own threshold and delay (every policy).
     #[inline(always)]
     pub(super) fn stage_room(&self, s: usize) -> bool {
-        (!self.policy.stage_limits
-            || self.model.stages[s]
-                .wip_limit
-                .is_none_or(|l| self.stage_wip[s] < l))
-            && self.puller_ready(s)
+        self.stage_wip[s] < self.room_limit[s]
+            && (!self.conservative_pullers || self.puller_ready(s))
     }
 
     /// The conservative puller (`Stage::pull_below`, `Stage::pull_delay_h`): whether stage `s`

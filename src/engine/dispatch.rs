@@ -244,14 +244,26 @@ impl Sim<'_> {
         if self.policy.column_pull {
             self.column_pull();
         }
-        if self.n_free == 0 && self.policy.time_slicing.is_none() {
+        if self.free == 0 && self.policy.time_slicing.is_none() {
             return;
         }
         // Own cards first: resume held work, then (push) the person's planned queue. Collect
         // who may take new work as a set.
         let planned = self.policy.planned();
+        let slicing = self.policy.time_slicing.is_some();
         let mut takers: u128 = 0;
-        for i in 0..self.model.people.len() {
+        let mut next = 0;
+        while next < self.model.people.len() {
+            let mut i = next;
+            if !slicing {
+                // Only free people resume or take work: on to the next one.
+                let rest = self.free >> i;
+                if rest == 0 {
+                    break;
+                }
+                i += rest.trailing_zeros() as usize;
+            }
+            next = i + 1;
             // Again while the card just taken blocked at once (its input was missing).
             loop {
                 let ps = &self.ws.people[i];
@@ -343,7 +355,7 @@ impl Sim<'_> {
         if self.policy.swarming.is_some() {
             self.swarm();
         }
-        if self.n_free > 0 {
+        if self.free != 0 {
             self.classify_idle();
         }
     }

@@ -21,7 +21,7 @@ impl Sim<'_> {
         ps.normal_end = normal_end;
         ps.day_end = day_end;
         self.n_present += 1;
-        self.n_free += 1;
+        self.free |= 1 << person;
     }
 
     pub(super) fn go_home(&mut self, person: usize) {
@@ -48,7 +48,7 @@ impl Sim<'_> {
             }
         }
         self.n_present -= 1;
-        self.n_free -= 1;
+        self.free &= !(1 << person);
         if slot != NONE {
             self.reschedule(slot);
         }

@@ -255,6 +255,9 @@ pub(super) struct Sim<'a> {
     /// Whether any stage is a conservative puller (`Stage::pull_below` or `pull_delay_h`);
     /// while none is, `Sim::puller_ready` is always true.
     pub(super) conservative_pullers: bool,
+    /// Per stage: the WIP limit the policy honours there (cards; `u32::MAX` for none), so
+    /// that `Sim::stage_room` is one comparison.
+    pub(super) room_limit: Vec<u32>,
     /// The stages whose work the policy may hold back (`Sim::held_back` is false at every
     /// other stage): polling stages, and the first stage unless it pulls from the backlog.
     pub(super) may_hold_back: u64,
@@ -289,8 +292,8 @@ pub(super) struct Sim<'a> {
     pub(super) pair_loss_rate: f64,
     /// Present idle people, per cause.
     pub(super) n_idle: [u32; IdleCause::COUNT],
-    /// People present and not working.
-    pub(super) n_free: u32,
+    /// People present and not working, a bit per person (`PersonState::is_free`).
+    pub(super) free: u128,
     /// Live cards (and rollbacks) of a class other than standard; while zero, queues are
     /// taken in order without comparing keys.
     pub(super) n_priority_cards: u32,
@@ -504,6 +507,14 @@ impl<'a> Sim<'a> {
                 .stages
                 .iter()
                 .any(|st| st.pull_below.is_some() || st.pull_delay_h > 0.0),
+            room_limit: model
+                .stages
+                .iter()
+                .map(|st| match st.wip_limit {
+                    Some(l) if policy.stage_limits => l,
+                    _ => u32::MAX,
+                })
+                .collect(),
             may_hold_back: (0..s).fold(0, |bits, k| {
                 let may = if k == 0 {
                     !matches!(policy.release, Release::OnPull)
@@ -527,7 +538,7 @@ impl<'a> Sim<'a> {
             n_working: 0,
             pair_loss_rate: 0.0,
             n_idle: [0; IdleCause::COUNT],
-            n_free: 0,
+            free: 0,
             n_priority_cards: 0,
             arrived_total: 0,
             finished_total: 0,

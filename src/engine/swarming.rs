@@ -9,7 +9,7 @@ impl Sim<'_> {
     /// with the most cards, or under `SwarmTo::Constraint` the one with the highest load per
     /// capable person (`constraint_load`).
     pub(super) fn swarm(&mut self) {
-        if self.n_free == 0 {
+        if self.free == 0 {
             return;
         }
         let max = self.policy.swarming.map_or(1, |s| s.max_per_card as usize);
@@ -56,7 +56,7 @@ impl Sim<'_> {
                 self.reschedule(slot);
                 picks[s] = self.swarm_pick(s, max);
             }
-            if self.n_free == 0 {
+            if self.free == 0 {
                 break;
             }
         }

@@ -131,7 +131,7 @@ impl Sim<'_> {
             a.working += self.n_working as f64 * dt;
             a.pair_loss += self.pair_loss_rate * dt;
             // Only free people are idle (by some cause); with none, every term is zero.
-            if self.n_free > 0 {
+            if self.free != 0 {
                 for (area, &n) in a.idle.iter_mut().zip(&self.n_idle) {
                     *area += n as f64 * dt;
                 }
@@ -213,11 +213,11 @@ impl Sim<'_> {
             }
         }
         let any = open | no_room | held | queued;
-        for person in 0..self.model.people.len() {
+        let mut free = self.free;
+        while free != 0 {
+            let person = free.trailing_zeros() as usize;
+            free &= free - 1;
             let ps = &self.ws.people[person];
-            if !ps.is_free() {
-                continue;
-            }
             if self.now >= ps.normal_end - 1e-9 {
                 // Overtime with nothing to do: go home.
                 self.go_home(person);

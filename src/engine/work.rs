@@ -352,7 +352,7 @@ impl Sim<'_> {
         debug_assert!(ps.present && ps.active == NONE);
         ps.active = slot;
         ps.work_since = self.now;
-        self.n_free -= 1;
+        self.free &= !(1 << person);
         self.n_working += 1;
         self.reslice(person);
     }
@@ -379,7 +379,7 @@ impl Sim<'_> {
         if ps.present {
             ps.worked_h += now - ps.work_since;
             self.n_working -= 1;
-            self.n_free += 1;
+            self.free |= 1 << person;
         }
         self.reslice(person);
     }

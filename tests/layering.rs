@@ -2,8 +2,8 @@
 //! the modules listed for it below (through `use crate::...` or a `crate::...` path anywhere in
 //! its code). A new import across a forbidden boundary (say the engine reaching into
 //! `scenario` or `output`) fails this test with the file and the line. Unit tests are exempt
-//! (a `tests.rs` file, or what follows `#[cfg(test)]` in a file): a test may build its model
-//! with the scenario loader without the engine depending on it.
+//! (a `tests.rs` or `*_tests.rs` file, or what follows `#[cfg(test)]` in a file): a test may
+//! build its model with the scenario loader without the engine depending on it.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -254,7 +254,10 @@ fn every_module_imports_only_what_its_layer_allows() {
             ));
             continue;
         };
-        if f.file_name().is_some_and(|n| n == "tests.rs") {
+        if f.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n == "tests.rs" || n.ends_with("_tests.rs"))
+        {
             continue;
         }
         let text = std::fs::read_to_string(f).unwrap();

@@ -120,6 +120,10 @@ impl Sim<'_> {
             if c.counted != NONE {
                 counted[c.counted as usize] += 1;
             }
+            // Only a card waiting in the backlog may still owe its draws (`Sim::new_card`).
+            if !c.drawn && !matches!(c.state, CardState::Backlog | CardState::Free) {
+                return Err(format!("card {} ({:?}) has not drawn", c.id, c.state));
+            }
         }
         if counted != self.stage_wip {
             return Err(format!(

@@ -6,12 +6,23 @@ use super::state::{Card, CardState, ClassOfService, NONE, Sim};
 use crate::limits::MAX_SWARM;
 use crate::model::ArrivalProcess;
 use crate::policy::{Handoff, Release, Selection};
-use crate::rng::StreamKind;
+use crate::rng::{Stream, StreamKind};
 use rand::RngExt;
+use rand::SeedableRng;
 use std::collections::VecDeque;
 
 /// The order cards are taken in, lowest first: class of service, then due date, then arrival.
 pub(super) type PriorityKey = (ClassOfService, f64, f64);
+
+/// A card's own draws at arrival (`Sim::draws`).
+struct Draws {
+    rng: Stream,
+    pending: bool,
+    delay: f64,
+    detection_draw: f64,
+    class: ClassOfService,
+    due: f64,
+}
 
 impl Sim<'_> {
     /// A new card arrives into the backlog (or is declined at the cap).
@@ -36,10 +47,13 @@ impl Sim<'_> {
 
     /// A new card in the backlog, with the draws from its own stream (efforts, estimates,
     /// missing input, detection, fixed date), in a free slot or a new one.
+    ///
+    /// Where nothing reads a waiting card's draws (`Sim::lazy_draws`: no fixed dates to draw,
+    /// no planner estimating the backlog), a standard card draws them only when it leaves
+    /// the backlog (`Sim::pop_backlog`): the same values from the same stream, and none for
+    /// the cards that wait out the run.
     pub(super) fn new_card(&mut self, id: u64, class: ClassOfService) -> u32 {
         let s = self.n_stages;
-        let model = self.model;
-        let mut rng = self.streams.stream(StreamKind::Card, id);
         let slot = match self.ws.free_slots.pop() {
             Some(slot) => slot,
             None => {
@@ -52,44 +66,30 @@ impl Sim<'_> {
                 self.ws.cards.len() as u32
             }
         };
-        // The card's own draws, always in this order: efforts, estimate factors, missing
-        // input, detection, fixed date. Later draws (rework, deployments) follow its life;
-        // blockers draw from the card's blocker stream.
         let base = slot as usize * s;
-        for (k, stage) in model.stages.iter().enumerate() {
-            self.ws.efforts[base + k] = stage.effort.sample(&mut rng);
-        }
-        let est = &model.estimates;
-        for k in 0..s {
-            let factor = if est.spread > 0.0 {
-                let s2 = (1.0 + est.spread * est.spread).ln();
-                let z: f64 = rng.sample(rand_distr::StandardNormal);
-                (z * s2.sqrt() - s2 / 2.0).exp()
-            } else {
-                1.0
-            };
-            self.ws.estimates[base + k] = self.ws.efforts[base + k] * est.bias * factor;
-            self.ws.assignee[base + k] = NONE;
-        }
-        let (pending, delay) = match &model.disruptions.missing_input {
-            Some(mi) => {
-                let u: f64 = rng.random();
-                let d = mi.delay.sample(&mut rng);
-                (u < mi.probability, d)
+        self.ws.assignee[base..base + s].fill(NONE);
+        let lazy = self.lazy_draws && class == ClassOfService::Standard;
+        let draws = if lazy {
+            Draws {
+                // Replaced at the draw (`Sim::draw_card`).
+                rng: Stream::from_seed([1; 32]),
+                pending: false,
+                delay: 0.0,
+                detection_draw: 0.0,
+                class,
+                due: f64::INFINITY,
             }
-            None => (false, 0.0),
+        } else {
+            self.draws(slot, id, class)
         };
-        let detection_draw: f64 = rng.random();
-        let mut class = class;
-        let mut due = f64::INFINITY;
-        if model.classes.fixed_date_share > 0.0 {
-            let u: f64 = rng.random();
-            let d = model.classes.due_in.sample(&mut rng);
-            if class == ClassOfService::Standard && u < model.classes.fixed_date_share {
-                class = ClassOfService::FixedDate;
-                due = self.now + d;
-            }
-        }
+        let Draws {
+            rng,
+            pending,
+            delay,
+            detection_draw,
+            class,
+            due,
+        } = draws;
         if class != ClassOfService::Standard {
             self.n_priority_cards += 1;
         }
@@ -98,6 +98,7 @@ impl Sim<'_> {
         let version = self.ws.cards.get(slot as usize).map_or(0, |c| c.version);
         let card = Card {
             id,
+            drawn: !lazy,
             arrived: self.now,
             committed: f64::NAN,
             stage: 0,
@@ -143,6 +144,75 @@ impl Sim<'_> {
         }
         self.arrived_total += 1;
         slot
+    }
+
+    /// The card's own draws, always in this order: efforts (into `Workspace::efforts`),
+    /// estimate factors (into `Workspace::estimates`), missing input, detection, fixed date.
+    /// Later draws (rework, deployments) follow its life from the stream returned; blockers
+    /// draw from the card's blocker stream.
+    fn draws(&mut self, slot: u32, id: u64, class: ClassOfService) -> Draws {
+        let s = self.n_stages;
+        let model = self.model;
+        let mut rng = self.streams.stream(StreamKind::Card, id);
+        let base = slot as usize * s;
+        for (k, stage) in model.stages.iter().enumerate() {
+            self.ws.efforts[base + k] = stage.effort.sample(&mut rng);
+        }
+        let est = &model.estimates;
+        for k in 0..s {
+            let factor = if est.spread > 0.0 {
+                let s2 = (1.0 + est.spread * est.spread).ln();
+                let z: f64 = rng.sample(rand_distr::StandardNormal);
+                (z * s2.sqrt() - s2 / 2.0).exp()
+            } else {
+                1.0
+            };
+            self.ws.estimates[base + k] = self.ws.efforts[base + k] * est.bias * factor;
+        }
+        let (pending, delay) = match &model.disruptions.missing_input {
+            Some(mi) => {
+                let u: f64 = rng.random();
+                let d = mi.delay.sample(&mut rng);
+                (u < mi.probability, d)
+            }
+            None => (false, 0.0),
+        };
+        let detection_draw: f64 = rng.random();
+        let mut class = class;
+        let mut due = f64::INFINITY;
+        if model.classes.fixed_date_share > 0.0 {
+            let u: f64 = rng.random();
+            let d = model.classes.due_in.sample(&mut rng);
+            if class == ClassOfService::Standard && u < model.classes.fixed_date_share {
+                class = ClassOfService::FixedDate;
+                due = self.now + d;
+            }
+        }
+        Draws {
+            rng,
+            pending,
+            delay,
+            detection_draw,
+            class,
+            due,
+        }
+    }
+
+    /// Makes the card's draws if it has not yet (see `new_card`); a lazy card is standard
+    /// and stays so (no fixed dates are drawn where draws wait).
+    #[inline]
+    pub(super) fn draw_card(&mut self, slot: u32) {
+        if self.ws.cards[slot as usize].drawn {
+            return;
+        }
+        let id = self.ws.cards[slot as usize].id;
+        let d = self.draws(slot, id, ClassOfService::Standard);
+        let c = &mut self.ws.cards[slot as usize];
+        c.rng = d.rng;
+        c.input_pending = d.pending;
+        c.input_delay = d.delay;
+        c.detection_draw = d.detection_draw;
+        c.drawn = true;
     }
 
     /// Priority key: class rank, then due date, then arrival.
@@ -232,12 +302,15 @@ impl Sim<'_> {
                 if self.ws.backlog.is_empty() {
                     self.backlog_in_order = true;
                 }
+                self.draw_card(slot);
                 slot
             }
             None => {
                 let id = self.next_card_id;
                 self.next_card_id += 1;
-                self.new_card(id, ClassOfService::Standard)
+                let slot = self.new_card(id, ClassOfService::Standard);
+                self.draw_card(slot);
+                slot
             }
         }
     }

@@ -27,7 +27,7 @@ fn shipped() -> Vec<(PathBuf, Scenario)> {
     out
 }
 
-fn run(sc: &Scenario, p: usize, rep: u64, set: impl Fn(&mut Sim)) -> RepResult {
+fn run(sc: &Scenario, p: usize, rep: u64, mut set: impl FnMut(&mut Sim)) -> RepResult {
     let mut ws = Workspace {
         audit: rep == 0,
         ..Workspace::default()
@@ -66,4 +66,28 @@ fn quiet_arrivals_change_nothing() {
         }
     }
     assert!(skipped > 100, "{skipped} runs compared");
+}
+
+/// A standard card waiting in the backlog draws its attributes only when it leaves it, where
+/// nothing reads them before (`Sim::new_card`): the same values from the same stream.
+#[test]
+fn lazy_draws_change_nothing() {
+    let mut lazy = 0;
+    for (path, sc) in shipped() {
+        for p in 0..sc.policies.len() {
+            for rep in 0..2 {
+                let what = format!(
+                    "{} under {}, rep {rep}",
+                    path.display(),
+                    sc.policies[p].name
+                );
+                let mut was_lazy = false;
+                let eager = run(&sc, p, rep, |s| s.lazy_draws = false);
+                let on = run(&sc, p, rep, |s| was_lazy = s.lazy_draws);
+                assert_same(&eager, &on, &what);
+                lazy += usize::from(was_lazy);
+            }
+        }
+    }
+    assert!(lazy > 50, "{lazy} runs drew lazily");
 }

@@ -129,6 +129,9 @@ pub(super) struct Card {
     pub(super) failed_deploy_at: f64,
     /// The card's own stream (its draws at arrival, then its checks: rework, deployments).
     pub(super) rng: Stream,
+    /// Whether the card has made its own draws (efforts, estimates, missing input,
+    /// detection, fixed date; see `Sim::new_card`).
+    pub(super) drawn: bool,
     /// The card's blocking events (its own stream, so that they shift no other draw); seeded
     /// at its first draw (a stream depends only on its key, so the draws are the same).
     pub(super) blocker_rng: Option<Stream>,
@@ -343,6 +346,10 @@ pub(super) struct Sim<'a> {
     /// Whether a standard arrival behind a card the backlog would give next, on a settled
     /// board, skips its dispatch (off only in tests that compare both).
     pub(super) quiet_arrivals: bool,
+    /// Whether standard cards draw their attributes only when they leave the backlog: no
+    /// fixed dates are drawn and no planner reads the backlog's estimates (see
+    /// `Sim::new_card`).
+    pub(super) lazy_draws: bool,
     /// Under a plan sized by throughput: `finished_total` at the last plan.
     pub(super) finished_at_plan: u64,
     /// Under a plan sized by throughput: the fraction of a card owed to the next plan.
@@ -567,6 +574,7 @@ impl<'a> Sim<'a> {
             next_poll: vec![f64::INFINITY; s],
             park_polls: true,
             quiet_arrivals: true,
+            lazy_draws: model.classes.fixed_date_share <= 0.0 && !policy.planned(),
             finished_at_plan: 0,
             plan_credit: 0.0,
             plan_end_now: f64::INFINITY,

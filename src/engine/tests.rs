@@ -54,6 +54,7 @@ impl Sim<'_> {
         let i = self.ws.backlog.iter().position(|&c| c == slot).unwrap();
         self.ws.backlog.remove(i);
         self.n_backlog -= 1;
+        self.draw_card(slot);
         self.commit(slot);
     }
 

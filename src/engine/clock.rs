@@ -168,23 +168,34 @@ impl Sim<'_> {
         }
     }
 
-    /// Whether a dispatch now could change something on a settled board: its only dependence
-    /// on the clock is a present person's normal day end (free people past it go home, and
-    /// overtime rules apply from it). The earliest one is noted at the first poll after
-    /// `settle` (nothing changes people meanwhile).
+    /// Whether a dispatch now could change something on a settled board through the clock,
+    /// its only dependence on time: a present person's normal day end (free people past it go
+    /// home, and overtime rules apply from it), or the end of a conservative puller's delay
+    /// (`Sim::puller_ready`, which counts a delay as over 1e-9 h early). The earliest such
+    /// time is noted at the first check after `settle` (nothing changes people or
+    /// `pulled_at` meanwhile).
     #[inline]
-    fn day_end_reached(&mut self) -> bool {
+    fn clock_due(&mut self) -> bool {
         // Round the clock nobody's day ends.
-        if matches!(self.model.calendar, Calendar::AlwaysOn) {
+        if matches!(self.model.calendar, Calendar::AlwaysOn) && !self.conservative_pullers {
             return false;
         }
         if self.settled_until.is_nan() {
-            self.settled_until = self
+            let mut until = self
                 .ws
                 .people
                 .iter()
                 .filter(|ps| ps.present)
                 .fold(f64::INFINITY, |m, ps| m.min(ps.normal_end));
+            if self.conservative_pullers {
+                for (s, st) in self.model.stages.iter().enumerate() {
+                    let ready_at = self.pulled_at[s] + st.pull_delay_h;
+                    if st.pull_delay_h > 0.0 && ready_at - 1e-9 > self.now {
+                        until = until.min(ready_at);
+                    }
+                }
+            }
+            self.settled_until = until;
         }
         self.now >= self.settled_until - 1e-9
     }
@@ -203,12 +214,12 @@ impl Sim<'_> {
     /// the board was settled before this event.
     ///
     /// Polls fall on the stage's lattice of whole multiples of its interval. A poll that pulls
-    /// nothing on a settled board, before any present person's normal day end, *parks* the
-    /// stage's polls: until another event changes the board, each later poll would find the
-    /// same board and do nothing, so none is scheduled (idle time costs nothing). Another
-    /// event wakes them at the first lattice time from then on when a poll could then do
-    /// something (`wake_polls`); otherwise the first lattice time from the earliest normal day
-    /// end of the people present does.
+    /// nothing on a settled board, before the clock could change anything (`clock_due`: a
+    /// present person's normal day end, a conservative puller's delay), *parks* the stage's
+    /// polls: until another event changes the board, each later poll would find the same
+    /// board and do nothing, so none is scheduled (idle time costs nothing). Another event
+    /// wakes them at the first lattice time from then on when a poll could then do something
+    /// (`wake_polls`); otherwise the first lattice time from that clock time does.
     #[inline]
     fn poll(&mut self, stage: u32, settled: bool) {
         let s = stage as usize;
@@ -228,11 +239,11 @@ impl Sim<'_> {
             let pulled = !self.ws.done_waiting[s - 1].is_empty() && self.pull_waiting(s);
             // A poll that pulls nothing on a settled board costs no dispatch: the dispatch
             // would find the board as the last one left it.
-            if !pulled && settled && !self.day_end_reached() {
+            if !pulled && settled && !self.clock_due() {
                 self.settled = true;
                 if self.park_polls {
                     self.polls_parked |= 1 << s;
-                    self.poll_at_day_end(s, every);
+                    self.poll_when_due(s, every);
                     return;
                 }
             } else {
@@ -257,10 +268,10 @@ impl Sim<'_> {
         self.ws.queue.push_poll(t, s as u32);
     }
 
-    /// A parked stage `s` polls at the first lattice time from the earliest normal day end of
-    /// the people present (on a settled board the one thing a later poll could change), unless
-    /// it already polls earlier.
-    fn poll_at_day_end(&mut self, s: usize, every: f64) {
+    /// A parked stage `s` polls at the first lattice time from the earliest time the clock
+    /// could change anything (`clock_due`; on a settled board the one thing a later poll could
+    /// change), unless it already polls earlier.
+    fn poll_when_due(&mut self, s: usize, every: f64) {
         let until = self.settled_until;
         if until.is_finite() {
             let t = poll_time(every, self.last_poll[s], until - 1e-9);
@@ -272,9 +283,9 @@ impl Sim<'_> {
 
     /// After an event that changed the board (anything but a poll that parked): each parked
     /// stage whose poll could now do something (the board is not settled, or cards wait
-    /// upstream and the stage has room, or a present person's normal day end has come) polls
+    /// upstream and the stage has room, or the clock's time has come, `clock_due`) polls
     /// again at its first lattice time from now on (after its last poll); the others stay
-    /// parked, polling at the day end still to come.
+    /// parked, polling at the clock's time still to come.
     ///
     /// `by_poll` is the stage of the poll that woke them, if one did. Polls due at one
     /// instant run in stage order (`EventQueue::push_poll`), so a parked stage before it,
@@ -292,7 +303,7 @@ impl Sim<'_> {
                 continue;
             };
             let may_pull = !self.ws.done_waiting[s - 1].is_empty() && self.stage_room(s);
-            if !self.settled || may_pull || self.day_end_reached() {
+            if !self.settled || may_pull || self.clock_due() {
                 self.polls_parked &= !(1 << s);
                 let mut t = poll_time(every, self.last_poll[s], self.now);
                 if let Some(by) = by_poll
@@ -303,7 +314,7 @@ impl Sim<'_> {
                 }
                 self.schedule_poll(s, t);
             } else {
-                self.poll_at_day_end(s, every);
+                self.poll_when_due(s, every);
             }
         }
     }
@@ -335,9 +346,9 @@ impl Sim<'_> {
                 self.arrive(ClassOfService::Standard);
                 let t = self.next_gap(false);
                 self.ws.queue.push(t, Event::Arrival);
-                if behind && self.n_priority_cards == 0 && !self.day_end_reached() {
+                if behind && self.n_priority_cards == 0 && !self.clock_due() {
                     // Queued behind a card a dispatch could already take: nothing it reads
-                    // changed (see `backlog_has_next`).
+                    // changed (see `backlog_has_next`), nor has the clock (`clock_due`).
                     self.settled = true;
                 } else {
                     self.settle();

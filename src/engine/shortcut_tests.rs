@@ -91,3 +91,96 @@ fn lazy_draws_change_nothing() {
     }
     assert!(lazy > 50, "{lazy} runs drew lazily");
 }
+
+/// A conservative puller's delay is the dispatch's other dependence on the clock (besides day
+/// ends): `puller_ready` counts it as over 1e-9 h early, so a poll on the lattice just before
+/// the `PullerReady` event already pulls. Parked polls must wake for it (the first parked
+/// version lost a whole polling interval there: 240 against 221 cards a week at 0.35 h).
+#[test]
+fn parked_polls_wait_for_a_pullers_delay() {
+    for every in [0.35, 0.1, 0.01] {
+        for delay in [every, 2.0 * every, 0.5, 1.0, 4.0] {
+            let sc = crate::scenario::load_str(
+                &format!(
+                    r#"
+name = "delayed-puller"
+[run]
+horizon_weeks = 4
+policies = ["pull"]
+[calendar]
+mode = "24/7"
+[arrivals]
+process = "poisson"
+rate_per_hour = 3
+[[stages]]
+name = "a"
+effort = {{ dist = "exponential", mean = 0.2 }}
+[[stages]]
+name = "b"
+effort = {{ dist = "exponential", mean = 0.05 }}
+pull_delay_h = {delay}
+[team.x]
+count = 2
+skills = {{ a = 1.0 }}
+[team.y]
+skills = {{ b = 1.0 }}
+[policies.pull]
+handoff = {{ b = "pull" }}
+poll_every_hours = {{ b = {every} }}
+"#
+                ),
+                "delayed-puller.toml",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            let what = format!("polls every {every} h, delay {delay} h");
+            let all = run(&sc, 0, 0, |s| s.park_polls = false);
+            let parked = run(&sc, 0, 0, |_| {});
+            // A parked poll no longer splits a time integral: last bits only.
+            for (k, (a, b)) in all.values.iter().zip(&parked.values).enumerate() {
+                match (a, b) {
+                    (Some(a), Some(b)) => assert!(
+                        (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+                        "{what}: metric {k}: {a} against {b}"
+                    ),
+                    _ => assert_eq!(a, b, "{what}: metric {k}"),
+                }
+            }
+            assert_eq!(all.card_times, parked.card_times, "{what}");
+        }
+    }
+}
+
+/// The same dependence for a quiet arrival: one landing within 1e-9 h before a puller's
+/// delay ends must dispatch (a full dispatch would pull then). Rare by nature (about
+/// rate x 1e-9 per delay), so arrivals come a million an hour into a capped backlog.
+#[test]
+fn a_quiet_arrival_still_sees_a_pullers_delay_end() {
+    let sc = crate::scenario::load_str(
+        r#"
+name = "flood"
+[run]
+horizon_weeks = 0.02
+policies = ["pull"]
+[calendar]
+mode = "24/7"
+[arrivals]
+process = "poisson"
+rate_per_hour = 1000000
+max_backlog = 3
+[[stages]]
+name = "a"
+effort = { dist = "constant", value = 0.0001 }
+pull_delay_h = 0.001
+[team.x]
+skills = { a = 1.0 }
+"#,
+        "flood.toml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for rep in 1..4 {
+        let what = format!("rep {rep}");
+        let off = run(&sc, 0, rep, |s| s.quiet_arrivals = false);
+        let on = run(&sc, 0, rep, |_| {});
+        assert_same(&off, &on, &what);
+    }
+}

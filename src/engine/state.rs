@@ -330,8 +330,9 @@ pub(super) struct Sim<'a> {
     /// Whether nothing has changed since the last event ended with a full dispatch (see
     /// `Sim::settle`): a poll that then pulls nothing needs no dispatch of its own.
     pub(super) settled: bool,
-    /// While `settled`: the earliest normal day end of the people present (hours); not a
-    /// number until a poll needs it.
+    /// While `settled`: the earliest time the clock could change what a dispatch does (a
+    /// present person's normal day end, a conservative puller's delay; hours); not a number
+    /// until a shortcut needs it (`Sim::clock_due`).
     pub(super) settled_until: f64,
     /// Polling stages whose poll is parked, a bit per stage: their last poll pulled nothing
     /// on a settled board, so every poll until the next other event would do nothing too

@@ -184,3 +184,170 @@ skills = { a = 1.0 }
         assert_same(&off, &on, &what);
     }
 }
+
+/// Every mechanism at once, under ten policies (the presets, time-slicing, swarming, column
+/// pull, cadence 0 with and without column pull, switching on blocks with a readiness check,
+/// a plan without top-up, polls behind a delayed puller), in four worlds (working days with a
+/// capped backlog, expedites and answerers; round the clock; fixed dates with overtime for
+/// dates at risk; batches). Each shortcut off and on: the same results (parked polls to the
+/// last bits of time integrals).
+#[test]
+fn every_shortcut_changes_nothing_with_every_mechanism_on() {
+    const EVERYTHING: &str = r#"
+name = "everything"
+[run]
+horizon_weeks = 16
+policies = ["push", "pull", "flow", "p-slice", "p-swarm", "p-col", "cad0", "cadcol", "p-switch", "plan-notop", "p-poll"]
+[calendar]
+CALENDAR
+[arrivals]
+ARRIVALS
+initial_backlog = 6
+[classes]
+CLASSES
+[estimates]
+bias = 0.9
+spread = 0.3
+[disruptions]
+handover_cost_h = 1.0
+missing_input = { probability = 0.4, delay = { dist = "exponential", mean = 10.0 } ANSWERERS }
+blockers = { chance_per_day = 0.08, duration = { dist = "exponential", mean = 6.0 } }
+[[stages]]
+name = "a"
+effort = { dist = "lognormal", mean = 6.0, sd = 3.0 }
+wip_limit = 4
+[[stages]]
+name = "b"
+effort = { dist = "lognormal", mean = 4.0, sd = 2.0 }
+wip_limit = 3
+pull_below = 2
+pull_delay_h = 0.5
+rework = { probability = 0.2, to = "a", effort_share = 0.5 }
+[[stages]]
+name = "c"
+effort = { dist = "exponential", mean = 1.5 }
+wip_limit = 2
+[team.dev]
+count = 3
+skills = { a = 1.0, b = 0.5 }
+wip_limit = 2
+sick_chance_per_day = 0.03
+max_overtime_h_per_day = 2
+[team.qa]
+count = 2
+skills = { b = 1.0, c = 0.8 }
+wip_limit = 2
+hours_per_day = 6
+[team.ops]
+skills = { c = 1.0, a = 0.3 }
+[policies.pull]
+OVERTIME
+[policies.p-slice]
+preset = "pull"
+time_slicing = true
+[policies.p-swarm]
+preset = "pull"
+swarming = true
+max_per_card = 2
+[policies.p-col]
+preset = "pull"
+column_pull = true
+[policies.cad0]
+preset = "flow"
+release = "cadence"
+replenish_every_hours = 0
+system_wip_limit = 6
+[policies.cadcol]
+preset = "flow"
+release = "cadence"
+replenish_every_hours = 0
+column_pull = true
+system_wip_limit = 7
+[policies.p-switch]
+preset = "pull"
+on_block = "switch"
+readiness_check = true
+detection_probability = 0.6
+[policies.plan-notop]
+preset = "push"
+top_up = false
+[policies.p-poll]
+preset = "pull"
+handoff = { b = "pull", c = "pull" }
+poll_every_hours = { b = 0.25, c = 0.1 }
+"#;
+    let working = "mode = \"working\"\nhours_per_day = 8\ndays_per_week = 5";
+    let poisson = "process = \"poisson\"\nrate_per_week = 14";
+    let worlds = [
+        (
+            working,
+            format!("{poisson}\nmax_backlog = 8"),
+            "expedite_rate_per_week = 0.5",
+            ", answerers = 1",
+            "",
+        ),
+        (
+            "mode = \"24/7\"",
+            format!("{poisson}\nmax_backlog = 5"),
+            "",
+            "",
+            "",
+        ),
+        (
+            working,
+            poisson.to_string(),
+            "expedite_rate_per_week = 0.3\nfixed_date_share = 0.2\ndue_in_weeks = { dist = \"uniform\", min = 1, max = 3 }",
+            "",
+            "overtime = \"fixed_date_at_risk\"",
+        ),
+        (
+            working,
+            "process = \"batch\"\nbatch_size = 5\nperiod_weeks = 0.5".to_string(),
+            "",
+            ", answerers = 1",
+            "",
+        ),
+    ];
+    for (w, (calendar, arrivals, classes, answerers, overtime)) in worlds.iter().enumerate() {
+        let text = EVERYTHING
+            .replace("CALENDAR", calendar)
+            .replace("ARRIVALS", arrivals)
+            .replace("CLASSES", classes)
+            .replace("ANSWERERS", answerers)
+            .replace("OVERTIME", overtime);
+        let sc =
+            crate::scenario::load_str(&text, "everything.toml").unwrap_or_else(|e| panic!("{e}"));
+        for p in 0..sc.policies.len() {
+            for rep in 0..2 {
+                let what = format!("world {w} under {}, rep {rep}", sc.policies[p].name);
+                let on = run(&sc, p, rep, |_| {});
+                let quiet_off = run(&sc, p, rep, |s| s.quiet_arrivals = false);
+                assert_same(&quiet_off, &on, &format!("{what}, quiet arrivals"));
+                let eager = run(&sc, p, rep, |s| s.lazy_draws = false);
+                assert_same(&eager, &on, &format!("{what}, lazy draws"));
+                let every_poll = run(&sc, p, rep, |s| s.park_polls = false);
+                assert_close(&every_poll, &on, &format!("{what}, parked polls"));
+            }
+        }
+    }
+}
+
+/// Equal but for the last bits of time integrals (a parked poll no longer splits one).
+fn assert_close(a: &RepResult, b: &RepResult, what: &str) {
+    for (k, (x, y)) in a.values.iter().zip(&b.values).enumerate() {
+        match (x, y) {
+            (Some(x), Some(y)) => assert!(
+                (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+                "{what}: metric {k}: {x} against {y}"
+            ),
+            _ => assert_eq!(x, y, "{what}: metric {k}"),
+        }
+    }
+    for (x, y) in a.weekly.iter().zip(&b.weekly) {
+        assert!(
+            (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+            "{what}: weekly {x} against {y}"
+        );
+    }
+    assert_eq!(a.card_times, b.card_times, "{what}: card times");
+}

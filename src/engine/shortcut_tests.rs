@@ -1,5 +1,7 @@
 //! The engine's shortcuts are savings, not changes: every shipped scenario, under each of its
-//! policies, gives the same results with a shortcut switched off as with it on.
+//! policies, gives the same results with a shortcut switched off as with it on, and so do
+//! boards made to reach their corners (polls at every interval, delayed pullers, every
+//! mechanism at once).
 
 use super::Workspace;
 use super::state::Sim;
@@ -27,15 +29,48 @@ fn shipped() -> Vec<(PathBuf, Scenario)> {
     out
 }
 
-fn run(sc: &Scenario, p: usize, rep: u64, mut set: impl FnMut(&mut Sim)) -> RepResult {
+/// One replication of policy `p` under master seed `seed`, audited when `audit`, after `set`
+/// has switched what the test compares.
+fn simulate_with(
+    sc: &Scenario,
+    p: usize,
+    streams: Streams,
+    audit: bool,
+    set: impl FnOnce(&mut Sim),
+) -> RepResult {
     let mut ws = Workspace {
-        audit: rep == 0,
+        audit,
         ..Workspace::default()
     };
-    let mut sim = Sim::new(&sc.model, &sc.policies[p], Streams::new(11, rep), &mut ws);
+    let mut sim = Sim::new(&sc.model, &sc.policies[p], streams, &mut ws);
     set(&mut sim);
     sim.run().unwrap_or_else(|e| panic!("{e}"));
     sim.finish()
+}
+
+/// Replication `rep` (seed 11), the first one audited.
+fn run(sc: &Scenario, p: usize, rep: u64, set: impl FnOnce(&mut Sim)) -> RepResult {
+    simulate_with(sc, p, Streams::new(11, rep), rep == 0, set)
+}
+
+/// Calls `check` for every shipped scenario, each of its policies and two replications, with
+/// a label; returns how many calls there were.
+fn on_every_shipped_scenario(mut check: impl FnMut(&Scenario, usize, u64, &str)) -> usize {
+    let mut calls = 0;
+    for (path, sc) in shipped() {
+        for p in 0..sc.policies.len() {
+            for rep in 0..2 {
+                let what = format!(
+                    "{} under {}, rep {rep}",
+                    path.display(),
+                    sc.policies[p].name
+                );
+                check(&sc, p, rep, &what);
+                calls += 1;
+            }
+        }
+    }
+    calls
 }
 
 fn assert_same(a: &RepResult, b: &RepResult, what: &str) {
@@ -49,23 +84,12 @@ fn assert_same(a: &RepResult, b: &RepResult, what: &str) {
 /// board, needs no dispatch (`Sim::backlog_has_next`).
 #[test]
 fn quiet_arrivals_change_nothing() {
-    let mut skipped = 0;
-    for (path, sc) in shipped() {
-        for p in 0..sc.policies.len() {
-            for rep in 0..2 {
-                let what = format!(
-                    "{} under {}, rep {rep}",
-                    path.display(),
-                    sc.policies[p].name
-                );
-                let off = run(&sc, p, rep, |s| s.quiet_arrivals = false);
-                let on = run(&sc, p, rep, |_| {});
-                assert_same(&off, &on, &what);
-                skipped += 1;
-            }
-        }
-    }
-    assert!(skipped > 100, "{skipped} runs compared");
+    let compared = on_every_shipped_scenario(|sc, p, rep, what| {
+        let off = run(sc, p, rep, |s| s.quiet_arrivals = false);
+        let on = run(sc, p, rep, |_| {});
+        assert_same(&off, &on, what);
+    });
+    assert!(compared > 100, "{compared} runs compared");
 }
 
 /// A standard card waiting in the backlog draws its attributes only when it leaves it, where
@@ -73,22 +97,13 @@ fn quiet_arrivals_change_nothing() {
 #[test]
 fn lazy_draws_change_nothing() {
     let mut lazy = 0;
-    for (path, sc) in shipped() {
-        for p in 0..sc.policies.len() {
-            for rep in 0..2 {
-                let what = format!(
-                    "{} under {}, rep {rep}",
-                    path.display(),
-                    sc.policies[p].name
-                );
-                let mut was_lazy = false;
-                let eager = run(&sc, p, rep, |s| s.lazy_draws = false);
-                let on = run(&sc, p, rep, |s| was_lazy = s.lazy_draws);
-                assert_same(&eager, &on, &what);
-                lazy += usize::from(was_lazy);
-            }
-        }
-    }
+    on_every_shipped_scenario(|sc, p, rep, what| {
+        let mut was_lazy = false;
+        let eager = run(sc, p, rep, |s| s.lazy_draws = false);
+        let on = run(sc, p, rep, |s| was_lazy = s.lazy_draws);
+        assert_same(&eager, &on, what);
+        lazy += usize::from(was_lazy);
+    });
     assert!(lazy > 50, "{lazy} runs drew lazily");
 }
 
@@ -135,17 +150,7 @@ poll_every_hours = {{ b = {every} }}
             let what = format!("polls every {every} h, delay {delay} h");
             let all = run(&sc, 0, 0, |s| s.park_polls = false);
             let parked = run(&sc, 0, 0, |_| {});
-            // A parked poll no longer splits a time integral: last bits only.
-            for (k, (a, b)) in all.values.iter().zip(&parked.values).enumerate() {
-                match (a, b) {
-                    (Some(a), Some(b)) => assert!(
-                        (a - b).abs() <= 1e-9 * a.abs().max(1.0),
-                        "{what}: metric {k}: {a} against {b}"
-                    ),
-                    _ => assert_eq!(a, b, "{what}: metric {k}"),
-                }
-            }
-            assert_eq!(all.card_times, parked.card_times, "{what}");
+            assert_close(&all, &parked, &what);
         }
     }
 }
@@ -334,6 +339,8 @@ poll_every_hours = { b = 0.25, c = 0.1 }
 
 /// Equal but for the last bits of time integrals (a parked poll no longer splits one).
 fn assert_close(a: &RepResult, b: &RepResult, what: &str) {
+    assert_eq!(a.values.len(), b.values.len(), "{what}: metrics");
+    assert_eq!(a.weekly.len(), b.weekly.len(), "{what}: weekly series");
     for (k, (x, y)) in a.values.iter().zip(&b.values).enumerate() {
         match (x, y) {
             (Some(x), Some(y)) => assert!(
@@ -350,4 +357,94 @@ fn assert_close(a: &RepResult, b: &RepResult, what: &str) {
         );
     }
     assert_eq!(a.card_times, b.card_times, "{what}: card times");
+}
+
+fn polling_board(every: f64, calendar: &str) -> Scenario {
+    let text = format!(
+        r#"
+name = "polls"
+[run]
+horizon_weeks = 6
+seed = 3
+policies = ["push", "pull", "flow", "hybrid"]
+[calendar]
+{calendar}
+[arrivals]
+process = "poisson"
+rate_per_hour = 0.3
+[disruptions]
+blockers = {{ chance_per_day = 0.1, duration = {{ dist = "exponential", mean = 6.0 }} }}
+missing_input = {{ probability = 0.2, delay = {{ dist = "exponential", mean = 3.0 }} }}
+[[stages]]
+name = "a"
+effort = {{ dist = "exponential", mean = 2.0 }}
+[[stages]]
+name = "b"
+effort = {{ dist = "lognormal", mean = 3.0, sd = 2.0 }}
+wip_limit = 3
+[[stages]]
+name = "c"
+effort = {{ dist = "exponential", mean = 1.5 }}
+wip_limit = 2
+[team.ann]
+skills = {{ a = 1.0, b = 0.5 }}
+sick_chance_per_day = 0.05
+[team.bo]
+count = 2
+skills = {{ b = 1.0 }}
+[team.cy]
+skills = {{ c = 1.0, a = 0.5 }}
+[policies.push]
+handoff = {{ b = "pull", c = "pull" }}
+poll_every_hours = {{ b = {every}, c = {every} }}
+[policies.pull]
+handoff = {{ b = "pull", c = "pull" }}
+poll_every_hours = {{ b = {every}, c = {every} }}
+[policies.flow]
+handoff = {{ c = "pull" }}
+poll_every_hours = {{ c = {every} }}
+[policies.hybrid]
+preset = "pull"
+handoff = {{ b = "push", c = "pull" }}
+poll_every_hours = {{ c = {every} }}
+"#
+    );
+    crate::scenario::load_str(&text, "polls.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Parking idle polls is a saving, not a change: every metric and weekly value equals the
+/// run in which every poll happens, but for the last bits of time integrals (a parked poll
+/// no longer splits one), and far fewer events run.
+#[test]
+fn parked_polls_change_nothing_but_the_event_count() {
+    let calendars = [
+        "mode = \"working\"\nhours_per_day = 8\ndays_per_week = 5",
+        "mode = \"24/7\"",
+    ];
+    for every in [0.01, 0.35, 5.0, 24.0] {
+        for calendar in calendars {
+            let sc = polling_board(every, calendar);
+            for p in 0..sc.policies.len() {
+                for rep in 0..3 {
+                    let streams = Streams::new(5, rep);
+                    let all = simulate_with(&sc, p, streams, true, |s| s.park_polls = false);
+                    let parked = simulate_with(&sc, p, streams, true, |_| {});
+                    let what = format!(
+                        "{} every {every} h, {calendar}, rep {rep}",
+                        sc.policies[p].name
+                    );
+                    assert_close(&all, &parked, &what);
+                    assert!(parked.events <= all.events, "{what}");
+                    if every == 0.01 {
+                        assert!(
+                            parked.events * 20 < all.events,
+                            "{what}: {} against {}",
+                            parked.events,
+                            all.events
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

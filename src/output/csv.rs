@@ -101,14 +101,7 @@ impl CsvFile {
     /// # Errors
     /// The file cannot be written.
     pub fn row(&mut self, cells: &[String]) -> Result<(), OutputError> {
-        for c in cells {
-            self.w
-                .write_field(csv_cell(c).as_bytes())
-                .map_err(|e| OutputError::io(&self.path, e))?;
-        }
-        self.w
-            .write_record(None::<&[u8]>)
-            .map_err(|e| OutputError::io(&self.path, e))
+        self.cells(cells)
     }
 
     /// Like [`CsvFile::row`], for borrowed cells.
@@ -116,9 +109,13 @@ impl CsvFile {
     /// # Errors
     /// The file cannot be written.
     pub fn row_str(&mut self, cells: &[&str]) -> Result<(), OutputError> {
+        self.cells(cells)
+    }
+
+    fn cells<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<(), OutputError> {
         for c in cells {
             self.w
-                .write_field(csv_cell(c).as_bytes())
+                .write_field(csv_cell(c.as_ref()).as_bytes())
                 .map_err(|e| OutputError::io(&self.path, e))?;
         }
         self.w

@@ -482,6 +482,10 @@ pub struct Histogram {
     censored: Vec<u32>,
     n_done: u64,
     n_censored: u64,
+    /// The buckets holding any observation lie in `lo..hi` (empty when `lo >= hi`): scans and
+    /// clearing visit only those, not all 2,100.
+    lo: usize,
+    hi: usize,
 }
 
 impl Default for Histogram {
@@ -491,6 +495,8 @@ impl Default for Histogram {
             censored: vec![0; N_BUCKETS],
             n_done: 0,
             n_censored: 0,
+            lo: N_BUCKETS,
+            hi: 0,
         }
     }
 }
@@ -532,38 +538,57 @@ fn bucket_value(i: usize) -> f64 {
 impl Histogram {
     /// Forgets every observation.
     pub fn clear(&mut self) {
-        if self.n_done + self.n_censored > 0 {
-            self.done.iter_mut().for_each(|c| *c = 0);
-            self.censored.iter_mut().for_each(|c| *c = 0);
+        if self.lo < self.hi {
+            self.done[self.lo..self.hi].fill(0);
+            self.censored[self.lo..self.hi].fill(0);
         }
         self.n_done = 0;
         self.n_censored = 0;
+        self.lo = N_BUCKETS;
+        self.hi = 0;
+    }
+
+    /// Widens the occupied range to bucket `i`.
+    #[inline]
+    fn occupy(&mut self, i: usize) {
+        self.lo = self.lo.min(i);
+        self.hi = self.hi.max(i + 1);
     }
 
     /// Records a completed duration.
     #[inline]
     pub fn record(&mut self, x: f64) {
-        self.done[bucket(x)] += 1;
+        let i = bucket(x);
+        self.done[i] += 1;
         self.n_done += 1;
+        self.occupy(i);
     }
 
     /// Records a duration known only to exceed `x` (the card was unfinished at the horizon).
     pub fn censor(&mut self, x: f64) {
-        self.censored[bucket(x)] += 1;
+        let i = bucket(x);
+        self.censored[i] += 1;
         self.n_censored += 1;
+        self.occupy(i);
+    }
+
+    /// The occupied range of both counts, with the index of its first bucket.
+    fn occupied(&self) -> (usize, &[u32], &[u32]) {
+        let (lo, hi) = (self.lo.min(self.hi), self.hi);
+        (lo, &self.done[lo..hi], &self.censored[lo..hi])
     }
 
     /// The buckets holding completed observations, as `(bucket, count)` in bucket order (one
     /// allocation, of exactly the size needed).
     pub fn completed_buckets(&self) -> Vec<(u32, u32)> {
-        let n = self.done.iter().filter(|&&c| c > 0).count();
+        let (lo, done, _) = self.occupied();
+        let n = done.iter().filter(|&&c| c > 0).count();
         let mut v = Vec::with_capacity(n);
         v.extend(
-            self.done
-                .iter()
+            done.iter()
                 .enumerate()
                 .filter(|(_, c)| **c > 0)
-                .map(|(i, &c)| (i as u32, c)),
+                .map(|(i, &c)| ((lo + i) as u32, c)),
         );
         v
     }
@@ -582,22 +607,21 @@ impl Histogram {
         let mut at_risk = (self.n_done + self.n_censored) as f64;
         let mut survival = 1.0;
         // Empty buckets change nothing (at risk stays above zero): only the others are visited.
-        let occupied = self
-            .done
+        let (lo, done, censored) = self.occupied();
+        let occupied = done
             .iter()
-            .zip(self.censored.iter())
+            .zip(censored)
             .enumerate()
-            .filter(|(_, (d, c))| **d | **c != 0)
-            .map(|(i, _)| i);
-        for i in occupied {
-            let d = self.done[i] as f64;
+            .filter(|(_, (d, c))| **d | **c != 0);
+        for (i, (&d, &c)) in occupied {
+            let d = d as f64;
             if d > 0.0 {
                 survival *= 1.0 - d / at_risk;
                 if survival <= 1.0 - p + 1e-12 {
-                    return Some(bucket_value(i));
+                    return Some(bucket_value(lo + i));
                 }
             }
-            at_risk -= d + self.censored[i] as f64;
+            at_risk -= d + c as f64;
             if at_risk <= 0.0 {
                 break;
             }
@@ -609,6 +633,43 @@ impl Histogram {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clearing_a_histogram_forgets_every_bucket() {
+        // Scans and clearing visit only the occupied range: after a clear, a histogram must
+        // hold exactly what a fresh one holds, and answer the same.
+        let mut used = Histogram::default();
+        for i in 0..500 {
+            used.record(0.0005 + i as f64 * 37.3);
+            used.censor(2.0 + i as f64 * 0.7);
+        }
+        used.record(1e9);
+        used.clear();
+        let mut fresh = Histogram::default();
+        for h in [&mut used, &mut fresh] {
+            for i in 1..=300 {
+                h.record(i as f64 * 0.25);
+            }
+            for i in 1..=40 {
+                h.censor(50.0 + i as f64);
+            }
+        }
+        assert_eq!(used.done, fresh.done);
+        assert_eq!(used.censored, fresh.censored);
+        assert_eq!(used.completed_buckets(), fresh.completed_buckets());
+        for p in [0.05, 0.5, 0.85, 0.95] {
+            assert_eq!(used.quantile(p), fresh.quantile(p));
+        }
+        // The range covers the extremes: bucket 0 and the last bucket.
+        let mut edges = Histogram::default();
+        edges.record(0.0);
+        edges.censor(1e12);
+        assert_eq!(edges.completed_buckets(), vec![(0, 1)]);
+        assert_eq!(edges.quantile(0.5), Some(MIN_H));
+        assert_eq!(edges.quantile(0.9), None);
+        edges.clear();
+        assert!(edges.done.iter().chain(&edges.censored).all(|&c| c == 0));
+    }
 
     #[test]
     fn quantiles_without_censoring_match_empirical() {

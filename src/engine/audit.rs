@@ -125,7 +125,7 @@ impl Sim<'_> {
                 return Err(format!("card {} ({:?}) has not drawn", c.id, c.state));
             }
         }
-        if counted != self.stage_wip {
+        if counted[..] != *self.stage_wip {
             return Err(format!(
                 "stage WIP counts {:?} but cards say {counted:?}",
                 self.stage_wip

@@ -46,6 +46,7 @@ mod planning;
 mod queue;
 #[cfg(test)]
 mod shortcut_tests;
+mod slots;
 mod state;
 mod swarming;
 mod tally;
@@ -63,6 +64,7 @@ use crate::model::Model;
 use crate::policy::Policy;
 use crate::rng::Streams;
 use inputs::Answerer;
+use slots::{PerPerson, PerStage};
 use state::{Card, PersonState, Sim};
 
 /// One step of a replication's history, recorded when `Workspace::trace` is set (for tests
@@ -155,25 +157,25 @@ pub struct Workspace {
     return_shares: Vec<f64>,
     assignee: Vec<u32>,
     speed: Vec<f64>,
-    n_skills: Vec<u32>,
-    skilled_people: Vec<u128>,
+    n_skills: PerPerson<u32>,
+    skilled_people: PerStage<u128>,
     /// Per person: the stages they can work, as a bit set.
-    skilled_stages: Vec<u64>,
+    skilled_stages: PerPerson<u64>,
     backlog: VecDeque<u32>,
     ready: VecDeque<u32>,
-    done_waiting: Vec<VecDeque<u32>>,
-    pool: Vec<VecDeque<u32>>,
-    orphans: Vec<VecDeque<u32>>,
-    rework: Vec<VecDeque<u32>>,
-    queued_for: Vec<VecDeque<u32>>,
+    done_waiting: PerStage<VecDeque<u32>>,
+    pool: PerStage<VecDeque<u32>>,
+    orphans: PerStage<VecDeque<u32>>,
+    rework: PerStage<VecDeque<u32>>,
+    queued_for: PerPerson<VecDeque<u32>>,
     /// Cards waiting in people's queues, per stage.
-    queued_at_stage: Vec<u32>,
+    queued_at_stage: PerStage<u32>,
     doing: Vec<Vec<u32>>,
     /// Per stage: changes of failed GitOps deployments not yet noticed by the health check.
     syncing: Vec<Vec<u32>>,
     /// The changes of the GitOps deployment being made (reused buffer).
     sync_batch: Vec<u32>,
-    people: Vec<PersonState>,
+    people: PerPerson<PersonState>,
     load: Vec<f64>,
     plan: planning::PlanBuffers,
     overtime_ring: Vec<f64>,

@@ -2,6 +2,7 @@
 //! built (or rebuilt in a reused `Workspace`) by `Sim::new`.
 
 use super::inputs::Answerer;
+use super::slots::PerStage;
 use super::tally::{Areas, IdleCause, Tally};
 use super::{Trace, Workspace};
 use crate::dist::Dist;
@@ -211,11 +212,37 @@ pub(super) struct PersonState {
     pub(super) overtime_today_h: f64,
 }
 
-/// Makes `v` hold `n` empty queues, keeping their memory.
-fn reset_queues<T>(v: &mut Vec<VecDeque<T>>, n: usize) {
-    v.resize_with(n, VecDeque::new);
-    v.truncate(n);
-    v.iter_mut().for_each(VecDeque::clear);
+impl PersonState {
+    /// Somebody not yet at work, holding nothing, drawing from `rng`.
+    fn new(rng: Stream) -> Self {
+        PersonState {
+            present: false,
+            active: NONE,
+            held: [NONE; MAX_HELD],
+            n_held: 0,
+            idle_cause: None,
+            day_start: 0.0,
+            normal_end: 0.0,
+            day_end: 0.0,
+            work_since: 0.0,
+            worked_h: 0.0,
+            present_h: 0.0,
+            sick_until_day: 0,
+            absent_days: 0,
+            reassigned: false,
+            last_card: None,
+            rng,
+            overtime_week_h: 0.0,
+            overtime_today_h: 0.0,
+        }
+    }
+}
+
+impl Default for PersonState {
+    /// The unused places of `Workspace::people` (a fixed stream: nobody draws from it).
+    fn default() -> Self {
+        PersonState::new(rand::SeedableRng::seed_from_u64(0))
+    }
 }
 
 /// One replication in progress: the model and policy, the workspace holding cards and people,
@@ -245,7 +272,7 @@ pub(super) struct Sim<'a> {
     /// Working days per week.
     pub(super) days_per_week: u64,
     /// Per stage: since when its environment is down (NaN while up).
-    pub(super) down_since: Vec<f64>,
+    pub(super) down_since: PerStage<f64>,
     /// Per stage: when it last took a card in (hours; for a conservative puller's delay).
     pub(super) pulled_at: Vec<f64>,
     /// Per stage: when the health check will notice its failed GitOps deployment (NaN: none
@@ -260,7 +287,7 @@ pub(super) struct Sim<'a> {
     pub(super) conservative_pullers: bool,
     /// Per stage: the WIP limit the policy honours there (cards; `u32::MAX` for none), so
     /// that `Sim::stage_room` is one comparison.
-    pub(super) room_limit: Vec<u32>,
+    pub(super) room_limit: PerStage<u32>,
     /// The stages whose work the policy may hold back (`Sim::held_back` is false at every
     /// other stage): polling stages, and the first stage unless it pulls from the backlog.
     pub(super) may_hold_back: u64,
@@ -286,7 +313,7 @@ pub(super) struct Sim<'a> {
     /// Committed cards not finished (system WIP).
     pub(super) system_wip: u32,
     /// Per stage: cards counted against its WIP.
-    pub(super) stage_wip: Vec<u32>,
+    pub(super) stage_wip: PerStage<u32>,
     /// People present.
     pub(super) n_present: u32,
     /// People working.
@@ -397,13 +424,12 @@ impl<'a> Sim<'a> {
         ws.assignee.clear();
         ws.backlog.clear();
         ws.ready.clear();
-        reset_queues(&mut ws.done_waiting, s);
-        reset_queues(&mut ws.pool, s);
-        reset_queues(&mut ws.orphans, s);
-        reset_queues(&mut ws.rework, s);
-        reset_queues(&mut ws.queued_for, np);
-        ws.queued_at_stage.clear();
-        ws.queued_at_stage.resize(s, 0);
+        ws.done_waiting.reset(s, VecDeque::clear);
+        ws.pool.reset(s, VecDeque::clear);
+        ws.orphans.reset(s, VecDeque::clear);
+        ws.rework.reset(s, VecDeque::clear);
+        ws.queued_for.reset(np, VecDeque::clear);
+        ws.queued_at_stage.reset(s, |n| *n = 0);
         ws.doing.resize_with(s, Vec::new);
         ws.doing.truncate(s);
         ws.doing.iter_mut().for_each(Vec::clear);
@@ -412,16 +438,14 @@ impl<'a> Sim<'a> {
         ws.syncing.iter_mut().for_each(Vec::clear);
         ws.sync_batch.clear();
         ws.speed.clear();
-        ws.n_skills.clear();
-        ws.skilled_people.clear();
-        ws.skilled_people.resize(s, 0);
-        ws.skilled_stages.clear();
+        ws.n_skills.reset(np, |n| *n = 0);
+        ws.skilled_people.reset(s, |b| *b = 0);
+        ws.skilled_stages.reset(np, |b| *b = 0);
         assert!(s <= 64, "validated board size");
         assert!(np <= MAX_TEAM, "validated team size");
         for (i, person) in model.people.iter().enumerate() {
             ws.speed.extend_from_slice(&person.speed);
-            ws.n_skills
-                .push(person.speed.iter().filter(|&&v| v > 0.0).count() as u32);
+            ws.n_skills[i] = person.speed.iter().filter(|&&v| v > 0.0).count() as u32;
             let mut bits = 0u64;
             for (k, &v) in person.speed.iter().enumerate() {
                 if v > 0.0 {
@@ -429,30 +453,11 @@ impl<'a> Sim<'a> {
                     bits |= 1 << k;
                 }
             }
-            ws.skilled_stages.push(bits);
+            ws.skilled_stages[i] = bits;
         }
-        ws.people.clear();
+        ws.people.reset(np, |p| *p = PersonState::default());
         for i in 0..np {
-            ws.people.push(PersonState {
-                present: false,
-                active: NONE,
-                held: [NONE; MAX_HELD],
-                n_held: 0,
-                idle_cause: None,
-                day_start: 0.0,
-                normal_end: 0.0,
-                day_end: 0.0,
-                work_since: 0.0,
-                worked_h: 0.0,
-                present_h: 0.0,
-                sick_until_day: 0,
-                absent_days: 0,
-                reassigned: false,
-                last_card: None,
-                rng: streams.stream(StreamKind::Person, i as u64),
-                overtime_week_h: 0.0,
-                overtime_today_h: 0.0,
-            });
+            ws.people[i] = PersonState::new(streams.stream(StreamKind::Person, i as u64));
         }
         ws.load.clear();
         ws.load.resize(np, 0.0);
@@ -506,7 +511,7 @@ impl<'a> Sim<'a> {
             }),
             n_stages: s,
             days_per_week: model.days_per_week() as u64,
-            down_since: vec![f64::NAN; s],
+            down_since: PerStage::new(s, f64::NAN),
             pulled_at: vec![f64::NEG_INFINITY; s],
             detect_at: vec![f64::NAN; s],
             rollback_work: vec![0.0; s],
@@ -515,14 +520,13 @@ impl<'a> Sim<'a> {
                 .stages
                 .iter()
                 .any(|st| st.pull_below.is_some() || st.pull_delay_h > 0.0),
-            room_limit: model
-                .stages
-                .iter()
-                .map(|st| match st.wip_limit {
+            room_limit: PerStage::from_fn(s, |k| match model.stages.get(k) {
+                Some(st) => match st.wip_limit {
                     Some(l) if policy.stage_limits => l,
                     _ => u32::MAX,
-                })
-                .collect(),
+                },
+                None => 0,
+            }),
             may_hold_back: (0..s).fold(0, |bits, k| {
                 let may = if k == 0 {
                     !matches!(policy.release, Release::OnPull)
@@ -541,7 +545,7 @@ impl<'a> Sim<'a> {
             n_clarify: 0,
             backlog_in_order: true,
             system_wip: 0,
-            stage_wip: vec![0; s],
+            stage_wip: PerStage::new(s, 0),
             n_present: 0,
             n_working: 0,
             pair_loss_rate: 0.0,

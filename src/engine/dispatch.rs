@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use super::cards::PriorityKey;
-use super::state::{ClassOfService, NONE, Sim};
+use super::state::{ClassOfService, Feed, NONE, Sim};
 use crate::policy::{Handoff, OnBlock, Release, Selection};
 
 /// Where a stage takes its next card from.
@@ -44,27 +44,21 @@ impl Sim<'_> {
         {
             return (true, true);
         }
-        if s > 0 {
-            match self.policy.handoffs[s] {
-                // A polling stage only pulls at its polls (see `Event::Poll`).
-                Handoff::Pull { poll_every_h } if poll_every_h > 0.0 => (false, true),
-                Handoff::Pull { .. } => (!ws.done_waiting[s - 1].is_empty(), self.stage_room(s)),
-                Handoff::Push => (false, true),
+        match self.feed[s] {
+            // Pushed in, planned, or (a polling stage) pulled only at its polls (see
+            // `Event::Poll`).
+            Feed::Nothing => (false, true),
+            Feed::DoneColumn => (!ws.done_waiting[s - 1].is_empty(), self.stage_room(s)),
+            Feed::Backlog => (
+                self.backlog_available(),
+                self.stage_room(0) && self.system_room(),
+            ),
+            Feed::Ready if ws.ready.is_empty() => {
+                // Backlog cards held back by a full system: work exists, no room.
+                let full = self.backlog_available() && !self.system_room();
+                (full, !full)
             }
-        } else {
-            match self.policy.release {
-                Release::OnPull => (
-                    self.backlog_available(),
-                    self.stage_room(0) && self.system_room(),
-                ),
-                Release::Cadence { .. } if ws.ready.is_empty() => {
-                    // Backlog cards held back by a full system: work exists, no room.
-                    let full = self.backlog_available() && !self.system_room();
-                    (full, !full)
-                }
-                Release::Cadence { .. } => (true, self.stage_room(0)),
-                Release::Plan { .. } => (false, true),
-            }
+            Feed::Ready => (true, self.stage_room(0)),
         }
     }
 

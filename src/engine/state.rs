@@ -212,6 +212,40 @@ pub(super) struct PersonState {
     pub(super) overtime_today_h: f64,
 }
 
+/// Where a stage's new cards come from (besides cards already on the board: orphans, its
+/// pool and rework).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) enum Feed {
+    /// Pushed in by the stage before, planned by the planner, or pulled only at its polls:
+    /// nothing for a free person to pull now.
+    #[default]
+    Nothing,
+    /// The previous stage's done column, while the stage has room.
+    DoneColumn,
+    /// The backlog (the first stage under pull release), while the stage and system have room.
+    Backlog,
+    /// The ready column (the first stage under cadence release).
+    Ready,
+}
+
+impl Feed {
+    fn of(policy: &Policy, s: usize) -> Feed {
+        if s == 0 {
+            match policy.release {
+                Release::OnPull => Feed::Backlog,
+                Release::Cadence { .. } => Feed::Ready,
+                Release::Plan { .. } => Feed::Nothing,
+            }
+        } else {
+            match policy.handoffs.get(s) {
+                Some(Handoff::Pull { poll_every_h }) if *poll_every_h > 0.0 => Feed::Nothing,
+                Some(Handoff::Pull { .. }) => Feed::DoneColumn,
+                _ => Feed::Nothing,
+            }
+        }
+    }
+}
+
 impl PersonState {
     /// Somebody not yet at work, holding nothing, drawing from `rng`.
     fn new(rng: Stream) -> Self {
@@ -291,6 +325,9 @@ pub(super) struct Sim<'a> {
     /// The stages whose work the policy may hold back (`Sim::held_back` is false at every
     /// other stage): polling stages, and the first stage unless it pulls from the backlog.
     pub(super) may_hold_back: u64,
+    /// Per stage: where its new cards come from (the policy's hand-off or release, read at
+    /// every dispatch).
+    pub(super) feed: PerStage<Feed>,
     /// Whether answerers of missing inputs are at work now.
     pub(super) answering: bool,
     /// The clock (hours).
@@ -398,6 +435,9 @@ impl Sim<'_> {
     /// Records a step of the history when tracing is on (`step` runs only then).
     #[inline]
     pub(super) fn trace(&mut self, step: impl FnOnce(&Self) -> Trace) {
+        if self.ws.trace.is_none() {
+            return;
+        }
         if let Some(mut trace) = self.ws.trace.take() {
             trace.push(step(self));
             self.ws.trace = Some(trace);
@@ -527,6 +567,7 @@ impl<'a> Sim<'a> {
                 },
                 None => 0,
             }),
+            feed: PerStage::from_fn(s, |k| Feed::of(policy, k)),
             may_hold_back: (0..s).fold(0, |bits, k| {
                 let may = if k == 0 {
                     !matches!(policy.release, Release::OnPull)

@@ -76,49 +76,71 @@ impl Sim<'_> {
                 .position(|&c| ws.cards[c as usize].rollback)
                 .map(|i| (Source::Pool, i));
         }
-        let oldest = self.policy.selection == Selection::OldestFirst;
         let mut best: Option<(PriorityKey, Source, usize)> = None;
-        let mut consider = |src: Source, q: &VecDeque<u32>, pos: Option<usize>| {
-            if let Some(i) = pos {
-                let (class, due, arrived) = self.key(q[i]);
-                let k = (class, due, if oldest { arrived } else { 0.0 });
-                if best.is_none_or(|(b, ..)| k < b) {
-                    best = Some((k, src, i));
-                }
+        // Cards already on the board, in the stage's own queues (usually none).
+        if !(ws.orphans[s].is_empty() && ws.pool[s].is_empty() && ws.rework[s].is_empty()) {
+            self.consider(&mut best, Source::Orphan, &ws.orphans[s]);
+            self.consider(&mut best, Source::Pool, &ws.pool[s]);
+            self.consider(&mut best, Source::Rework, &ws.rework[s]);
+        }
+        match self.feed[s] {
+            Feed::DoneColumn if self.stage_room(s) => {
+                self.consider(&mut best, Source::Done, &ws.done_waiting[s - 1]);
             }
-        };
-        consider(Source::Orphan, &ws.orphans[s], self.best_in(&ws.orphans[s]));
-        consider(Source::Pool, &ws.pool[s], self.best_in(&ws.pool[s]));
-        consider(Source::Rework, &ws.rework[s], self.best_in(&ws.rework[s]));
-        if s > 0 {
-            if self.policy.handoffs[s] == Handoff::PULL_WHEN_ROOM && self.stage_room(s) {
-                consider(
-                    Source::Done,
-                    &ws.done_waiting[s - 1],
-                    self.best_in(&ws.done_waiting[s - 1]),
-                );
-            }
-        } else if self.stage_room(0) {
-            match self.policy.release {
-                Release::OnPull if self.system_room() && self.backlog_available() => {
-                    if self.n_backlog > 0 {
-                        consider(Source::Backlog, &ws.backlog, self.best_in_backlog());
-                    } else if best.is_none() {
-                        // An endless backlog: a fresh card, the newest of all.
-                        best = Some((
-                            (ClassOfService::Standard, f64::INFINITY, self.now),
-                            Source::Backlog,
-                            0,
-                        ));
+            Feed::Backlog
+                if self.stage_room(0) && self.system_room() && self.backlog_available() =>
+            {
+                if self.n_backlog > 0 {
+                    if let Some(i) = self.best_in_backlog() {
+                        self.consider_at(&mut best, Source::Backlog, &ws.backlog, i);
                     }
+                } else if best.is_none() {
+                    // An endless backlog: a fresh card, the newest of all.
+                    best = Some((
+                        (ClassOfService::Standard, f64::INFINITY, self.now),
+                        Source::Backlog,
+                        0,
+                    ));
                 }
-                Release::Cadence { .. } => {
-                    consider(Source::Ready, &ws.ready, self.best_in(&ws.ready))
-                }
-                _ => {}
             }
+            Feed::Ready if self.stage_room(0) => {
+                self.consider(&mut best, Source::Ready, &ws.ready);
+            }
+            _ => {}
         }
         best.map(|(_, src, i)| (src, i))
+    }
+
+    /// `source`'s step for one queue: its best card, if it ranks before `best`.
+    #[inline(always)]
+    fn consider(
+        &self,
+        best: &mut Option<(PriorityKey, Source, usize)>,
+        src: Source,
+        q: &VecDeque<u32>,
+    ) {
+        if let Some(i) = self.best_in(q) {
+            self.consider_at(best, src, q, i);
+        }
+    }
+
+    /// `source`'s step for the card at position `i` of queue `q`: ranks by class of service
+    /// (fixed dates by due date), then, under `oldest_first`, by arrival; an equal rank keeps
+    /// the queue met first.
+    #[inline(always)]
+    fn consider_at(
+        &self,
+        best: &mut Option<(PriorityKey, Source, usize)>,
+        src: Source,
+        q: &VecDeque<u32>,
+        i: usize,
+    ) {
+        let (class, due, arrived) = self.key(q[i]);
+        let oldest = self.policy.selection == Selection::OldestFirst;
+        let k = (class, due, if oldest { arrived } else { 0.0 });
+        if best.is_none_or(|(b, ..)| k < b) {
+            *best = Some((k, src, i));
+        }
     }
 
     fn source_key(&self, s: usize, src: Source, i: usize) -> PriorityKey {

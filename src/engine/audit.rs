@@ -60,10 +60,20 @@ impl Sim<'_> {
         for &c in &ws.ready {
             mark(c, CardState::Ready, "ready")?;
         }
+        let mut queued = vec![0u32; self.n_stages];
         for q in &ws.queued_for {
             for &c in q {
                 mark(c, CardState::Todo, "a person's queue")?;
+                queued[ws.cards[c as usize].stage as usize] += 1;
             }
+        }
+        let stages = (0..self.n_stages).fold(0u64, |b, s| b | u64::from(queued[s] > 0) << s);
+        if queued[..] != *ws.queued_at_stage || stages != self.queued_stages {
+            return Err(format!(
+                "people's queues hold {queued:?} cards per stage but {:?} are counted \
+                 (stages {:b} against {stages:b})",
+                ws.queued_at_stage, self.queued_stages
+            ));
         }
         for s in 0..self.n_stages {
             for &c in &ws.doing[s] {

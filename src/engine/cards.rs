@@ -541,12 +541,22 @@ impl Sim<'_> {
             &mut self.ws.pool[s]
         } else {
             self.ws.queued_at_stage[s] += 1;
+            self.queued_stages |= 1 << s;
             &mut self.ws.queued_for[who as usize]
         };
         if front || c.class == ClassOfService::Expedite {
             q.push_front(slot);
         } else {
             q.push_back(slot);
+        }
+    }
+
+    /// A card at stage `s` leaves a person's planned queue.
+    pub(super) fn unqueue(&mut self, s: usize) {
+        let n = &mut self.ws.queued_at_stage[s];
+        *n -= 1;
+        if *n == 0 {
+            self.queued_stages &= !(1 << s);
         }
     }
 

@@ -292,8 +292,7 @@ impl Sim<'_> {
                     {
                         if planned && let Some(k) = self.next_planned(i) {
                             let slot = self.ws.queued_for[i].remove(k).expect("index in queue");
-                            self.ws.queued_at_stage[self.ws.cards[slot as usize].stage as usize] -=
-                                1;
+                            self.unqueue(self.ws.cards[slot as usize].stage as usize);
                             self.hold(i, slot);
                             self.start_on(i, slot);
                             continue;
@@ -313,7 +312,7 @@ impl Sim<'_> {
                 }
                 if planned && let Some(k) = self.next_planned(i) {
                     let slot = self.ws.queued_for[i].remove(k).expect("index in queue");
-                    self.ws.queued_at_stage[self.ws.cards[slot as usize].stage as usize] -= 1;
+                    self.unqueue(self.ws.cards[slot as usize].stage as usize);
                     self.hold(i, slot);
                     self.activate(i, slot);
                     continue;

@@ -436,7 +436,7 @@ impl Sim<'_> {
         queued.clear();
         queued.extend(self.ws.queued_for[person].drain(..));
         for &slot in &queued {
-            self.ws.queued_at_stage[self.ws.cards[slot as usize].stage as usize] -= 1;
+            self.unqueue(self.ws.cards[slot as usize].stage as usize);
         }
         for &slot in &queued {
             let s = self.ws.cards[slot as usize].stage as usize;

@@ -325,6 +325,9 @@ pub(super) struct Sim<'a> {
     /// The stages whose work the policy may hold back (`Sim::held_back` is false at every
     /// other stage): polling stages, and the first stage unless it pulls from the backlog.
     pub(super) may_hold_back: u64,
+    /// The stages with cards planned into people's queues (`Workspace::queued_at_stage` not
+    /// zero), a bit per stage.
+    pub(super) queued_stages: u64,
     /// Per stage: where its new cards come from (the policy's hand-off or release, read at
     /// every dispatch).
     pub(super) feed: PerStage<Feed>,
@@ -568,6 +571,7 @@ impl<'a> Sim<'a> {
                 None => 0,
             }),
             feed: PerStage::from_fn(s, |k| Feed::of(policy, k)),
+            queued_stages: 0,
             may_hold_back: (0..s).fold(0, |bits, k| {
                 let may = if k == 0 {
                     !matches!(policy.release, Release::OnPull)

@@ -195,7 +195,7 @@ impl Sim<'_> {
         let mut open: u64 = 0;
         let mut no_room: u64 = 0;
         let mut held: u64 = 0;
-        let mut queued: u64 = 0;
+        let queued = self.queued_stages;
         for s in 0..self.n_stages {
             let (h, room) = self.input(s);
             if h {
@@ -204,9 +204,6 @@ impl Sim<'_> {
                 } else {
                     no_room |= 1 << s;
                 }
-            }
-            if self.ws.queued_at_stage[s] > 0 {
-                queued |= 1 << s;
             }
             if self.may_hold_back & (1 << s) != 0 && self.held_back(s) {
                 held |= 1 << s;

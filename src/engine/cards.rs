@@ -528,6 +528,7 @@ impl Sim<'_> {
             c.state = CardState::Rework;
             c.fix_share = fix_share;
             self.ws.rework[to].push_back(slot);
+            self.beyond_feed |= 1 << to;
         }
     }
 
@@ -538,6 +539,7 @@ impl Sim<'_> {
         c.state = CardState::Todo;
         c.stage = s as u32;
         let q = if who == NONE {
+            self.beyond_feed |= 1 << s;
             &mut self.ws.pool[s]
         } else {
             self.ws.queued_at_stage[s] += 1;
@@ -548,6 +550,21 @@ impl Sim<'_> {
             q.push_front(slot);
         } else {
             q.push_back(slot);
+        }
+    }
+
+    /// Brings stage `s`'s bit in `Sim::beyond_feed` up to date after one of its own queues
+    /// lost a card or its environment came back.
+    pub(super) fn recheck_beyond_feed(&mut self, s: usize) {
+        let ws = &self.ws;
+        let beyond = !self.down_since[s].is_nan()
+            || !ws.pool[s].is_empty()
+            || !ws.rework[s].is_empty()
+            || !ws.orphans[s].is_empty();
+        if beyond {
+            self.beyond_feed |= 1 << s;
+        } else {
+            self.beyond_feed &= !(1 << s);
         }
     }
 

@@ -49,6 +49,7 @@ impl Sim<'_> {
         if failed {
             if self.policy.failed_deploy == FailedDeploy::Break && self.down_since[s].is_nan() {
                 self.down_since[s] = self.now;
+                self.beyond_feed |= 1 << s;
                 self.new_rollback(s, rollback);
             }
             self.send_back(slot, s, dep.fix_in, dep.fix_effort_share, 1.0);
@@ -70,6 +71,7 @@ impl Sim<'_> {
         self.arrived_total -= 1;
         self.set_work(slot, s, work);
         self.ws.pool[s].push_front(slot);
+        self.beyond_feed |= 1 << s;
     }
 
     /// The environment of stage `s` is restored. Downtime counts its hours inside the
@@ -85,6 +87,7 @@ impl Sim<'_> {
             }
         }
         self.down_since[s] = f64::NAN;
+        self.recheck_beyond_feed(s);
         let c = &mut self.ws.cards[slot as usize];
         c.state = CardState::Free;
         c.rollback = false;
@@ -194,6 +197,7 @@ impl Sim<'_> {
             }
             if self.down_since[s].is_nan() {
                 self.down_since[s] = self.now;
+                self.beyond_feed |= 1 << s;
             }
             if self.detect_at[s].is_nan() {
                 self.detect_at[s] = self.now + detect;
@@ -234,6 +238,7 @@ impl Sim<'_> {
         match self.policy.failed_deploy {
             FailedDeploy::KeepLastGood => {
                 let since = std::mem::replace(&mut self.down_since[s], f64::NAN);
+                self.recheck_beyond_feed(s);
                 if self.warmed_up {
                     self.tally.downtime_h += self.now - since.max(self.model.warmup_h);
                 }

@@ -29,20 +29,22 @@ impl Sim<'_> {
     #[inline(always)]
     pub(super) fn input(&self, s: usize) -> (bool, bool) {
         let ws = &self.ws;
-        if !self.down_since[s].is_nan() {
-            // Environment down: only its rollback can be worked.
-            return (
-                ws.pool[s].iter().any(|&c| ws.cards[c as usize].rollback),
-                true,
-            );
-        }
-        // Cards already on the board (orphaned, pushed into a pool, or sent back) need no room.
-        if !ws.pool[s].is_empty() || !ws.rework[s].is_empty() {
-            return (true, true);
-        }
-        if !ws.orphans[s].is_empty() && ws.orphans[s].iter().any(|&c| !ws.cards[c as usize].blocked)
-        {
-            return (true, true);
+        if self.beyond_feed & (1 << s) != 0 {
+            if !self.down_since[s].is_nan() {
+                // Environment down: only its rollback can be worked.
+                return (
+                    ws.pool[s].iter().any(|&c| ws.cards[c as usize].rollback),
+                    true,
+                );
+            }
+            // Cards already on the board (orphaned, pushed into a pool, or sent back) need no
+            // room.
+            if !ws.pool[s].is_empty()
+                || !ws.rework[s].is_empty()
+                || ws.orphans[s].iter().any(|&c| !ws.cards[c as usize].blocked)
+            {
+                return (true, true);
+            }
         }
         match self.feed[s] {
             // Pushed in, planned, or (a polling stage) pulled only at its polls (see
@@ -70,7 +72,8 @@ impl Sim<'_> {
     /// column.
     fn source(&self, s: usize) -> Option<(Source, usize)> {
         let ws = &self.ws;
-        if !self.down_since[s].is_nan() {
+        let beyond = self.beyond_feed & (1 << s) != 0;
+        if beyond && !self.down_since[s].is_nan() {
             return ws.pool[s]
                 .iter()
                 .position(|&c| ws.cards[c as usize].rollback)
@@ -78,7 +81,7 @@ impl Sim<'_> {
         }
         let mut best: Option<(PriorityKey, Source, usize)> = None;
         // Cards already on the board, in the stage's own queues (usually none).
-        if !(ws.orphans[s].is_empty() && ws.pool[s].is_empty() && ws.rework[s].is_empty()) {
+        if beyond {
             self.consider(&mut best, Source::Orphan, &ws.orphans[s]);
             self.consider(&mut best, Source::Pool, &ws.pool[s]);
             self.consider(&mut best, Source::Rework, &ws.rework[s]);
@@ -164,10 +167,19 @@ impl Sim<'_> {
     pub(super) fn take(&mut self, s: usize, src: Source, i: usize, person: usize) -> bool {
         let n = self.n_stages;
         let slot = match src {
-            Source::Orphan => self.ws.orphans[s].remove(i).expect("orphan"),
-            Source::Pool => self.ws.pool[s].remove(i).expect("pool"),
+            Source::Orphan => {
+                let slot = self.ws.orphans[s].remove(i).expect("orphan");
+                self.recheck_beyond_feed(s);
+                slot
+            }
+            Source::Pool => {
+                let slot = self.ws.pool[s].remove(i).expect("pool");
+                self.recheck_beyond_feed(s);
+                slot
+            }
             Source::Rework => {
                 let slot = self.ws.rework[s].remove(i).expect("rework");
+                self.recheck_beyond_feed(s);
                 let share = self.ws.cards[slot as usize].fix_share;
                 let work = self.ws.efforts[slot as usize * n + s] * share;
                 self.set_work(slot, s, work);

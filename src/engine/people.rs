@@ -201,6 +201,7 @@ impl Sim<'_> {
                 c.handover_from = person as u32;
                 let s = c.stage as usize;
                 self.ws.orphans[s].push_back(slot);
+                self.beyond_feed |= 1 << s;
             }
         }
     }

@@ -328,6 +328,9 @@ pub(super) struct Sim<'a> {
     /// The stages with cards planned into people's queues (`Workspace::queued_at_stage` not
     /// zero), a bit per stage.
     pub(super) queued_stages: u64,
+    /// The stages whose input is more than their feed, a bit per stage: their environment is
+    /// down, or cards already on the board wait in their own queues (orphans, pool, rework).
+    pub(super) beyond_feed: u64,
     /// Per stage: where its new cards come from (the policy's hand-off or release, read at
     /// every dispatch).
     pub(super) feed: PerStage<Feed>,
@@ -572,6 +575,7 @@ impl<'a> Sim<'a> {
             }),
             feed: PerStage::from_fn(s, |k| Feed::of(policy, k)),
             queued_stages: 0,
+            beyond_feed: 0,
             may_hold_back: (0..s).fold(0, |bits, k| {
                 let may = if k == 0 {
                     !matches!(policy.release, Release::OnPull)

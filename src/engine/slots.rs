@@ -36,11 +36,11 @@ impl<T, const N: usize> Slots<T, N> {
         }
     }
 
-    /// Back to `n` things, each one `reset` (every place, used or not, so that nothing of an
-    /// earlier, larger board or team stays behind).
+    /// Back to `n` things, each one `reset`. (The places past `n` are never read: a later
+    /// reset that brings them into use resets them first.)
     pub(super) fn reset(&mut self, n: usize, reset: impl FnMut(&mut T)) {
         assert!(n <= N, "validated board and team sizes");
-        self.items.iter_mut().for_each(reset);
+        self.items[..n].iter_mut().for_each(reset);
         self.n = n;
     }
 }
@@ -117,7 +117,7 @@ mod tests {
         v[2] += 1;
         assert_eq!(v[2], 21);
         assert_eq!(v.iter().sum::<u32>(), 31);
-        // A reset clears every place, and the board may change size.
+        // A reset clears every place in use, and the board may change size.
         v.reset(5, |x| *x = 7);
         assert_eq!(&*v, &[7; 5]);
         v.reset(1, |x| *x = 0);

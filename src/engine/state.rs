@@ -503,7 +503,8 @@ impl<'a> Sim<'a> {
             }
             ws.skilled_stages[i] = bits;
         }
-        ws.people.reset(np, |p| *p = PersonState::default());
+        // Every place in use is set just below.
+        ws.people.reset(np, |_| {});
         for i in 0..np {
             ws.people[i] = PersonState::new(streams.stream(StreamKind::Person, i as u64));
         }

@@ -129,11 +129,17 @@ impl Sim<'_> {
             a.backlog += (self.n_backlog + self.n_clarify) as f64 * dt;
             a.present += self.n_present as f64 * dt;
             a.working += self.n_working as f64 * dt;
-            a.pair_loss += self.pair_loss_rate * dt;
+            // A term that is zero is left out: an area is never a negative zero, so adding
+            // zero would change no bit of it.
+            if self.pair_loss_rate != 0.0 {
+                a.pair_loss += self.pair_loss_rate * dt;
+            }
             // Only free people are idle (by some cause); with none, every term is zero.
             if self.free != 0 {
                 for (area, &n) in a.idle.iter_mut().zip(&self.n_idle) {
-                    *area += n as f64 * dt;
+                    if n != 0 {
+                        *area += n as f64 * dt;
+                    }
                 }
             }
             for (area, &n) in a.stage.iter_mut().zip(&self.stage_wip) {

@@ -536,10 +536,11 @@ fn bucket(x: f64) -> usize {
         let t2 = t * t;
         let ln_m = 2.0 * t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0))));
         let r = (exponent * std::f64::consts::LN_2 + ln_m) * PER_LN + AT_ONE_HOUR;
-        let whole = r.floor();
-        let frac = r - whole;
-        if frac > EDGE_MARGIN && frac < 1.0 - EDGE_MARGIN && whole < (N_BUCKETS - 3) as f64 {
-            return whole as usize + 1;
+        // r > 0 here (x > MIN_H), so truncation is the floor (and needs no library call).
+        let whole = r as usize;
+        let frac = r - whole as f64;
+        if frac > EDGE_MARGIN && frac < 1.0 - EDGE_MARGIN && whole < N_BUCKETS - 3 {
+            return whole + 1;
         }
     }
     bucket_by_definition(x)

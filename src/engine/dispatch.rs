@@ -253,7 +253,7 @@ impl Sim<'_> {
             && self.ws.cards[ps.active as usize].holder == i as u32;
         ps.present
             && (ps.active == NONE || slicing)
-            && ps.n_held < self.model.people[i].wip_limit
+            && ps.n_held < ps.wip_limit
             && (ps.n_held == 0 || self.policy.on_block == OnBlock::Switch || slicing)
             && !self.overtime_restricted(i)
     }

@@ -181,6 +181,9 @@ pub(super) struct PersonState {
     /// Cards the person holds (the first `n_held`), in the order taken.
     pub(super) held: [u32; MAX_HELD],
     pub(super) n_held: u32,
+    /// How many cards the person may hold at once (their `wip_limit`, read at every
+    /// dispatch).
+    pub(super) wip_limit: u32,
     /// Why the person is idle, while present and idle (None otherwise).
     pub(super) idle_cause: Option<IdleCause>,
     /// When the person came in today (hours).
@@ -248,12 +251,13 @@ impl Feed {
 
 impl PersonState {
     /// Somebody not yet at work, holding nothing, drawing from `rng`.
-    fn new(rng: Stream) -> Self {
+    fn new(rng: Stream, wip_limit: u32) -> Self {
         PersonState {
             present: false,
             active: NONE,
             held: [NONE; MAX_HELD],
             n_held: 0,
+            wip_limit,
             idle_cause: None,
             day_start: 0.0,
             normal_end: 0.0,
@@ -275,7 +279,7 @@ impl PersonState {
 impl Default for PersonState {
     /// The unused places of `Workspace::people` (a fixed stream: nobody draws from it).
     fn default() -> Self {
-        PersonState::new(rand::SeedableRng::seed_from_u64(0))
+        PersonState::new(rand::SeedableRng::seed_from_u64(0), 0)
     }
 }
 
@@ -506,7 +510,10 @@ impl<'a> Sim<'a> {
         // Every place in use is set just below.
         ws.people.reset(np, |_| {});
         for i in 0..np {
-            ws.people[i] = PersonState::new(streams.stream(StreamKind::Person, i as u64));
+            ws.people[i] = PersonState::new(
+                streams.stream(StreamKind::Person, i as u64),
+                model.people[i].wip_limit,
+            );
         }
         ws.load.clear();
         ws.load.resize(np, 0.0);

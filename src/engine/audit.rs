@@ -67,13 +67,8 @@ impl Sim<'_> {
                 queued[ws.cards[c as usize].stage as usize] += 1;
             }
         }
-        let beyond = (0..self.n_stages).fold(0u64, |b, s| {
-            let on = !self.down_since[s].is_nan()
-                || !ws.pool[s].is_empty()
-                || !ws.rework[s].is_empty()
-                || !ws.orphans[s].is_empty();
-            b | u64::from(on) << s
-        });
+        let beyond =
+            (0..self.n_stages).fold(0u64, |b, s| b | u64::from(self.is_beyond_feed(s)) << s);
         if beyond != self.beyond_feed {
             return Err(format!(
                 "stages {beyond:b} are down or hold their own cards, but {:b} are marked",

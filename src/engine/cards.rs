@@ -553,15 +553,20 @@ impl Sim<'_> {
         }
     }
 
+    /// Whether stage `s`'s input is more than its feed now (what `Sim::beyond_feed` keeps):
+    /// its environment is down, or cards wait in its own queues.
+    pub(super) fn is_beyond_feed(&self, s: usize) -> bool {
+        let ws = &self.ws;
+        !self.down_since[s].is_nan()
+            || !ws.pool[s].is_empty()
+            || !ws.rework[s].is_empty()
+            || !ws.orphans[s].is_empty()
+    }
+
     /// Brings stage `s`'s bit in `Sim::beyond_feed` up to date after one of its own queues
     /// lost a card or its environment came back.
     pub(super) fn recheck_beyond_feed(&mut self, s: usize) {
-        let ws = &self.ws;
-        let beyond = !self.down_since[s].is_nan()
-            || !ws.pool[s].is_empty()
-            || !ws.rework[s].is_empty()
-            || !ws.orphans[s].is_empty();
-        if beyond {
+        if self.is_beyond_feed(s) {
             self.beyond_feed |= 1 << s;
         } else {
             self.beyond_feed &= !(1 << s);

@@ -46,11 +46,6 @@ impl Sim<'_> {
                 return (true, true);
             }
         }
-        // (Most stages pull from the done column before them: tested first, as a plain
-        // branch, which predicts better than the match below.)
-        if self.fed_by_done & (1 << s) != 0 {
-            return (!ws.done_waiting[s - 1].is_empty(), self.stage_room(s));
-        }
         match self.feed[s] {
             // Pushed in, planned, or (a polling stage) pulled only at its polls (see
             // `Event::Poll`).

@@ -338,8 +338,6 @@ pub(super) struct Sim<'a> {
     /// Per stage: where its new cards come from (the policy's hand-off or release, read at
     /// every dispatch).
     pub(super) feed: PerStage<Feed>,
-    /// The stages whose feed is the done column before them, a bit per stage.
-    pub(super) fed_by_done: u64,
     /// Whether answerers of missing inputs are at work now.
     pub(super) answering: bool,
     /// The clock (hours).
@@ -584,9 +582,6 @@ impl<'a> Sim<'a> {
                 None => 0,
             }),
             feed: PerStage::from_fn(s, |k| Feed::of(policy, k)),
-            fed_by_done: (0..s).fold(0, |bits, k| {
-                bits | u64::from(Feed::of(policy, k) == Feed::DoneColumn) << k
-            }),
             queued_stages: 0,
             beyond_feed: 0,
             may_hold_back: (0..s).fold(0, |bits, k| {

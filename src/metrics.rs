@@ -544,11 +544,12 @@ fn bucket(x: f64) -> usize {
         let u = m * inv_c - 1.0;
         let ln_m = ln_c + u * (1.0 - 0.5 * u);
         let r = (exponent * std::f64::consts::LN_2 + ln_m) * PER_LN + AT_ONE_HOUR;
-        // r > 0 here (x > MIN_H), so truncation is the floor (and needs no library call).
-        let whole = r as usize;
+        // r > 0 here (x > MIN_H), so truncation is the floor (and needs no library call);
+        // through i64, which converts in one instruction each way where usize takes several.
+        let whole = r as i64;
         let frac = r - whole as f64;
-        if frac > EDGE_MARGIN && frac < 1.0 - EDGE_MARGIN && whole < N_BUCKETS - 3 {
-            return whole + 1;
+        if frac > EDGE_MARGIN && frac < 1.0 - EDGE_MARGIN && whole < N_BUCKETS as i64 - 3 {
+            return whole as usize + 1;
         }
     }
     bucket_by_definition(x)

@@ -248,6 +248,19 @@ impl Sim<'_> {
                 }
             } else {
                 self.settle();
+                // Pulled what it could: when nothing more waits upstream with room, the next
+                // poll would find the board as this one leaves it, so park now rather than
+                // at that empty poll.
+                if pulled
+                    && self.park_polls
+                    && (self.ws.done_waiting[s - 1].is_empty() || !self.stage_room(s))
+                    && !self.clock_due()
+                {
+                    self.polls_parked |= 1 << s;
+                    self.poll_when_due(s, every);
+                    self.wake_polls(Some(s));
+                    return;
+                }
             }
         }
         let t = poll_time(every, self.now, self.now);

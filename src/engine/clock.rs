@@ -248,16 +248,12 @@ impl Sim<'_> {
                 }
             } else {
                 self.settle();
-                // Pulled what it could: when nothing more waits upstream with room, the next
-                // poll would find the board as this one leaves it, so park now rather than
-                // at that empty poll.
-                if pulled
-                    && self.park_polls
-                    && (self.ws.done_waiting[s - 1].is_empty() || !self.stage_room(s))
-                    && !self.clock_due()
-                {
+                // Pulled: the stage's next poll is decided as a parked stage's is, by
+                // `wake_polls` (the next lattice time while more waits upstream with room or
+                // the clock's time has come; otherwise it stays parked rather than poll once
+                // more to find the board this poll leaves).
+                if pulled && self.park_polls {
                     self.polls_parked |= 1 << s;
-                    self.poll_when_due(s, every);
                     self.wake_polls(Some(s));
                     return;
                 }
